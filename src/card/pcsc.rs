@@ -1,0 +1,1 @@
+//! PC/SC backend (pcsc crate → pcscd). TODO

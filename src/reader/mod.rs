@@ -1,0 +1,1 @@
+//! File reader: SELECT / READ BINARY engine (chunking, extended length, Le step-down).

@@ -1,0 +1,1 @@
+//! Enrolment records and audit events (SQLite).
