@@ -52,7 +52,7 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Profile::load(&PathBuf::from(&args.profile))?
     };
-    let key = AccessKey::from_mrz_text(&profile.mrz_text())?;
+    let key = AccessKey::from_mrz_text(profile.mrz_text())?;
     let chips: [(&str, bool, usize); 3] =
         [("extended length", true, 65_536), ("Le <= 256", false, 256), ("Le <= 192", false, 192)];
     let readers: [(&str, Option<usize>); 2] = [("adaptive", None), ("fixed 223", Some(223))];
@@ -60,20 +60,20 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     for (chip, extended, max_le) in chips {
         for (reader, fixed) in readers {
             let behaviour = Behaviour {
-                extended_length: extended,
+                extended_length: Some(extended),
                 max_le: Some(max_le),
                 latency_ms: args.latency_ms,
                 ..Behaviour::default()
             };
             let mut best: Option<Row> = None;
             for _ in 0..args.runs.max(1) {
-                let sim = crate::sim::vpcd::spawn(profile.clone(), behaviour.clone(), &args.vpcd)?;
+                let sim = crate::sim::vpcd::spawn(&profile, behaviour.clone(), &args.vpcd)?;
                 let pcsc = crate::card::pcsc::Pcsc::establish()?;
                 pcsc.wait_for_card(&args.reader, Duration::from_secs(10))?;
                 let card = pcsc.connect(&args.reader)?;
                 let options = ReadOptions { fixed_chunk: fixed, ..ReadOptions::default() };
                 let read = read_passport(card, &key, &options, &mut |_, _, _| {});
-                sim.stop();
+                let _ = sim.stop();
                 let read = read?;
                 let row = Row {
                     chip,

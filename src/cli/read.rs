@@ -229,12 +229,12 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
     let out = args.out.unwrap_or_else(|| std::env::temp_dir().join(format!("enrol-kiosk-demo-{}", std::process::id())));
     let result = (|| {
         let profile = crate::sim::Profile::demo()?;
-        let key = AccessKey::from_mrz_text(&profile.mrz_text())?;
+        let key = AccessKey::from_mrz_text(profile.mrz_text())?;
         println!("Demo passport attached to \"{}\" through vpcd at {}.", args.reader, args.vpcd);
         println!("Its MRZ (fictitious):\n{}\n", profile.mrz_text());
-        let sim = crate::sim::vpcd::spawn(profile, crate::sim::Behaviour::default(), &args.vpcd)?;
+        let sim = crate::sim::vpcd::spawn(&profile, crate::sim::Behaviour::default(), &args.vpcd)?;
         let read = read_from_reader(&args.reader, &key, Duration::from_secs(10), &ReadOptions::default());
-        sim.stop();
+        let _ = sim.stop();
         read
     })();
     finish(result, &out, true)

@@ -3,6 +3,7 @@
 
 use super::{ChunkPolicy, MAX_EF_SIZE, ReadError, Transport};
 use crate::card::CardError;
+use crate::sm::SmError;
 use crate::iso7816::tlv::{self, parse_header};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 use std::sync::Arc;
@@ -218,17 +219,19 @@ impl<T: Transport> EfReader<T> {
         }
     }
 
-    /// Errors that a too-large chunk can cause: the chip ending secure messaging over it, or
-    /// a reader refusing an extended APDU. A card that left the field is never one.
+    /// Errors that a too-large chunk can cause: the chip ending secure messaging over it with
+    /// a plain status word, or a reader refusing an extended APDU. A card that left the field
+    /// is never one, and neither is a response that fails its MAC: that is an attack or a
+    /// fault, and ends the read.
     fn may_step_down(&self, e: &ReadError) -> bool {
         if self.policy.confirmed || e.is_card_gone() {
             return false;
         }
         match e {
-            ReadError::Sm(crate::sm::SmError::Card(c)) | ReadError::Card(c) => {
+            ReadError::Sm(SmError::Card(c)) | ReadError::Card(c) => {
                 matches!(c, CardError::Pcsc(_) | CardError::Unresponsive)
             }
-            ReadError::Sm(_) => true,
+            ReadError::Sm(SmError::Unprotected(_)) => true,
             _ => false,
         }
     }
