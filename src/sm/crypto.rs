@@ -74,7 +74,9 @@ fn dec<C: BlockDecryptMut + BlockCipher + KeyInit>(
     let mut buf = data.to_vec();
     let n = d
         .decrypt_padded_mut::<NoPadding>(&mut buf)
-        .map_err(|_| SmError::BadObject(format!("{} bytes are not whole {cipher} blocks", data.len())))?
+        .map_err(|_| {
+            SmError::BadObject(format!("{} bytes are not whole {cipher} blocks", data.len()))
+        })?
         .len();
     buf.truncate(n);
     Ok(buf)

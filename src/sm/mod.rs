@@ -12,6 +12,10 @@ mod chip;
 pub mod crypto;
 mod dos;
 mod session;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_aes;
 
 pub use channel::SecureChannel;
 pub use chip::ChipSmSession;
