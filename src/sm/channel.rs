@@ -37,6 +37,7 @@ impl<C: CardChannel> SecureChannel<C> {
         let raw = match self.exchange(&bytes) {
             Ok(r) => r,
             Err(e) => {
+                tracing::debug!(error = %e, "secure-messaging session closed by a transport error");
                 self.session.close();
                 return Err(e);
             }

@@ -16,6 +16,10 @@ mod session;
 mod tests;
 #[cfg(test)]
 mod tests_aes;
+#[cfg(test)]
+mod tests_channel;
+#[cfg(test)]
+mod tests_hostile;
 
 pub use channel::SecureChannel;
 pub use chip::ChipSmSession;
