@@ -301,3 +301,21 @@ fn lengths_are_checked_and_debug_redacts_keys() {
         assert!(!dbg.contains("195"));
     }
 }
+
+#[test]
+fn protected_len_matches_real_responses_and_short_limits() {
+    for cipher in ALL {
+        let (mut t, mut c) = pair(cipher);
+        for n in [0usize, 1, 7, 8, 15, 16, 100, 223, 231, 239, 1000] {
+            let rb = CommandApdu::new(0, 0xB0, 0, 0).with_le(n.max(1));
+            let (_, wire, _) =
+                exchange(&mut t, &mut c, &rb, &ResponseApdu::new(vec![0; n], StatusWord::Ok));
+            assert_eq!(wire.data.len(), cipher.protected_len(n), "{cipher} {n}");
+        }
+    }
+    // The largest plain chunk whose protected response fits 256 bytes.
+    assert!(Cipher::TripleDes.protected_len(231) <= 256);
+    assert!(Cipher::TripleDes.protected_len(232) > 256);
+    assert!(Cipher::Aes128.protected_len(223) <= 256);
+    assert!(Cipher::Aes128.protected_len(224) > 256);
+}

@@ -126,3 +126,23 @@ fn secure_channel_closes_on_plain_error_and_transport_error() {
     assert!(matches!(ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1)), Err(SmError::Card(_))));
     assert!(!ch.is_open());
 }
+
+/// A card that answers every command with 6100 and no data.
+struct Endless(usize);
+
+impl CardChannel for Endless {
+    fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, crate::card::CardError> {
+        self.0 += 1;
+        Ok(vec![0x61, 0x00])
+    }
+}
+
+#[test]
+fn endless_61xx_chaining_is_cut_off_and_closes_the_channel() {
+    let (t, _) = pair(Cipher::Aes128);
+    let mut ch = SecureChannel::new(Endless(0), t);
+    let r = ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(8));
+    assert!(matches!(r, Err(SmError::EndlessChaining(_))), "{r:?}");
+    assert!(!ch.is_open());
+    assert_eq!(ch.into_card().0, 1025);
+}
