@@ -85,8 +85,11 @@ pub(crate) fn session_keys(
     }
 }
 
+/// A decrypted authentication block: two random numbers and a key half.
+type AuthBlock = ([u8; RND_LEN], [u8; RND_LEN], Zeroizing<[u8; KEY_LEN]>);
+
 /// Splits `bytes` into three fixed-size parts (RND ‖ RND ‖ key).
-fn split_block(bytes: &[u8]) -> Option<([u8; RND_LEN], [u8; RND_LEN], Zeroizing<[u8; KEY_LEN]>)> {
+fn split_block(bytes: &[u8]) -> Option<AuthBlock> {
     let (a, rest) = bytes.split_first_chunk::<RND_LEN>()?;
     let (b, rest) = rest.split_first_chunk::<RND_LEN>()?;
     let k: [u8; KEY_LEN] = rest.try_into().ok()?;
@@ -140,10 +143,12 @@ pub fn authenticate<C: CardChannel>(
         return Err(AccessError::BadResponse("EXTERNAL AUTHENTICATE did not return 40 bytes"));
     }
     let r = open(&k_enc, &k_mac, &resp.data)?;
-    let (echo_ic, echo_ifd, k_ic) =
-        split_block(&r).ok_or(AccessError::BadResponse("EXTERNAL AUTHENTICATE cryptogram length"))?;
+    let (echo_ic, echo_ifd, k_ic) = split_block(&r)
+        .ok_or(AccessError::BadResponse("EXTERNAL AUTHENTICATE cryptogram length"))?;
     if echo_ic != rnd_ic || echo_ifd != rnd_ifd {
-        return Err(AccessError::BadResponse("the chip's cryptogram does not echo RND.IC and RND.IFD"));
+        return Err(AccessError::BadResponse(
+            "the chip's cryptogram does not echo RND.IC and RND.IFD",
+        ));
     }
     let keys = session_keys(&k_ifd, &k_ic, &rnd_ic, &rnd_ifd);
     let session = SmSession::new(Cipher::TripleDes, &keys.ks_enc, &keys.ks_mac, &keys.ssc)?;
@@ -211,3 +216,7 @@ impl BacChip {
         Ok((response, session))
     }
 }
+
+#[cfg(test)]
+#[path = "bac_tests.rs"]
+mod tests;

@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn pace_k_pi_from_appendix_g1() {
-        // ICAO 9303 Part 11 Appendix G.1: K_π = KDF(SHA-1(MRZ information), 3), AES-128.
+        // ICAO 9303 Part 11 Appendix G.1: K_π = KDF(f(π), 3), f(π) = SHA-1(MRZ information).
         let v: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -75,7 +75,8 @@ mod tests {
         )
         .unwrap();
         let seed = hex::decode(v["pi_sha1_mrz"].as_str().unwrap()).unwrap();
-        let k = derive_key(&seed[..16], PACE, Cipher::Aes128);
+        // The PACE password is the whole 20-byte SHA-1 (not truncated as BAC's K_seed).
+        let k = derive_key(&seed, PACE, Cipher::Aes128);
         assert_eq!(hex::encode_upper(&*k), v["K_pi"].as_str().unwrap());
     }
 

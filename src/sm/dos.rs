@@ -27,7 +27,12 @@ pub struct MessageKeys<'a> {
 
 impl MessageKeys<'_> {
     /// Appends the encrypted `plain` as DO'85' (odd INS) or DO'87'.
-    pub fn encrypt_into(&self, odd_ins: bool, plain: &[u8], out: &mut Vec<u8>) -> Result<(), SmError> {
+    pub fn encrypt_into(
+        &self,
+        odd_ins: bool,
+        plain: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), SmError> {
         let padded = zeroize::Zeroizing::new(crypto::pad(plain, self.cipher.block_size()));
         let iv = crypto::sm_iv(self.cipher, self.k_enc, self.ssc)?;
         let ct = crypto::cbc_encrypt(self.cipher, self.k_enc, &iv, &padded)?;
@@ -58,7 +63,8 @@ impl MessageKeys<'_> {
             value
         };
         let iv = crypto::sm_iv(self.cipher, self.k_enc, self.ssc)?;
-        let padded = zeroize::Zeroizing::new(crypto::cbc_decrypt(self.cipher, self.k_enc, &iv, ct)?);
+        let padded =
+            zeroize::Zeroizing::new(crypto::cbc_decrypt(self.cipher, self.k_enc, &iv, ct)?);
         Ok(crypto::unpad(&padded, self.cipher.block_size())?.to_vec())
     }
 
@@ -96,7 +102,9 @@ pub fn decode_le(value: &[u8]) -> Result<usize, SmError> {
             let v = usize::from(u16::from_be_bytes([a, b]));
             Ok(if v == 0 { MAX_EXTENDED_LE } else { v })
         }
-        _ => Err(SmError::BadObject(format!("DO'97' holds {} bytes, expected 1 or 2", value.len()))),
+        _ => {
+            Err(SmError::BadObject(format!("DO'97' holds {} bytes, expected 1 or 2", value.len())))
+        }
     }
 }
 
@@ -122,7 +130,9 @@ pub fn parse<'a>(data: &'a [u8], middle_tag: u32, what: &str) -> Result<Protecte
         let start = data.len() - r.remaining().len();
         let obj = r.read()?;
         match obj.tag {
-            TAG_CRYPTOGRAM_PADDED | TAG_CRYPTOGRAM_ODD if cryptogram.is_none() && middle.is_none() => {
+            TAG_CRYPTOGRAM_PADDED | TAG_CRYPTOGRAM_ODD
+                if cryptogram.is_none() && middle.is_none() =>
+            {
                 cryptogram = Some((obj.tag, obj.value));
             }
             t if t == middle_tag && middle.is_none() => middle = Some(obj.value),

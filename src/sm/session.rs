@@ -109,7 +109,8 @@ impl SmSession {
             return Err(SmError::Closed);
         }
         let result = self.unprotect_inner(resp);
-        if result.is_err() {
+        if let Err(e) = &result {
+            tracing::debug!(error = %e, cipher = %self.cipher, "secure-messaging session closed");
             self.close();
         }
         result
@@ -117,7 +118,11 @@ impl SmSession {
 
     fn unprotect_inner(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
         if resp.data.is_empty() {
-            return Err(if resp.sw.is_ok() { SmError::MissingMac } else { SmError::Unprotected(resp.sw) });
+            return Err(if resp.sw.is_ok() {
+                SmError::MissingMac
+            } else {
+                SmError::Unprotected(resp.sw)
+            });
         }
         let p = dos::parse(&resp.data, TAG_STATUS, "response")?;
         increment(&mut self.ssc);
@@ -129,7 +134,10 @@ impl SmSession {
         let sw = match p.middle {
             Some(&[sw1, sw2]) => StatusWord::from_bytes(sw1, sw2),
             Some(v) => {
-                return Err(SmError::BadObject(format!("DO'99' holds {} bytes, expected 2", v.len())));
+                return Err(SmError::BadObject(format!(
+                    "DO'99' holds {} bytes, expected 2",
+                    v.len()
+                )));
             }
             None => match resp.sw {
                 StatusWord::BytesAvailable(_) | StatusWord::ExactLength(_) => {
