@@ -427,3 +427,64 @@ fn every_truncation_and_bit_flip_is_ok_or_err_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn random_multi_byte_mutations_never_panic() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(10);
+    for (file, parse) in parsers() {
+        let bytes = std::fs::read(&file).unwrap();
+        for _ in 0..300 {
+            let mut m = bytes.clone();
+            for _ in 0..rng.gen_range(1..6) {
+                let i = rng.gen_range(0..m.len().max(1));
+                match rng.gen_range(0..4) {
+                    0 if i < m.len() => m[i] = rng.r#gen(),
+                    1 if i < m.len() => {
+                        m.remove(i);
+                    }
+                    2 => m.insert(i.min(m.len()), rng.r#gen()),
+                    _ if i < m.len() => m[i] = [0x00, 0x80, 0x81, 0x84, 0xFF][rng.gen_range(0..5)],
+                    _ => {}
+                }
+            }
+            let _ = parse(&m);
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_indefinite_lengths_are_an_error() {
+    // 77 { 30 80 30 80 … } ten thousand levels deep, never closed.
+    let mut inner = Vec::new();
+    for _ in 0..10_000 {
+        inner.extend_from_slice(&[0x30, 0x80]);
+    }
+    let sod_bytes = crate::iso7816::tlv::tlv(0x77, &inner);
+    assert!(sod::parse(&sod_bytes).is_err());
+    // A constructed eContent OCTET STRING nested deeper than the parser follows.
+    let mut octets = crate::iso7816::tlv::tlv(0x04, &[1, 2, 3]);
+    for _ in 0..20 {
+        octets = crate::iso7816::tlv::tlv(0x24, &octets);
+    }
+    let econtent = crate::iso7816::tlv::tlv(0xA0, &octets);
+    let encap = crate::iso7816::tlv::tlv(
+        0x30,
+        &[&[0x06, 0x06, 0x67, 0x81, 0x08, 0x01, 0x01, 0x01][..], &econtent].concat(),
+    );
+    let signed = crate::iso7816::tlv::tlv(
+        0x30,
+        &[&[0x02, 0x01, 0x03, 0x31, 0x00][..], &encap, &[0x31, 0x00]].concat(),
+    );
+    let ci = crate::iso7816::tlv::tlv(
+        0x30,
+        &[
+            &[0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02][..],
+            &crate::iso7816::tlv::tlv(0xA0, &signed),
+        ]
+        .concat(),
+    );
+    let err = sod::parse(&crate::iso7816::tlv::tlv(0x77, &ci)).unwrap_err();
+    assert!(err.to_string().contains("nested too deep"), "{err}");
+}
