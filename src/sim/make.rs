@@ -151,7 +151,6 @@ fn build_files(
     options: &MakeOptions,
 ) -> Result<BTreeMap<String, Vec<u8>>, SimError> {
     let mrz = crate::mrz::Mrz::parse(mrz_text)?;
-    let format = ImageFormat::sniff(face).ok_or(SimError::FaceImage)?;
     let (width, height) = image_size(face).ok_or(SimError::FaceImage)?;
     let feature_points = options
         .eye_centres
@@ -174,14 +173,9 @@ fn build_files(
             ]
         })
         .unwrap_or_default();
-    let image = FaceImage {
-        format,
-        width,
-        height,
-        feature_points,
-        image_type: 1, // full frontal (ISO/IEC 19794-5 §5.7.1)
-        data: face.to_vec(),
-    };
+    let mut image = FaceImage::new(face.to_vec(), width, height).ok_or(SimError::FaceImage)?;
+    image.feature_points = feature_points;
+    image.source_type = 2; // digital still camera (ISO/IEC 19794-5 §5.7.3)
     let mut files = BTreeMap::new();
     files.insert("EF.DG1".to_owned(), crate::lds::dg1::encode(&mrz));
     files.insert("EF.DG2".to_owned(), crate::lds::dg2::encode(&[image]));
@@ -191,7 +185,8 @@ fn build_files(
         }
         files.insert(name.clone(), bytes.clone());
     }
-    let data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
+    let mut data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
+    data_groups.sort_unstable();
     let com = crate::lds::com::EfCom {
         lds_version: "0107".into(),
         unicode_version: "040000".into(),
@@ -329,3 +324,7 @@ fn jpeg_size(b: &[u8]) -> Option<(u16, u16)> {
         i = i.checked_add(2 + len)?;
     }
 }
+
+#[cfg(test)]
+#[path = "make_tests.rs"]
+mod tests;
