@@ -4,7 +4,10 @@
 //! Framing (vsmartcard vpcd protocol): every message is a 2-byte big-endian length and a
 //! payload. A 1-byte payload is a control — 00 power off, 01 power on, 02 reset, 04 get
 //! ATR (answered with the ATR); anything longer is a command APDU, answered with the response.
-//! Card removal is closing the connection; the card comes back when we reconnect.
+//! Card removal is closing the connection (right after answering APDU N of
+//! `remove_after_apdu`); the card comes back when we reconnect ~300 ms later. Through pcscd
+//! the reader then sees SCARD_E_NOT_TRANSACTED for its next APDU, SCARD_E_NO_SMARTCARD /
+//! removed-card until pcscd polls the card back (≈ 0.7 s after the removal in our runs).
 
 use super::SimError;
 use super::behaviour::Behaviour;
@@ -199,11 +202,6 @@ impl Link {
                 apdu => {
                     let n = chip.begin_apdu();
                     self.apdus.store(n, Ordering::SeqCst);
-                    if chip.removal_due(n) {
-                        chip.remove();
-                        let _ = stream.shutdown(std::net::Shutdown::Both);
-                        return Ok(Ended::Removed);
-                    }
                     Some(chip.process(apdu))
                 }
             };
@@ -215,6 +213,13 @@ impl Link {
                 frame.extend_from_slice(&n.to_be_bytes());
                 frame.extend_from_slice(&answer);
                 stream.write_all(&frame)?;
+            }
+            // Removal after APDU N: leave right after answering it, so that pcscd fails the
+            // next transmit (SCARD_E_NOT_TRANSACTED) and then reports the card absent.
+            if chip.removal_due(chip.apdu_count() + 1) {
+                chip.remove();
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                return Ok(Ended::Removed);
             }
         }
     }
@@ -306,8 +311,7 @@ mod tests {
         send(&mut s, &[0x00, 0xB0, 0x81, 0x00, 0x00]);
         assert_eq!(recv(&mut s).unwrap(), [0x69, 0x82]);
         assert!(handle.is_connected());
-        // APDU 3: the card is removed — the connection closes without an answer.
-        send(&mut s, &[0x00, 0x84, 0x00, 0x00, 0x08]);
+        // The card leaves right after answering APDU 2: the connection is closed.
         assert_eq!(recv(&mut s), None);
         // It comes back (once) with a fresh state.
         let started = std::time::Instant::now();
@@ -325,7 +329,7 @@ mod tests {
         assert_eq!(recv(&mut s).unwrap(), [0x90, 0x00]);
         send(&mut s, &[0x00, 0xB0, 0x81, 0x00, 0x00]);
         assert_eq!(recv(&mut s).unwrap(), [0x69, 0x82]);
-        assert_eq!(handle.apdu_count(), 7);
+        assert_eq!(handle.apdu_count(), 6);
         handle.stop().unwrap();
         assert_eq!(recv(&mut s), None, "stopping takes the card away");
     }
