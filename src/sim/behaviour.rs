@@ -43,6 +43,9 @@ pub struct Behaviour {
     pub declare_length: Option<u32>,
     /// The ATR as hex (default a contactless ATR).
     pub atr: Option<String>,
+    /// Status word answering a wrong BAC cryptogram (default 6300; real chips also use
+    /// 63Cx, 6982 or 6988). In profile.toml write it as hex: `denied_sw = 0x6988`.
+    pub denied_sw: Option<u16>,
 }
 
 /// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
@@ -103,6 +106,9 @@ impl Behaviour {
         if other.atr.is_some() {
             self.atr.clone_from(&other.atr);
         }
+        if other.denied_sw.is_some() {
+            self.denied_sw = other.denied_sw;
+        }
         self
     }
 }
@@ -131,11 +137,12 @@ mod tests {
     #[test]
     fn parses_from_toml_and_overrides() {
         let b: Behaviour = toml::from_str(
-            "max_le = 192\nextended_length = false\nle_overflow = \"truncate\"\neof_6282 = true\nevil_file = \"EF.DG2\"",
+            "max_le = 192\nextended_length = false\nle_overflow = \"truncate\"\neof_6282 = true\nevil_file = \"EF.DG2\"\ndenied_sw = 0x6988",
         )
         .unwrap();
         assert_eq!(b.max_le, Some(192));
         assert_eq!(b.le_overflow, LeOverflow::Truncate);
+        assert_eq!(b.denied_sw, Some(0x6988));
         assert!(toml::from_str::<Behaviour>("max_el = 1").is_err());
         let cli = Behaviour { latency_ms: 37, max_le: Some(100), ..Default::default() };
         let merged = b.overridden_by(&cli);

@@ -359,7 +359,8 @@ impl Chip {
             }
             Err(_) => {
                 self.bac = BacChip::new(&self.mrz_information);
-                ResponseApdu::status(StatusWord::VerificationFailed)
+                let sw = self.behaviour.denied_sw.map(StatusWord::from_u16);
+                ResponseApdu::status(sw.unwrap_or(StatusWord::VerificationFailed))
             }
         }
     }

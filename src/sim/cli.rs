@@ -53,6 +53,14 @@ pub struct SimulateArgs {
     /// The ATR to present, as hex.
     #[arg(long, value_name = "HEX")]
     pub atr: Option<String>,
+    /// Status word for a wrong BAC key, as hex (default 6300; e.g. 6988, 6982, 63C2).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub denied_sw: Option<u16>,
+}
+
+fn parse_sw(s: &str) -> Result<u16, String> {
+    u16::from_str_radix(s.trim_start_matches("0x"), 16)
+        .map_err(|_| format!("{s:?} is not a status word in hex, e.g. 6988"))
 }
 
 impl SimulateArgs {
@@ -74,6 +82,7 @@ impl SimulateArgs {
             evil_file: self.evil_length.clone(),
             declare_length: self.declare_length,
             atr: self.atr.clone(),
+            denied_sw: self.denied_sw,
         }
     }
 }
@@ -170,6 +179,8 @@ mod tests {
             "--eof-6282",
             "--evil-length",
             "EF.DG2",
+            "--denied-sw",
+            "6988",
         ])
         .unwrap();
         let b = cli.sim.behaviour();
@@ -180,6 +191,7 @@ mod tests {
         assert_eq!(b.wrong_mac_at_apdu, Some(9));
         assert!(b.omit_do99 && b.eof_6282);
         assert_eq!(b.evil_file.as_deref(), Some("EF.DG2"));
+        assert_eq!(b.denied_sw, Some(0x6988));
         assert_eq!(cli.sim.vpcd, "127.0.0.1:35963");
         let defaults = Cli::try_parse_from(["x"]).unwrap();
         assert_eq!(defaults.sim.behaviour(), Behaviour::default());

@@ -263,6 +263,20 @@ fn wrong_mrz_is_denied() {
     ));
     // The right MRZ still works afterwards.
     assert!(bac::authenticate(&mut chip, MRZ_INFORMATION, &mut rng).is_ok());
+    // Chips that answer 6988 (or 6982) to a wrong key are denied just the same.
+    for sw in [0x6988, 0x6982] {
+        let mut chip = self::chip(Behaviour { denied_sw: Some(sw), ..Behaviour::default() });
+        let r = raw(&mut chip, &[0x00, 0x84, 0x00, 0x00, 0x08]);
+        assert_eq!(r.data.len(), 8);
+        let mut bogus = vec![0x00, 0x82, 0x00, 0x00, 0x28];
+        bogus.extend([0x55; 40]);
+        bogus.push(0x28);
+        assert_eq!(raw(&mut chip, &bogus).sw.to_u16(), sw);
+        assert!(matches!(
+            bac::authenticate(&mut chip, wrong, &mut rng),
+            Err(crate::access::AccessError::Denied)
+        ));
+    }
 }
 
 #[test]
