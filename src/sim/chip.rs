@@ -17,6 +17,8 @@ use zeroize::Zeroizing;
 const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
 /// Largest response a short APDU can carry.
 const SHORT_RESPONSE: usize = 256;
+/// Largest response (data and SW) the chip sends at all.
+const MAX_RESPONSE: usize = 65_535;
 
 /// Whether secure messaging is running.
 enum Link {
@@ -249,13 +251,22 @@ impl Chip {
     fn granted_le(&self, cmd: &CommandApdu, secured: bool) -> Result<usize, StatusWord> {
         let le = cmd.le.unwrap_or(SHORT_RESPONSE);
         let limit = self.le_limit(secured);
-        if le <= limit {
-            return Ok(le);
-        }
-        match self.behaviour.le_overflow {
-            LeOverflow::WrongLength => Err(StatusWord::WrongLength),
-            LeOverflow::Truncate => Ok(limit),
-        }
+        let le = if le <= limit {
+            le
+        } else {
+            match self.behaviour.le_overflow {
+                LeOverflow::WrongLength => return Err(StatusWord::WrongLength),
+                LeOverflow::Truncate => limit,
+            }
+        };
+        // Like a chip's I/O buffer: a whole response (data, SM objects, SW) stays within
+        // 65 535 bytes, the most a vpcd frame (and pcsc-lite's extended buffer) carries.
+        let cap = if secured {
+            plaintext_budget(MAX_RESPONSE - 2, self.behaviour.omit_do99)
+        } else {
+            MAX_RESPONSE - 2
+        };
+        Ok(le.min(cap))
     }
 
     fn readable(&self, index: usize, secured: bool) -> Result<(), StatusWord> {
@@ -401,7 +412,12 @@ fn protected_len(n: usize, omit_do99: bool) -> usize {
 
 /// The most plaintext bytes whose protected response still fits a short APDU (256 bytes).
 fn short_plaintext_budget(omit_do99: bool) -> usize {
-    (1..=SHORT_RESPONSE).rev().find(|n| protected_len(*n, omit_do99) <= SHORT_RESPONSE).unwrap_or(1)
+    plaintext_budget(SHORT_RESPONSE, omit_do99)
+}
+
+/// The most plaintext bytes whose protected response (without SW) fits in `total` bytes.
+fn plaintext_budget(total: usize, omit_do99: bool) -> usize {
+    (1..=total).rev().find(|n| protected_len(*n, omit_do99) <= total).unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -414,5 +430,7 @@ mod budget_tests {
         assert_eq!(protected_len(231, false), 250);
         assert_eq!(short_plaintext_budget(false), 231);
         assert_eq!(short_plaintext_budget(true), 239);
+        let ext = plaintext_budget(MAX_RESPONSE - 2, false);
+        assert!(protected_len(ext, false) <= 65_533 && protected_len(ext + 8, false) > 65_533);
     }
 }

@@ -310,6 +310,9 @@ fn evil_file_declares_4gb_and_serves_garbage() {
     assert_eq!(tlv::parse_header(&head).unwrap().value_len, 0xFFFF_FFFF);
     let far = read_at(&mut ch, 1_000_000, 1000).unwrap();
     assert_eq!((far.data.len(), far.sw), (1000, StatusWord::Ok));
+    // Le 65 536 is served as far as a 64 KB response allows.
+    let most = read_at(&mut ch, 1000, 65_536).unwrap();
+    assert!((65_400..65_536).contains(&most.data.len()), "{}", most.data.len());
 }
 
 #[test]
@@ -343,4 +346,64 @@ fn the_demo_profile_reads_and_its_dg1_holds_its_mrz() {
     let eyes = face.faces[0].eye_centres().unwrap();
     let dx = (i32::from(eyes.0.0) - i32::from(eyes.1.0)).abs();
     assert!(dx >= 90, "eye distance {dx}");
+}
+
+#[test]
+fn hostile_commands_never_panic_and_get_a_status_word() {
+    use rand::{Rng, RngCore};
+    let mut rng = StdRng::seed_from_u64(2024);
+    let evil = Behaviour { evil_file: Some("EF.DG2".into()), ..Behaviour::default() };
+    for behaviour in [Behaviour::default(), evil] {
+        let mut chip = chip(behaviour.clone());
+        let mut ch = open(&mut chip);
+        assert!(read_sfi(&mut ch, 0x1E, 4).is_ok());
+        let chip = ch.into_card();
+        for i in 0..20_000 {
+            let len = rng.gen_range(0..300);
+            let mut cmd = vec![0u8; len];
+            rng.fill_bytes(&mut cmd);
+            // Bias towards commands the chip knows, protected or plain.
+            if let Some(cla) = cmd.get_mut(0) {
+                *cla = [0x00, 0x0C, 0x0C, 0x00][i % 4];
+            }
+            if let Some(ins) = cmd.get_mut(1) {
+                *ins = [0xA4, 0xB0, 0xB1, 0x84, 0x82, *ins][i % 6];
+            }
+            let resp = chip.transmit(&cmd).unwrap();
+            assert!(resp.len() >= 2);
+            if i % 500 == 0 {
+                // Re-open a session now and then so protected paths are reached too.
+                let mut ch = open(&mut *chip);
+                assert!(read_sfi(&mut ch, 0x01, 4).is_ok());
+            }
+        }
+    }
+}
+
+#[test]
+fn random_protected_commands_are_answered_without_panic() {
+    use rand::{Rng, RngCore};
+    let mut rng = StdRng::seed_from_u64(77);
+    let mut chip = chip(Behaviour { evil_file: Some("EF.SOD".into()), ..Behaviour::default() });
+    let mut ch = open(&mut chip);
+    let mut answered = 0;
+    for _ in 0..3_000 {
+        let ins = [0xA4, 0xB0, 0xB1, 0x84, 0x82, 0x88, 0xCA][rng.gen_range(0..7)];
+        let mut data = vec![0u8; rng.gen_range(0..12)];
+        rng.fill_bytes(&mut data);
+        if ins == 0xB1 && rng.gen_bool(0.7) {
+            data = tlv::tlv(0x54, &data[..data.len().min(rng.gen_range(0..5))]);
+        }
+        let mut cmd = CommandApdu::new(0, ins, rng.r#gen(), rng.r#gen()).with_data(data);
+        if rng.gen_bool(0.8) {
+            cmd = cmd.with_le(rng.gen_range(1..=65_536));
+        }
+        if ch.send(&cmd).is_ok() {
+            answered += 1;
+        }
+        if !ch.is_open() {
+            ch = open(ch.into_card());
+        }
+    }
+    assert!(answered > 2_000, "only {answered} protected answers");
 }

@@ -46,6 +46,18 @@ impl VpcdHandle {
         self.connected.load(Ordering::SeqCst)
     }
 
+    /// Waits until the simulator is connected to vpcd (the card is in), at most `timeout`.
+    pub fn wait_connected(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.is_connected() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
     /// A flag that stops the simulator when set.
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
@@ -344,6 +356,7 @@ mod tests {
         assert!(!handle.is_connected());
         let listener = TcpListener::bind(addr).unwrap();
         let mut s = accept(&listener);
+        assert!(handle.wait_connected(Duration::from_secs(5)));
         send(&mut s, &SELECT_AID);
         assert_eq!(recv(&mut s).unwrap(), [0x90, 0x00]);
         handle.stop().unwrap();
