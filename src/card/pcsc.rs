@@ -153,7 +153,31 @@ pub struct PcscCard {
     buf: Vec<u8>,
 }
 
+/// How long to watch the reader after a failed exchange before calling the card unresponsive.
+const SETTLE: Duration = Duration::from_millis(1500);
+
 impl PcscCard {
+    /// After a failed exchange, watches the reader for a moment: a card that left the field
+    /// shows up as removed shortly after its last exchange failed.
+    fn diagnose(&self, e: PcscError) -> CardError {
+        let deadline = std::time::Instant::now() + SETTLE;
+        loop {
+            match self.card.status2_owned() {
+                Ok(st) if st.status().contains(::pcsc::Status::PRESENT) => {}
+                Ok(_) | Err(PcscError::RemovedCard | PcscError::NoSmartcard) => {
+                    return CardError::CardRemoved;
+                }
+                Err(PcscError::ResetCard) => return CardError::CardReset,
+                Err(_) => return map_error(e),
+            }
+            if std::time::Instant::now() >= deadline {
+                tracing::debug!(error = %e, "exchange failed with the card still present");
+                return CardError::Unresponsive;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The reader this card sits in.
     pub fn reader(&self) -> &CStr {
         &self.reader
@@ -162,6 +186,14 @@ impl PcscCard {
 
 impl CardChannel for PcscCard {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-        self.card.transmit(command, &mut self.buf).map(<[u8]>::to_vec).map_err(map_error)
+        match self.card.transmit(command, &mut self.buf) {
+            Ok(resp) => Ok(resp.to_vec()),
+            // A card leaving mid-exchange often surfaces as a failed transaction or a
+            // communication error: ask the reader whether the card is still there.
+            Err(e @ (PcscError::NotTransacted | PcscError::CommError | PcscError::UnknownError)) => {
+                Err(self.diagnose(e))
+            }
+            Err(e) => Err(map_error(e)),
+        }
     }
 }

@@ -1,8 +1,5 @@
 //! Chunk sizes for READ BINARY: the largest the chip and reader take, learned once per session.
 
-/// Plaintext bytes a short-length READ BINARY can return under 3DES or AES secure messaging:
-/// the protected response (DO'87' with padding, DO'99', DO'8E') must fit in 256 bytes.
-pub const MAX_SHORT_SM_CHUNK: usize = 231;
 /// Plaintext bytes one extended-length READ BINARY asks for (leaves room for SM overhead
 /// within a 65 536-byte response).
 pub const MAX_EXTENDED_CHUNK: usize = 0xFF00;
@@ -17,15 +14,16 @@ pub struct ChunkPolicy {
 }
 
 impl ChunkPolicy {
-    /// Tries extended length first when `extended` is allowed, then short sizes.
-    pub fn new(extended: bool, secure: bool) -> Self {
-        let short_max = if secure { MAX_SHORT_SM_CHUNK } else { 256 };
+    /// Tries extended length first when `extended` is allowed, then short sizes from
+    /// `short_max` (the most a short response carries: 256 plain, 231 under 3DES secure
+    /// messaging, 223 under AES) down.
+    pub fn new(extended: bool, short_max: usize) -> Self {
         let mut steps = Vec::new();
         if extended {
-            steps.extend([MAX_EXTENDED_CHUNK, 4096, 1024]);
+            steps.push(MAX_EXTENDED_CHUNK);
         }
-        steps.extend([short_max, 223, 192, 160, 128, 96, 64, 32]);
-        steps.dedup();
+        steps.push(short_max);
+        steps.extend([192, 160, 128, 96, 64, 32].into_iter().filter(|&s| s < short_max));
         Self { steps, current: 0, confirmed: false }
     }
 
@@ -71,15 +69,15 @@ mod tests {
 
     #[test]
     fn steps_down_from_extended_to_short() {
-        let mut p = ChunkPolicy::new(true, true);
+        let mut p = ChunkPolicy::new(true, 231);
         assert_eq!(p.size(), MAX_EXTENDED_CHUNK);
         assert!(p.is_extended());
         assert!(p.step_down());
-        assert!(p.step_down());
-        assert!(p.step_down());
-        assert_eq!(p.size(), MAX_SHORT_SM_CHUNK);
+        assert_eq!(p.size(), 231);
         assert!(!p.is_extended());
-        assert!(p.limit_to(192));
+        assert!(p.limit_to(200));
+        assert_eq!(p.size(), 200);
+        assert!(p.step_down());
         assert_eq!(p.size(), 192);
         p.confirmed = true;
         assert!(!p.step_down());

@@ -2,7 +2,7 @@
 //! and DG2 through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4), counting APDUs.
 
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
-use crate::access::bac;
+use crate::access::{AccessError, bac};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 use crate::lds::Ef;
@@ -83,10 +83,19 @@ impl<C: CardChannel> Transport for BacTransport<'_, C> {
             Some(chan) => chan.into_card(),
             None => return Err(ReadError::Sm(crate::sm::SmError::Closed)),
         };
+        // The chip dropped its session keys but keeps the application selected (ICAO 9303
+        // Part 11 §9.8): BAC again is enough. A chip that lost the selection gets it back.
         tracing::debug!("re-establishing secure messaging with BAC");
-        select_application(&mut *card)?;
-        let chan = bac::authenticate(card, self.key.mrz_information(), &mut rand::rngs::OsRng)?;
-        self.chan = Some(chan);
+        let key = self.key.mrz_information();
+        let session = match bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng) {
+            Ok(chan) => chan.into_session(),
+            Err(AccessError::Status { .. }) => {
+                select_application(&mut *card)?;
+                bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng)?.into_session()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.chan = Some(SecureChannel::new(card, session));
         Ok(())
     }
 }
@@ -115,7 +124,7 @@ pub fn read_passport<C: CardChannel>(
 
     // EF.CardAccess sits in the master file and is read in the clear; its absence is normal
     // for BAC-only chips. PACE (a later step) will use it.
-    let mut plain = EfReader::new(Plain(&mut log), ChunkPolicy::new(false, false));
+    let mut plain = EfReader::new(Plain(&mut log), ChunkPolicy::new(false, 256));
     if let Some(flag) = &options.cancel {
         plain = plain.with_cancel(flag.clone());
     }
@@ -132,7 +141,7 @@ pub fn read_passport<C: CardChannel>(
     let chan = bac::authenticate(&mut log, key.mrz_information(), &mut rand::rngs::OsRng)?;
     let policy = match options.fixed_chunk {
         Some(n) => ChunkPolicy::fixed(n),
-        None => ChunkPolicy::new(!options.no_extended_length, true),
+        None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
     };
     let mut reader = EfReader::new(BacTransport { chan: Some(chan), key }, policy);
     if let Some(flag) = &options.cancel {

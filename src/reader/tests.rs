@@ -83,7 +83,7 @@ fn id() -> FileId {
 #[test]
 fn reads_a_small_file_in_one_apdu() {
     let file = dg2_like(100);
-    let mut r = EfReader::new(FileCard::new(file.clone(), 65_536), ChunkPolicy::new(true, true));
+    let mut r = EfReader::new(FileCard::new(file.clone(), 65_536), ChunkPolicy::new(true, 231));
     assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
     assert_eq!(r.transport.sent.len(), 1);
 }
@@ -91,13 +91,13 @@ fn reads_a_small_file_in_one_apdu() {
 #[test]
 fn steps_down_to_what_the_chip_takes_and_keeps_it() {
     let file = dg2_like(15_000);
-    let mut r = EfReader::new(FileCard::new(file.clone(), 192), ChunkPolicy::new(true, true));
+    let mut r = EfReader::new(FileCard::new(file.clone(), 192), ChunkPolicy::new(true, 231));
     assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
     assert_eq!(r.policy.size(), 192);
     let refused = r.transport.sent.iter().filter(|c| c.le.unwrap_or(0) > 192).count();
     let reads = file.len().div_ceil(192);
-    // 65280, 4096, 1024, 231, 223 refused; then ⌈len/192⌉ reads.
-    assert_eq!(refused, 5);
+    // 65280 and 231 refused; then ⌈len/192⌉ reads.
+    assert_eq!(refused, 2);
     assert_eq!(r.transport.sent.len(), refused + reads);
 }
 
@@ -106,7 +106,7 @@ fn exact_length_hint_is_followed() {
     let file = dg2_like(2_000);
     let mut card = FileCard::new(file.clone(), 200);
     card.exact_le_hint = true;
-    let mut r = EfReader::new(card, ChunkPolicy::new(false, true));
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 231));
     assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
     assert_eq!(r.policy.size(), 200);
     assert_eq!(r.transport.sent.len(), 1 + file.len().div_ceil(200));
@@ -115,7 +115,7 @@ fn exact_length_hint_is_followed() {
 #[test]
 fn offsets_beyond_32k_use_odd_ins() {
     let file = dg2_like(40_000);
-    let mut r = EfReader::new(FileCard::new(file.clone(), 256), ChunkPolicy::new(false, false));
+    let mut r = EfReader::new(FileCard::new(file.clone(), 256), ChunkPolicy::new(false, 256));
     let mut last = 0;
     assert_eq!(r.read(&id(), &mut |_, done, _| last = done).unwrap(), file);
     assert_eq!(last, file.len());
@@ -126,7 +126,7 @@ fn offsets_beyond_32k_use_odd_ins() {
 fn a_4gb_declaration_is_refused_before_allocating() {
     let mut evil = vec![0x75, 0x84, 0xFF, 0xFF, 0xFF, 0xFF];
     evil.extend(std::iter::repeat_n(0xAA, 500));
-    let mut r = EfReader::new(FileCard::new(evil, 65_536), ChunkPolicy::new(true, true));
+    let mut r = EfReader::new(FileCard::new(evil, 65_536), ChunkPolicy::new(true, 231));
     match r.read(&id(), &mut |_, _, _| {}) {
         Err(ReadError::TooLarge { declared, .. }) => assert_eq!(declared, 0xFFFF_FFFF),
         other => panic!("expected TooLarge, got {other:?}"),
@@ -144,7 +144,7 @@ fn fixed_chunks_never_change() {
 #[test]
 fn cancel_stops_between_apdus() {
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let mut r = EfReader::new(FileCard::new(dg2_like(10), 256), ChunkPolicy::new(false, false))
+    let mut r = EfReader::new(FileCard::new(dg2_like(10), 256), ChunkPolicy::new(false, 256))
         .with_cancel(flag);
     assert!(matches!(r.read(&id(), &mut |_, _, _| {}), Err(ReadError::Cancelled)));
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 /// vpcd's default port for the reader "Virtual PCD 00 00".
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 /// How long the card stays away after a simulated removal.
-pub const REMOVAL_PAUSE: Duration = Duration::from_millis(300);
+pub const REMOVAL_PAUSE: Duration = Duration::from_millis(1500);
 const POLL: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 

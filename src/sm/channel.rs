@@ -94,6 +94,11 @@ impl<C: CardChannel> SecureChannel<C> {
         self.card
     }
 
+    /// Gives the session back, releasing the card (to join it to another handle of it).
+    pub fn into_session(self) -> SmSession {
+        self.session
+    }
+
     /// The session's cipher suite.
     pub fn cipher(&self) -> Cipher {
         self.session.cipher()

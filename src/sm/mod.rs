@@ -66,6 +66,12 @@ impl Cipher {
         self.block_size()
     }
 
+    /// The most data bytes a short (256-byte) protected response can carry: 231 under
+    /// 3DES, 223 under AES.
+    pub fn max_short_chunk(self) -> usize {
+        (1..=256).rev().find(|&n| self.protected_len(n) <= 256).unwrap_or(1)
+    }
+
     /// The size of a protected response body carrying `plain_len` data bytes: DO'87'
     /// (indicator and padded cryptogram), DO'99' and DO'8E' — for choosing READ BINARY
     /// chunk sizes (e.g. the largest that still fits a short 256-byte response).

@@ -316,6 +316,8 @@ fn protected_len_matches_real_responses_and_short_limits() {
     // The largest plain chunk whose protected response fits 256 bytes.
     assert!(Cipher::TripleDes.protected_len(231) <= 256);
     assert!(Cipher::TripleDes.protected_len(232) > 256);
+    assert_eq!(Cipher::TripleDes.max_short_chunk(), 231);
+    assert_eq!(Cipher::Aes128.max_short_chunk(), 223);
     assert!(Cipher::Aes128.protected_len(223) <= 256);
     assert!(Cipher::Aes128.protected_len(224) > 256);
 }
