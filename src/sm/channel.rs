@@ -8,6 +8,9 @@ use std::fmt;
 
 /// Upper bound on a protected response gathered through GET RESPONSE (61xx) chains.
 const MAX_CHAINED_RESPONSE: usize = 1 << 20;
+/// Upper bound on GET RESPONSE commands for one response (a hostile card could answer
+/// 61xx with no data forever).
+const MAX_GET_RESPONSES: usize = 1024;
 
 /// A card plus the secure-messaging session established with it.
 pub struct SecureChannel<C: CardChannel> {
@@ -37,6 +40,7 @@ impl<C: CardChannel> SecureChannel<C> {
         let raw = match self.exchange(&bytes) {
             Ok(r) => r,
             Err(e) => {
+                tracing::debug!(error = %e, "secure-messaging session closed by a transport error");
                 self.session.close();
                 return Err(e);
             }
@@ -47,7 +51,12 @@ impl<C: CardChannel> SecureChannel<C> {
     fn exchange(&mut self, bytes: &[u8]) -> Result<ResponseApdu, SmError> {
         let mut resp = ResponseApdu::parse(&self.card.transmit(bytes)?)?;
         let mut data = std::mem::take(&mut resp.data);
+        let mut rounds = 0;
         while let StatusWord::BytesAvailable(n) = resp.sw {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSES {
+                return Err(SmError::EndlessChaining(MAX_GET_RESPONSES));
+            }
             let le = if n == 0 { 256 } else { usize::from(n) };
             let get = CommandApdu::new(0x00, 0xC0, 0, 0).with_le(le);
             resp = ResponseApdu::parse(&self.card.transmit(&get.encode()?)?)?;

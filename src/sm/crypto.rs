@@ -132,6 +132,18 @@ pub fn mac(cipher: Cipher, key: &[u8], padded: &[u8]) -> Result<[u8; 8], SmError
     }
 }
 
+/// The 8-byte MAC of a PACE or Chip Authentication token input (BSI TR-03110-3 §A.2.4,
+/// ICAO 9303 Part 11 §4.4.3.4): AES-CMAC over the data as it is, or for 3DES the retail MAC
+/// over the data padded with method 2.
+pub fn token_mac(cipher: Cipher, key: &[u8], data: &[u8]) -> Result<[u8; 8], SmError> {
+    match cipher {
+        Cipher::TripleDes => retail_mac(key, &pad(data, 8)),
+        Cipher::Aes128 => cmac8::<Cmac<Aes128>>(cipher, key, data),
+        Cipher::Aes192 => cmac8::<Cmac<Aes192>>(cipher, key, data),
+        Cipher::Aes256 => cmac8::<Cmac<Aes256>>(cipher, key, data),
+    }
+}
+
 fn cmac8<M: Mac + KeyInit>(cipher: Cipher, key: &[u8], data: &[u8]) -> Result<[u8; 8], SmError> {
     let mut m = <M as KeyInit>::new_from_slice(key)
         .map_err(|_| key_error(cipher, "K_mac", cipher.key_len(), key.len()))?;
@@ -196,6 +208,25 @@ mod tests {
         let e_ifd = h("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2");
         let m = mac(Cipher::TripleDes, &k_mac, &pad(&e_ifd, 8)).unwrap();
         assert_eq!(m.to_vec(), h("5F1448EEA8AD90A7"));
+    }
+
+    #[test]
+    fn token_mac_matches_icao_appendix_g1_pace_tokens() {
+        // ICAO 9303 Part 11 Appendix G.1: T_IFD and T_IC, AES-CMAC over the 7F49 objects.
+        let path =
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors/pace-ecdh-gm-bp256.json");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let s = |k: &str| h(v[k].as_str().unwrap());
+        let k_mac = s("KS_mac");
+        let t_ifd = token_mac(Cipher::Aes128, &k_mac, &s("auth_token_input_terminal")).unwrap();
+        assert_eq!(t_ifd.to_vec(), s("T_IFD"));
+        let t_ic = token_mac(Cipher::Aes128, &k_mac, &s("auth_token_input_chip")).unwrap();
+        assert_eq!(t_ic.to_vec(), s("T_IC"));
+        // And the PACE nonce: s = D(K_pi, z), AES-128-CBC with IV 0.
+        let nonce =
+            cbc_decrypt(Cipher::Aes128, &s("K_pi"), &[0; 16], &s("encrypted_nonce_z")).unwrap();
+        assert_eq!(nonce, s("nonce_s"));
     }
 
     #[test]

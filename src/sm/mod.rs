@@ -16,6 +16,10 @@ mod session;
 mod tests;
 #[cfg(test)]
 mod tests_aes;
+#[cfg(test)]
+mod tests_channel;
+#[cfg(test)]
+mod tests_hostile;
 
 pub use channel::SecureChannel;
 pub use chip::ChipSmSession;
@@ -62,6 +66,26 @@ impl Cipher {
         self.block_size()
     }
 
+    /// The size of a protected response body carrying `plain_len` data bytes: DO'87'
+    /// (indicator and padded cryptogram), DO'99' and DO'8E' — for choosing READ BINARY
+    /// chunk sizes (e.g. the largest that still fits a short 256-byte response).
+    pub fn protected_len(self, plain_len: usize) -> usize {
+        let bs = self.block_size();
+        let data_object = if plain_len == 0 {
+            0
+        } else {
+            let value = 1 + (plain_len / bs + 1) * bs;
+            let len_bytes = match value {
+                0..=0x7F => 1,
+                0x80..=0xFF => 2,
+                0x100..=0xFFFF => 3,
+                _ => 4,
+            };
+            1 + len_bytes + value
+        };
+        data_object + 4 + 10
+    }
+
     /// A short name for reports: `3DES`, `AES-128`, `AES-192`, `AES-256`.
     pub fn name(self) -> &'static str {
         match self {
@@ -103,6 +127,8 @@ pub enum SmError {
     Unprotected(StatusWord),
     #[error("the secure-messaging session was ended by an earlier failure: authenticate again")]
     Closed,
+    #[error("secure messaging: the card still answered 61xx after {0} GET RESPONSE commands")]
+    EndlessChaining(usize),
     #[error("secure messaging: {cipher} needs a {expected}-byte {what}, got {got} bytes")]
     Length { cipher: Cipher, what: &'static str, expected: usize, got: usize },
 }
@@ -117,7 +143,9 @@ impl SmError {
                 StatusWord::SmObjectsIncorrect
             }
             Self::Closed | Self::Unprotected(_) => StatusWord::SecurityNotSatisfied,
-            Self::Card(_) | Self::Apdu(_) | Self::Length { .. } => StatusWord::Other(0x6F00),
+            Self::Card(_) | Self::Apdu(_) | Self::Length { .. } | Self::EndlessChaining(_) => {
+                StatusWord::Other(0x6F00)
+            }
         }
     }
 }

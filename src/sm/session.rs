@@ -109,7 +109,8 @@ impl SmSession {
             return Err(SmError::Closed);
         }
         let result = self.unprotect_inner(resp);
-        if result.is_err() {
+        if let Err(e) = &result {
+            tracing::debug!(error = %e, cipher = %self.cipher, "secure-messaging session closed");
             self.close();
         }
         result

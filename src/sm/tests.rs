@@ -1,10 +1,7 @@
 //! Tests of secure messaging: ICAO 9303 Part 11 Appendix D.4 byte for byte (both sides),
-//! terminal↔chip round trips for every cipher, failure handling and hostile input.
+//! terminal↔chip round trips for every cipher, and how failures end a session.
 
-use super::dos::{MessageKeys, TAG_MAC};
 use super::*;
-use crate::card::CardChannel;
-use crate::card::mock::ScriptedCard;
 use crate::iso7816::tlv;
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 
@@ -21,16 +18,23 @@ fn hs(v: &serde_json::Value) -> Vec<u8> {
     h(v.as_str().unwrap())
 }
 
-const ALL: [Cipher; 4] = [Cipher::TripleDes, Cipher::Aes128, Cipher::Aes192, Cipher::Aes256];
+pub(crate) const ALL: [Cipher; 4] =
+    [Cipher::TripleDes, Cipher::Aes128, Cipher::Aes192, Cipher::Aes256];
 
-fn pair(cipher: Cipher) -> (SmSession, ChipSmSession) {
+/// Test keys and an initial SSC just below a byte boundary (so the carry is exercised).
+pub(crate) fn test_keys(cipher: Cipher) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let k_enc: Vec<u8> = (0..cipher.key_len() as u8).map(|i| i.wrapping_mul(7)).collect();
     let k_mac: Vec<u8> = (0..cipher.key_len() as u8).map(|i| i ^ 0xA5).collect();
     let mut ssc = vec![0u8; cipher.ssc_len()];
-    // Start just below a byte boundary so the carry is exercised.
     if let Some(last) = ssc.last_mut() {
         *last = 0xFE;
     }
+    (k_enc, k_mac, ssc)
+}
+
+/// A terminal and a chip session with the same test keys.
+pub(crate) fn pair(cipher: Cipher) -> (SmSession, ChipSmSession) {
+    let (k_enc, k_mac, ssc) = test_keys(cipher);
     (
         SmSession::new(cipher, &k_enc, &k_mac, &ssc).unwrap(),
         ChipSmSession::new(cipher, &k_enc, &k_mac, &ssc).unwrap(),
@@ -90,7 +94,7 @@ fn appendix_d4_chip_side_byte_for_byte() {
 }
 
 /// Sends `cmd` from the terminal to the chip and `answer` back, over the wire encoding.
-fn exchange(
+pub(crate) fn exchange(
     t: &mut SmSession,
     c: &mut ChipSmSession,
     cmd: &CommandApdu,
@@ -265,273 +269,6 @@ fn plain_status_words_end_the_session() {
     ));
 }
 
-/// A card that runs a [`ChipSmSession`] and answers READ BINARY from a buffer, optionally
-/// delivering long protected responses in 61xx pieces.
-struct SmChip {
-    session: ChipSmSession,
-    file: Vec<u8>,
-    chunk: Option<usize>,
-    pending: Vec<u8>,
-    transmits: usize,
-}
-
-impl CardChannel for SmChip {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::card::CardError> {
-        self.transmits += 1;
-        let cmd = CommandApdu::parse(command)?;
-        if cmd.ins == 0xC0 {
-            let n = cmd.le.unwrap_or(256).min(self.pending.len());
-            let mut out: Vec<u8> = self.pending.drain(..n).collect();
-            let sw = if self.pending.is_empty() {
-                StatusWord::Ok
-            } else {
-                StatusWord::BytesAvailable(self.pending.len().min(255) as u8)
-            };
-            out.extend_from_slice(&sw.to_bytes());
-            return Ok(out);
-        }
-        let plain = match self.session.unprotect_command(&cmd) {
-            Ok(p) => p,
-            Err(e) => return Ok(e.chip_status().to_bytes().to_vec()),
-        };
-        let answer = match plain.ins {
-            0xB0 => {
-                let off = usize::from(u16::from_be_bytes([plain.p1, plain.p2]));
-                let end = (off + plain.le.unwrap_or(0)).min(self.file.len());
-                ResponseApdu::new(self.file[off.min(end)..end].to_vec(), StatusWord::Ok)
-            }
-            0xA4 if plain.data == [0x01, 0x1E] => ResponseApdu::status(StatusWord::Ok),
-            0xA4 if plain.data == [0x01, 0x77] => ResponseApdu::status(StatusWord::FileNotFound),
-            0xA4 => return Ok(StatusWord::FileNotFound.to_bytes().to_vec()),
-            _ => ResponseApdu::status(StatusWord::InsNotSupported),
-        };
-        let protected = self.session.protect_response(&answer).unwrap().to_bytes();
-        match self.chunk {
-            Some(n) if protected.len() > n + 2 => {
-                let (body, _) = protected.split_at(protected.len() - 2);
-                let mut out = body[..n].to_vec();
-                self.pending = body[n..].to_vec();
-                out.extend_from_slice(
-                    &StatusWord::BytesAvailable(self.pending.len().min(255) as u8).to_bytes(),
-                );
-                Ok(out)
-            }
-            _ => Ok(protected),
-        }
-    }
-}
-
-fn channel(cipher: Cipher, chunk: Option<usize>) -> SecureChannel<SmChip> {
-    let (t, c) = pair(cipher);
-    let file: Vec<u8> = (0..3000u32).map(|i| (i * 31 % 251) as u8).collect();
-    SecureChannel::new(SmChip { session: c, file, chunk, pending: Vec::new(), transmits: 0 }, t)
-}
-
-#[test]
-fn secure_channel_reads_and_follows_get_response() {
-    for cipher in ALL {
-        for chunk in [None, Some(64)] {
-            let mut ch = channel(cipher, chunk);
-            assert_eq!(ch.cipher(), cipher);
-            let sel = ch.send(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([0x01, 0x1E])).unwrap();
-            assert!(sel.sw.is_ok());
-            let r = ch.send(&CommandApdu::new(0, 0xB0, 0, 0x10).with_le(200)).unwrap();
-            assert_eq!(r.data, ch.card_mut().file[0x10..0x10 + 200]);
-            let r = ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(2500)).unwrap();
-            assert_eq!(r.data, ch.card_mut().file[..2500]);
-            // A protected 6A82 keeps the channel open ...
-            let r = ch.send(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([0x01, 0x77])).unwrap();
-            assert_eq!(r.sw, StatusWord::FileNotFound);
-            assert!(ch.is_open());
-            // ... a plain one ends it.
-            let r = ch.send(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([0x01, 0x78]));
-            assert!(matches!(r, Err(SmError::Unprotected(StatusWord::FileNotFound))));
-            assert!(!ch.is_open());
-            assert!(ch.into_card().transmits >= 5);
-        }
-    }
-}
-
-#[test]
-fn secure_channel_closes_on_wrong_mac_and_refuses_further_sends() {
-    let mut ch = channel(Cipher::Aes256, None);
-    ch.card_mut().session.corrupt_next_mac();
-    let r = ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(8));
-    assert!(matches!(r, Err(SmError::MacMismatch)));
-    assert!(!ch.is_open());
-    let before = ch.card_mut().transmits;
-    assert!(matches!(ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(8)), Err(SmError::Closed)));
-    assert_eq!(ch.card_mut().transmits, before, "a closed channel must not transmit");
-}
-
-#[test]
-fn secure_channel_closes_on_plain_error_and_transport_error() {
-    // A chip answering 6A82 unprotected.
-    let (t, _) = pair(Cipher::TripleDes);
-    let mut t_clone_src = pair(Cipher::TripleDes).0;
-    let expected_cmd =
-        t_clone_src.protect(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([0x01, 0x1E])).unwrap();
-    let card = ScriptedCard::new(vec![(expected_cmd.encode().unwrap(), vec![0x6A, 0x82])]);
-    let mut ch = SecureChannel::new(card, t);
-    let r = ch.send(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([0x01, 0x1E]));
-    assert!(matches!(r, Err(SmError::Unprotected(StatusWord::FileNotFound))));
-    assert!(!ch.is_open());
-    assert!(matches!(ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1)), Err(SmError::Closed)));
-
-    // The card went away: transport error, channel closed.
-    let (t, _) = pair(Cipher::Aes128);
-    let mut ch = SecureChannel::new(ScriptedCard::new(vec![]), t);
-    assert!(matches!(ch.send(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1)), Err(SmError::Card(_))));
-    assert!(!ch.is_open());
-}
-
-#[test]
-fn chip_rejects_plain_and_tampered_commands() {
-    let (mut t, mut c) = pair(Cipher::TripleDes);
-    let err = c.unprotect_command(&CommandApdu::new(0, 0xB0, 0, 0).with_le(4)).unwrap_err();
-    assert_eq!(err.chip_status(), StatusWord::SmObjectsMissing);
-    assert!(c.is_closed());
-    assert!(matches!(
-        c.protect_response(&ResponseApdu::status(StatusWord::Ok)),
-        Err(SmError::Closed)
-    ));
-
-    for cipher in ALL {
-        let (mut t2, mut c2) = pair(cipher);
-        let mut p = t2.protect(&CommandApdu::new(0, 0xA4, 2, 0x0C).with_data([1, 0x1E])).unwrap();
-        p.data[4] ^= 0x10; // inside the cryptogram
-        let err = c2.unprotect_command(&p).unwrap_err();
-        assert!(matches!(err, SmError::MacMismatch), "{cipher}");
-        assert_eq!(err.chip_status(), StatusWord::SmObjectsIncorrect);
-        // A changed header is covered by the MAC too.
-        let (mut t3, mut c3) = pair(cipher);
-        let mut p = t3.protect(&CommandApdu::new(0, 0xB0, 0, 0).with_le(4)).unwrap();
-        p.p2 = 0x20;
-        assert!(matches!(c3.unprotect_command(&p), Err(SmError::MacMismatch)));
-    }
-    let _ = t.protect(&CommandApdu::new(0, 0xB0, 0, 0).with_le(1)).unwrap();
-}
-
-/// Builds a response with a valid MAC around arbitrary objects.
-fn forged(cipher: Cipher, objects: &[u8]) -> (SmSession, ResponseApdu) {
-    let (mut t, c) = pair(cipher);
-    drop(c);
-    t.protect(&CommandApdu::new(0, 0xB0, 0, 0).with_le(4)).unwrap();
-    // The terminal's SSC after the command is initial+1; the response uses initial+2.
-    let mut ssc = vec![0u8; cipher.ssc_len()];
-    if let Some(last) = ssc.last_mut() {
-        *last = 0xFE;
-    }
-    increment(&mut ssc);
-    increment(&mut ssc);
-    let (k_enc, k_mac): (Vec<u8>, Vec<u8>) = (
-        (0..cipher.key_len() as u8).map(|i| i.wrapping_mul(7)).collect(),
-        (0..cipher.key_len() as u8).map(|i| i ^ 0xA5).collect(),
-    );
-    let keys = MessageKeys { cipher, k_enc: &k_enc, k_mac: &k_mac, ssc: &ssc };
-    let mac = keys.mac(None, objects).unwrap();
-    let mut body = objects.to_vec();
-    tlv::encode(TAG_MAC, &mac, &mut body);
-    (t, ResponseApdu::new(body, StatusWord::Ok))
-}
-
-#[test]
-fn well_macced_but_malformed_responses_are_rejected() {
-    for cipher in ALL {
-        let bs = cipher.block_size();
-        // Sanity: the forging helper produces acceptable responses.
-        let (mut t, r) = forged(cipher, &tlv::tlv(0x99, &[0x90, 0x00]));
-        assert!(t.unprotect(&r).is_ok());
-        // DO'87' with padding indicator 02.
-        let mut v = vec![0x02];
-        v.extend(vec![0u8; bs]);
-        let (mut t, r) = forged(cipher, &[tlv::tlv(0x87, &v), tlv::tlv(0x99, &[0x90, 0])].concat());
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadObject(_))), "{cipher}");
-        // Cryptogram not a whole number of blocks.
-        let mut v = vec![0x01];
-        v.extend(vec![0u8; bs + 3]);
-        let (mut t, r) = forged(cipher, &[tlv::tlv(0x87, &v), tlv::tlv(0x99, &[0x90, 0])].concat());
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadObject(_))));
-        // Plaintext without method-2 padding (all-zero block decrypts to garbage).
-        let mut v = vec![0x01];
-        let ssc = {
-            let mut s = vec![0u8; cipher.ssc_len()];
-            if let Some(l) = s.last_mut() {
-                *l = 0xFE;
-            }
-            increment(&mut s);
-            increment(&mut s);
-            s
-        };
-        let k_enc: Vec<u8> = (0..cipher.key_len() as u8).map(|i| i.wrapping_mul(7)).collect();
-        let iv = crypto::sm_iv(cipher, &k_enc, &ssc).unwrap();
-        v.extend(crypto::cbc_encrypt(cipher, &k_enc, &iv, &vec![0x41; bs]).unwrap());
-        let (mut t, r) = forged(cipher, &[tlv::tlv(0x87, &v), tlv::tlv(0x99, &[0x90, 0])].concat());
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadPadding)), "{cipher}");
-        // DO'99' of the wrong size; unknown object; status before data.
-        let (mut t, r) = forged(cipher, &tlv::tlv(0x99, &[0x90]));
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadObject(_))));
-        let (mut t, r) = forged(cipher, &tlv::tlv(0x53, &[1]));
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadObject(_))));
-        let mut v = vec![0x01];
-        v.extend(vec![0u8; bs]);
-        let (mut t, r) = forged(cipher, &[tlv::tlv(0x99, &[0x90, 0]), tlv::tlv(0x87, &v)].concat());
-        assert!(matches!(t.unprotect(&r), Err(SmError::BadObject(_))));
-        assert!(t.is_closed());
-    }
-}
-
-#[test]
-fn trailing_bytes_missing_mac_and_short_mac_are_rejected() {
-    let (mut t, r) = forged(Cipher::Aes128, &tlv::tlv(0x99, &[0x90, 0x00]));
-    let mut data = r.data.clone();
-    data.push(0x00);
-    assert!(matches!(t.unprotect(&ResponseApdu::new(data, StatusWord::Ok)), Err(SmError::Tlv(_))));
-    let (mut t, _) = forged(Cipher::Aes128, &[]);
-    let only99 = ResponseApdu::new(tlv::tlv(0x99, &[0x90, 0x00]), StatusWord::Ok);
-    assert!(matches!(t.unprotect(&only99), Err(SmError::MissingMac)));
-    let (mut t, _) = forged(Cipher::Aes128, &[]);
-    let short = ResponseApdu::new(
-        [tlv::tlv(0x99, &[0x90, 0]), tlv::tlv(0x8E, &[0; 4])].concat(),
-        StatusWord::Ok,
-    );
-    assert!(matches!(t.unprotect(&short), Err(SmError::BadObject(_))));
-}
-
-#[test]
-fn every_truncation_and_bit_flip_of_a_response_is_an_error_not_a_panic() {
-    for cipher in [Cipher::TripleDes, Cipher::Aes128] {
-        let (mut t, mut c) = pair(cipher);
-        let rb = CommandApdu::new(0, 0xB0, 0, 0).with_le(40);
-        let p = t.protect(&rb).unwrap();
-        c.unprotect_command(&p).unwrap();
-        let good = c
-            .protect_response(&ResponseApdu::new(vec![0x33; 40], StatusWord::Ok))
-            .unwrap()
-            .to_bytes();
-        let fresh = |t: &SmSession| -> SmSession {
-            let _ = t;
-            let (mut t, _) = pair(cipher);
-            t.protect(&rb).unwrap();
-            t
-        };
-        for cut in 0..good.len() - 1 {
-            let mut s = fresh(&t);
-            let r = ResponseApdu::parse(&good[..cut.max(2)]).unwrap();
-            assert!(s.unprotect(&r).is_err(), "cut {cut}");
-        }
-        for i in 0..good.len() - 2 {
-            for bit in [0x01u8, 0x80] {
-                let mut bytes = good.clone();
-                bytes[i] ^= bit;
-                let mut s = fresh(&t);
-                assert!(s.unprotect(&ResponseApdu::parse(&bytes).unwrap()).is_err(), "flip {i}");
-            }
-        }
-        assert!(t.unprotect(&ResponseApdu::parse(&good).unwrap()).is_ok());
-    }
-}
-
 #[test]
 fn counter_only_advances_for_commands_that_were_built() {
     let (mut t, mut c) = pair(Cipher::Aes128);
@@ -563,4 +300,22 @@ fn lengths_are_checked_and_debug_redacts_keys() {
         assert!(!dbg.to_uppercase().contains("C3C3"));
         assert!(!dbg.contains("195"));
     }
+}
+
+#[test]
+fn protected_len_matches_real_responses_and_short_limits() {
+    for cipher in ALL {
+        let (mut t, mut c) = pair(cipher);
+        for n in [0usize, 1, 7, 8, 15, 16, 100, 223, 231, 239, 1000] {
+            let rb = CommandApdu::new(0, 0xB0, 0, 0).with_le(n.max(1));
+            let (_, wire, _) =
+                exchange(&mut t, &mut c, &rb, &ResponseApdu::new(vec![0; n], StatusWord::Ok));
+            assert_eq!(wire.data.len(), cipher.protected_len(n), "{cipher} {n}");
+        }
+    }
+    // The largest plain chunk whose protected response fits 256 bytes.
+    assert!(Cipher::TripleDes.protected_len(231) <= 256);
+    assert!(Cipher::TripleDes.protected_len(232) > 256);
+    assert!(Cipher::Aes128.protected_len(223) <= 256);
+    assert!(Cipher::Aes128.protected_len(224) > 256);
 }
