@@ -9,6 +9,8 @@ pub mod dg1;
 pub mod dg2;
 mod ef;
 mod error;
+#[cfg(test)]
+mod roundtrip_tests;
 pub mod sod;
 #[cfg(test)]
 mod tests;

@@ -131,15 +131,19 @@ fn bare_19794_record_with_jpeg() {
 }
 
 #[test]
-fn iso_39794_dg2_is_a_typed_unsupported_error() {
-    for file in [
-        "gmrtd-iso39794/ICAO_39794_5_AP_DG2_AllFields.dat",
-        "gmrtd-iso39794/ICAO_39794_5_AP_DG2_MandFields.dat",
-    ] {
-        let err = dg2::parse(&sample(file)).unwrap_err();
-        assert!(matches!(err, LdsError::Unsupported { .. }), "{file}: {err}");
-        assert_eq!(err.to_string(), "EF.DG2: ISO/IEC 39794-5 face data (7F2E) is not supported");
-    }
+fn iso_39794_dg2_images() {
+    let jp2 = sample("gmrtd-iso39794/ICAO_39794_5_AP_DG2_Face.jpg");
+    let all = dg2::parse(&sample("gmrtd-iso39794/ICAO_39794_5_AP_DG2_AllFields.dat")).unwrap();
+    assert_eq!(all.faces.len(), 1);
+    assert_eq!(all.faces[0].format, ImageFormat::Jp2);
+    assert_eq!(all.faces[0].data, jp2);
+    // The declared imageSize [7] of the all-fields sample (A7 08 80 02 023C 81 02 02DB).
+    assert_eq!((all.faces[0].width, all.faces[0].height), (0x023C, 0x02DB));
+    let mand = dg2::parse(&sample("gmrtd-iso39794/ICAO_39794_5_AP_DG2_MandFields.dat")).unwrap();
+    assert_eq!(mand.faces.len(), 1);
+    assert_eq!(mand.faces[0].data, jp2);
+    assert_eq!((mand.faces[0].width, mand.faces[0].height), (0, 0));
+    assert!(mand.faces[0].feature_points.is_empty());
 }
 
 fn synthetic_face(format: ImageFormat) -> FaceImage {
@@ -319,6 +323,17 @@ fn sod_hashes_match_the_sample_data_groups() {
         }
     }
     let bsi = sod::parse(&sample("jmrtd-bsi2008/EF_SOD.bin")).unwrap();
+    let mut files = BTreeMap::new();
+    files.insert(1, sample("jmrtd-bsi2008/DG1.bin"));
+    files.insert(2, sample("jmrtd-nl-specimen2006/DG2.bin"));
+    files.insert(15, sample("jmrtd-bsi2008/DG15.bin"));
+    let all = bsi.check_all(&files);
+    assert_eq!(
+        all.into_iter().collect::<Vec<_>>(),
+        [(1, HashCheck::Match), (2, HashCheck::Mismatch), (15, HashCheck::NotListed)]
+    );
+    let dbg = format!("{bsi:?}");
+    assert!(dbg.contains("data_groups: [1, 2, 3, 14]") && dbg.len() < 300, "{dbg}");
     assert_eq!(bsi.check(4, &sample("jmrtd-bsi2008/DG4.bin")), HashCheck::NotListed);
     assert_eq!(bsi.check(15, &sample("jmrtd-bsi2008/DG15.bin")), HashCheck::NotListed);
     // The pymrtd DG1 is not the bsi2008 DG1 (other expiry): the hash tells them apart.
@@ -371,7 +386,9 @@ fn parsers() -> Vec<(String, Parser)> {
                 Some(|b| com::parse(b).is_ok())
             } else if name.starts_with("DG1_") || name == "DG1.bin" {
                 Some(|b| dg1::parse(b).is_ok())
-            } else if name == "DG2.bin" || name.contains("39794_5_AP_DG2_") {
+            } else if name == "DG2.bin"
+                || (name.contains("39794_5_AP_DG2_") && name.ends_with(".dat"))
+            {
                 Some(|b| dg2::parse(b).is_ok())
             } else if name == "ISO19794_Test1_Data.bin" {
                 Some(|b| dg2::record::parse(b).is_ok())
@@ -393,8 +410,8 @@ fn every_truncation_and_bit_flip_is_ok_or_err_never_a_panic() {
     for (file, parse) in list {
         let bytes = std::fs::read(&file).unwrap();
         let whole_ok = parse(&bytes);
-        // The 39794-5 DG2s are unsupported and the id-data SOD is a negative sample.
-        let negative = file.contains("39794") || file.contains("id-data");
+        // The id-data SOD is a negative sample.
+        let negative = file.contains("id-data");
         assert_eq!(whole_ok, !negative, "{file}");
         for cut in 0..bytes.len() {
             // A strict prefix never parses (every format has a length that covers it all).
@@ -409,4 +426,65 @@ fn every_truncation_and_bit_flip_is_ok_or_err_never_a_panic() {
             }
         }
     }
+}
+
+#[test]
+fn random_multi_byte_mutations_never_panic() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(10);
+    for (file, parse) in parsers() {
+        let bytes = std::fs::read(&file).unwrap();
+        for _ in 0..300 {
+            let mut m = bytes.clone();
+            for _ in 0..rng.gen_range(1..6) {
+                let i = rng.gen_range(0..m.len().max(1));
+                match rng.gen_range(0..4) {
+                    0 if i < m.len() => m[i] = rng.r#gen(),
+                    1 if i < m.len() => {
+                        m.remove(i);
+                    }
+                    2 => m.insert(i.min(m.len()), rng.r#gen()),
+                    _ if i < m.len() => m[i] = [0x00, 0x80, 0x81, 0x84, 0xFF][rng.gen_range(0..5)],
+                    _ => {}
+                }
+            }
+            let _ = parse(&m);
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_indefinite_lengths_are_an_error() {
+    // 77 { 30 80 30 80 … } ten thousand levels deep, never closed.
+    let mut inner = Vec::new();
+    for _ in 0..10_000 {
+        inner.extend_from_slice(&[0x30, 0x80]);
+    }
+    let sod_bytes = crate::iso7816::tlv::tlv(0x77, &inner);
+    assert!(sod::parse(&sod_bytes).is_err());
+    // A constructed eContent OCTET STRING nested deeper than the parser follows.
+    let mut octets = crate::iso7816::tlv::tlv(0x04, &[1, 2, 3]);
+    for _ in 0..20 {
+        octets = crate::iso7816::tlv::tlv(0x24, &octets);
+    }
+    let econtent = crate::iso7816::tlv::tlv(0xA0, &octets);
+    let encap = crate::iso7816::tlv::tlv(
+        0x30,
+        &[&[0x06, 0x06, 0x67, 0x81, 0x08, 0x01, 0x01, 0x01][..], &econtent].concat(),
+    );
+    let signed = crate::iso7816::tlv::tlv(
+        0x30,
+        &[&[0x02, 0x01, 0x03, 0x31, 0x00][..], &encap, &[0x31, 0x00]].concat(),
+    );
+    let ci = crate::iso7816::tlv::tlv(
+        0x30,
+        &[
+            &[0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02][..],
+            &crate::iso7816::tlv::tlv(0xA0, &signed),
+        ]
+        .concat(),
+    );
+    let err = sod::parse(&crate::iso7816::tlv::tlv(0x77, &ci)).unwrap_err();
+    assert!(err.to_string().contains("nested too deep"), "{err}");
 }

@@ -17,6 +17,8 @@ pub enum Field {
     OptionalData,
     Name,
     Composite,
+    /// A field given to [`check_digit`](super::check_digit) on its own.
+    Unnamed,
 }
 
 impl fmt::Display for Field {
@@ -32,6 +34,7 @@ impl fmt::Display for Field {
             Field::OptionalData => "optional data",
             Field::Name => "name",
             Field::Composite => "composite",
+            Field::Unnamed => "MRZ field",
         })
     }
 }

@@ -5,9 +5,10 @@
 //! ```text
 //! 75 { 7F61 { 02 n, n × 7F60 { A1 { biometric header template }, 5F2E record | 7F2E } } }
 //! ```
-//! 7F2E (ISO/IEC 39794-5, LDS 2) is recognised and reported as unsupported.
+//! 7F2E (ISO/IEC 39794-5) is read for its 2D images and their declared size only.
 
 mod image;
+mod iso39794;
 pub mod record;
 
 use std::fmt;
@@ -50,7 +51,8 @@ pub struct FaceImage {
     /// Yaw, pitch, roll.
     pub pose_angle: [u8; 3],
     pub pose_angle_uncertainty: [u8; 3],
-    /// Face image type: 0 basic, 1 full frontal, 2 token frontal.
+    /// Face image type: 0 basic, 1 full frontal, 2 token frontal (0 for 39794-5 faces,
+    /// whose header fields other than the size are not read).
     pub image_type: u8,
     /// The image data type as declared (0 JPEG, 1 JPEG 2000); `format` is what the bytes are.
     pub image_data_type: u8,
@@ -160,9 +162,7 @@ fn parse_template(template: &tlv::Tlv<'_>) -> Result<Vec<FaceImage>, LdsError> {
     t.finish().map_err(&err)?;
     match data.tag {
         0x5F2E => record::parse(data.value),
-        0x7F2E => {
-            Err(LdsError::Unsupported { file: FILE, what: "ISO/IEC 39794-5 face data (7F2E)" })
-        }
+        0x7F2E => iso39794::parse(data.value),
         other => Err(LdsError::invalid(FILE, format!("biometric data block has tag {other:X}"))),
     }
 }

@@ -18,6 +18,7 @@ mod ber;
 mod hash;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use asn1_rs::{Class, Tag};
 use subtle::ConstantTimeEq;
@@ -34,8 +35,9 @@ const OID_SIGNED_DATA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07,
 /// id-icao-mrtd-security-ldsSecurityObject 2.23.136.1.1.1
 const OID_LDS_SECURITY_OBJECT: &[u8] = &[0x67, 0x81, 0x08, 0x01, 0x01, 0x01];
 
-/// The parsed EF.SOD.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The parsed EF.SOD. `Debug` lists the data groups, not the hashes (a DG1 hash would
+/// let the MRZ be searched for) nor the CMS bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Sod {
     pub hash_algorithm: HashAlgorithm,
     /// LDSSecurityObject version: 0, or 1 with `lds_version`.
@@ -194,7 +196,26 @@ pub fn parse_lds_security_object(bytes: &[u8]) -> Result<LdsSecurityObject, LdsE
     Ok(LdsSecurityObject { version, hash_algorithm, dg_hashes, lds_version, unicode_version })
 }
 
+impl fmt::Debug for Sod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sod")
+            .field("hash_algorithm", &self.hash_algorithm)
+            .field("version", &self.version)
+            .field("data_groups", &self.dg_hashes.keys().collect::<Vec<_>>())
+            .field("lds_version", &self.lds_version)
+            .field("signed_data", &format_args!("<{} bytes>", self.signed_data.len()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl Sod {
+    /// Checks each data group in `files` (number → bytes as read): one result per file.
+    /// Data groups the SOD hashes but that were not read are not in the result (the keys
+    /// of `dg_hashes` list them).
+    pub fn check_all(&self, files: &BTreeMap<u8, Vec<u8>>) -> BTreeMap<u8, HashCheck> {
+        files.iter().map(|(dg, bytes)| (*dg, self.check(*dg, bytes))).collect()
+    }
+
     /// Compares the bytes of data group `dg` (the whole file as read) with its listed hash.
     pub fn check(&self, dg: u8, dg_bytes: &[u8]) -> HashCheck {
         match self.dg_hashes.get(&dg) {
