@@ -31,7 +31,8 @@ pub struct Behaviour {
     pub latency_ms: u64,
     /// The card is removed after this many APDUs (once; it comes back afterwards).
     pub remove_after_apdu: Option<u64>,
-    /// The response MAC of this APDU (or of the next protected one) is corrupted, once.
+    /// The response MAC of this APDU (or of the next protected one) is corrupted, once; when
+    /// APDU N is EXTERNAL AUTHENTICATE, its M_IC is corrupted (the terminal must deny).
     pub wrong_mac_at_apdu: Option<u64>,
     /// Omit DO'99' (the status word) from protected responses.
     pub omit_do99: bool,

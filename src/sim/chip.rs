@@ -363,8 +363,15 @@ impl Chip {
             return ResponseApdu::status(StatusWord::WrongLength);
         }
         match self.bac.external_authenticate(&cmd.data, &mut self.rng) {
-            Ok((answer, mut session)) => {
+            Ok((mut answer, mut session)) => {
                 session.set_omit_do99(self.behaviour.omit_do99);
+                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
+                    // The fault lands on M_IC, the MAC of the BAC answer.
+                    self.mac_fault_done = true;
+                    if let Some(last) = answer.last_mut() {
+                        *last ^= 0x01;
+                    }
+                }
                 self.link = Link::Secure(Box::new(session));
                 ResponseApdu::new(answer, StatusWord::Ok)
             }
