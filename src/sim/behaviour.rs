@@ -31,7 +31,8 @@ pub struct Behaviour {
     pub latency_ms: u64,
     /// The card is removed after this many APDUs (once; it comes back afterwards).
     pub remove_after_apdu: Option<u64>,
-    /// The response MAC of this APDU (or of the next protected one) is corrupted, once.
+    /// The response MAC of this APDU (or of the next protected one) is corrupted, once; when
+    /// APDU N is EXTERNAL AUTHENTICATE, its M_IC is corrupted (the terminal must deny).
     pub wrong_mac_at_apdu: Option<u64>,
     /// Omit DO'99' (the status word) from protected responses.
     pub omit_do99: bool,
@@ -150,5 +151,29 @@ mod tests {
         assert_eq!(merged.latency_ms, 37);
         assert_eq!(merged.extended_length, Some(false));
         assert!(merged.eof_6282);
+    }
+
+    #[test]
+    fn every_documented_option_parses() {
+        let doc = include_str!("mod.rs");
+        let sample: String = doc
+            .lines()
+            .skip_while(|l| l.trim() != "//! [behaviour]")
+            .skip(1)
+            .take_while(|l| !l.contains("```"))
+            .map(|l| l.trim_start_matches("//!").trim_start().to_owned() + "\n")
+            .collect();
+        let b: Behaviour = toml::from_str(&sample).unwrap();
+        assert_eq!(b.max_le, Some(192));
+        assert_eq!(b.extended_length, Some(false));
+        assert_eq!(b.le_overflow, LeOverflow::Truncate);
+        assert_eq!(
+            (b.latency_ms, b.remove_after_apdu, b.wrong_mac_at_apdu),
+            (37, Some(40), Some(12))
+        );
+        assert!(b.omit_do99 && b.eof_6282);
+        assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
+        assert_eq!(b.atr_bytes(), DEFAULT_ATR);
+        assert_eq!(b.denied_sw, Some(0x6988));
     }
 }

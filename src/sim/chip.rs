@@ -363,8 +363,15 @@ impl Chip {
             return ResponseApdu::status(StatusWord::WrongLength);
         }
         match self.bac.external_authenticate(&cmd.data, &mut self.rng) {
-            Ok((answer, mut session)) => {
+            Ok((mut answer, mut session)) => {
                 session.set_omit_do99(self.behaviour.omit_do99);
+                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
+                    // The fault lands on M_IC, the MAC of the BAC answer.
+                    self.mac_fault_done = true;
+                    if let Some(last) = answer.last_mut() {
+                        *last ^= 0x01;
+                    }
+                }
                 self.link = Link::Secure(Box::new(session));
                 ResponseApdu::new(answer, StatusWord::Ok)
             }
@@ -392,22 +399,11 @@ fn plain(sw: StatusWord) -> Vec<u8> {
     sw.to_bytes().to_vec()
 }
 
-/// Bytes of a protected response carrying `n` plaintext bytes (DO'87' with padding
-/// indicator and ISO 9797-1 method 2 padding, DO'99' unless omitted, DO'8E'), without SW.
+/// Bytes of a protected response carrying `n` plaintext bytes (DO'87', DO'99' unless
+/// omitted, DO'8E'), without SW. BAC sessions use 3DES.
 fn protected_len(n: usize, omit_do99: bool) -> usize {
-    let do87 = if n == 0 {
-        0
-    } else {
-        let v = 1 + (n / 8 + 1) * 8;
-        1 + if v < 128 {
-            1
-        } else if v < 256 {
-            2
-        } else {
-            3
-        } + v
-    };
-    do87 + if omit_do99 { 0 } else { 4 } + 10
+    let full = crate::sm::Cipher::TripleDes.protected_len(n);
+    if omit_do99 { full.saturating_sub(4) } else { full }
 }
 
 /// The most plaintext bytes whose protected response still fits a short APDU (256 bytes).

@@ -204,4 +204,35 @@ mod tests {
         assert!(parse_eyes("1,2,3").is_err());
         assert!(parse_eyes("a,b,c,d").is_err());
     }
+
+    #[test]
+    fn make_profile_command_writes_a_loadable_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("p");
+        let face = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-face.jp2");
+        #[derive(Parser)]
+        struct MakeCli {
+            #[command(flatten)]
+            make: MakeProfileArgs,
+        }
+        let mrz = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<< L898902C<3UTO6908061F9406236ZE184226B<<<<<14";
+        let cli = MakeCli::try_parse_from([
+            "x",
+            "--mrz",
+            mrz,
+            "--face",
+            face,
+            "--eyes",
+            "160,250,260,250",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        run_make_profile(cli.make).unwrap();
+        let p = Profile::load(&out).unwrap();
+        assert_eq!(p.mrz_information(), "L898902C<369080619406236");
+        let dg2 = crate::lds::dg2::parse(p.file("EF.DG2").unwrap()).unwrap();
+        assert_eq!(dg2.faces[0].format, crate::lds::dg2::ImageFormat::Jp2);
+        assert!(out.join("csca.der").exists() && out.join("dsc.der").exists());
+    }
 }

@@ -2,6 +2,31 @@
 //! profile, BAC and 3DES secure messaging (ICAO 9303 Parts 10 and 11), behaviour options that
 //! mimic real chips and their faults, an in-process [`CardChannel`](crate::card::CardChannel),
 //! a vsmartcard vpcd link to put it behind pcscd, and a maker of signed test profiles.
+//!
+//! In process: `Chip::new(&Profile::demo()?, Behaviour::default())` is a
+//! [`CardChannel`](crate::card::CardChannel). Behind pcscd: `vpcd::spawn(&profile, behaviour,
+//! "127.0.0.1:35963")` (reader "Virtual PCD 00 00"), or `enrol-kiosk simulate --profile DIR|demo`.
+//!
+//! A profile folder holds `EF.COM.bin`, `EF.DG1.bin`, `EF.DG2.bin`, `EF.SOD.bin` (and any other
+//! `EF.<name>.bin`, e.g. `EF.CardAccess.bin`) and a `profile.toml`, all fields of `[behaviour]`
+//! optional:
+//!
+//! ```toml
+//! mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04"
+//! [behaviour]
+//! max_le = 192                  # largest plaintext Le served
+//! extended_length = false       # extended APDUs → 6700
+//! le_overflow = "truncate"      # or "wrong-length" (default): Le > max_le → 6700
+//! latency_ms = 37               # per APDU
+//! remove_after_apdu = 40        # the card leaves after APDU 40 (once) and comes back
+//! wrong_mac_at_apdu = 12        # response MAC of APDU 12 corrupted (once)
+//! omit_do99 = true              # protected responses without DO'99'
+//! eof_6282 = true               # reads past the end answer 6282
+//! evil_file = "EF.DG2"          # its header declares declare_length bytes
+//! declare_length = 4294967295
+//! atr = "3B8880010000000000000000 09"
+//! denied_sw = 0x6988            # answer to a wrong BAC key (default 6300)
+//! ```
 
 pub mod behaviour;
 pub mod chip;

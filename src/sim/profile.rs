@@ -164,3 +164,67 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, SimError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MRZ: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14";
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+
+    #[test]
+    fn loads_a_folder_and_ignores_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "profile.toml",
+            format!("mrz = {MRZ:?}\n[behaviour]\nmax_le = 192\n").as_bytes(),
+        );
+        write(dir.path(), "EF.COM.bin", &[0x60, 0x00]);
+        write(dir.path(), "EF.DG1.bin", &[0x61, 0x00]);
+        write(dir.path(), "EF.CardAccess.bin", &[0x31, 0x00]);
+        write(dir.path(), "EF.Nonsense.bin", &[1]);
+        write(dir.path(), "face.jpg", &[0xFF, 0xD8]);
+        write(dir.path(), "report.json", b"{}");
+        let p = Profile::load(dir.path()).unwrap();
+        assert_eq!(p.file_names().collect::<Vec<_>>(), ["EF.COM", "EF.CardAccess", "EF.DG1"]);
+        assert_eq!(p.mrz_information(), "L898902C<369080619406236");
+        assert_eq!(p.behaviour().max_le, Some(192));
+        assert!(p.mrz_text().starts_with("P<UTOERIKSSON"));
+        let debug = format!("{p:?}");
+        assert!(!debug.contains("ERIKSSON") && !debug.contains("L898902C"), "{debug}");
+    }
+
+    #[test]
+    fn bad_folders_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::Io { .. })));
+        write(dir.path(), "profile.toml", b"mrz = ");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileToml { .. })));
+        write(dir.path(), "profile.toml", b"mrz = \"P<UTO\"\n");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::Mrz(_))));
+        write(dir.path(), "profile.toml", b"mrz = \"x\"\n[behaviour]\nmax_el = 1\n");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileToml { .. })));
+        write(dir.path(), "profile.toml", &[0xFF, 0xFE]);
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileNotUtf8 { .. })));
+        write(dir.path(), "profile.toml", format!("mrz = {MRZ:?}").as_bytes());
+        let big = std::fs::File::create(dir.path().join("EF.DG2.bin")).unwrap();
+        big.set_len(MAX_EF_FILE + 1).unwrap();
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::TooLarge { .. })));
+        let mut files = BTreeMap::new();
+        files.insert("EF.DG42".to_owned(), vec![]);
+        assert!(matches!(
+            Profile::from_parts(MRZ, files, Behaviour::default()),
+            Err(SimError::UnknownFile { .. })
+        ));
+    }
+
+    #[test]
+    fn from_arg_picks_demo_or_a_folder() {
+        assert!(Profile::from_arg("demo").is_ok());
+        assert!(matches!(Profile::from_arg("/nonexistent/profile"), Err(SimError::Io { .. })));
+    }
+}

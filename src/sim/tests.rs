@@ -236,6 +236,20 @@ fn a_wrong_response_mac_is_detected_by_the_terminal() {
 }
 
 #[test]
+fn a_wrong_mac_on_the_bac_answer_is_denied() {
+    // APDU 3 is EXTERNAL AUTHENTICATE: its answer's MAC (M_IC) is corrupted.
+    let mut chip = chip(Behaviour { wrong_mac_at_apdu: Some(3), ..Behaviour::default() });
+    assert_eq!(raw(&mut chip, &SELECT_AID).sw, StatusWord::Ok);
+    let mut rng = StdRng::seed_from_u64(4);
+    assert!(matches!(
+        bac::authenticate(&mut chip, MRZ_INFORMATION, &mut rng),
+        Err(crate::access::AccessError::Denied)
+    ));
+    let mut ch = bac::authenticate(&mut chip, MRZ_INFORMATION, &mut rng).unwrap();
+    assert!(read_sfi(&mut ch, 0x01, 256).is_ok());
+}
+
+#[test]
 fn a_bad_command_mac_ends_the_chip_session_with_plain_6988() {
     let mut chip = chip(Behaviour::default());
     let mut ch = open(&mut chip);
