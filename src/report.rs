@@ -175,7 +175,7 @@ fn passive_auth(read: &PassportRead, problems: &mut Vec<String>) -> PassiveAuthR
     PassiveAuthReport {
         status: status.into(),
         reason,
-        hash_algorithm: Some(format!("{:?}", sod.hash_algorithm)),
+        hash_algorithm: Some(sod.hash_algorithm.name().to_owned()),
         data_groups,
     }
 }

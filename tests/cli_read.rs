@@ -1,5 +1,7 @@
 //! The `enrol-kiosk read` command end to end through pcscd + vpcd.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{READER, attach};
@@ -21,10 +23,14 @@ fn read_writes_files_face_and_report() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    for name in ["EF.COM.bin", "EF.SOD.bin", "EF.DG1.bin", "EF.DG2.bin", "face.jp2", "report.json"] {
+    for name in ["EF.COM.bin", "EF.SOD.bin", "EF.DG1.bin", "EF.DG2.bin", "face.jp2", "report.json"]
+    {
         assert!(out.path().join(name).is_file(), "{name} missing");
     }
-    assert_eq!(std::fs::read(out.path().join("EF.DG2.bin")).unwrap(), profile.file("EF.DG2").unwrap());
+    assert_eq!(
+        std::fs::read(out.path().join("EF.DG2.bin")).unwrap(),
+        profile.file("EF.DG2").unwrap()
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -34,7 +40,10 @@ fn read_writes_files_face_and_report() {
     assert_eq!(report["files"]["EF.DG2"], profile.file("EF.DG2").unwrap().len());
     assert!(report["apdus"].as_u64().unwrap() >= 5);
     assert!(report["elapsed_ms"].is_u64());
-    assert!(["valid", "invalid", "unverified"].contains(&report["passive_authentication"]["status"].as_str().unwrap()));
+    assert!(
+        ["valid", "invalid", "unverified"]
+            .contains(&report["passive_authentication"]["status"].as_str().unwrap())
+    );
     let mrz = &report["mrz"];
     assert!(!mrz["document_number"].as_str().unwrap().is_empty());
     assert_eq!(mrz["date_of_birth"].as_str().unwrap().len(), 6);

@@ -1,5 +1,7 @@
 //! Ring 2: the simulated passport chip read through the real PC/SC stack (pcscd + vpcd).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{attach, connect, data};
@@ -64,8 +66,8 @@ fn a_wrong_mrz_is_named_access_denied() {
     let profile = Profile::demo().unwrap();
     let _card = attach(&profile, Behaviour::default());
     let wrong = AccessKey::from_parts("L898902C", "690806", "940623").unwrap();
-    let err = read_passport(connect(), &wrong, &ReadOptions::default(), &mut |_, _, _| {})
-        .unwrap_err();
+    let err =
+        read_passport(connect(), &wrong, &ReadOptions::default(), &mut |_, _, _| {}).unwrap_err();
     assert!(matches!(err, ReadError::Access(AccessError::Denied)), "got {err:?}");
 }
 

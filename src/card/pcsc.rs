@@ -190,9 +190,9 @@ impl CardChannel for PcscCard {
             Ok(resp) => Ok(resp.to_vec()),
             // A card leaving mid-exchange often surfaces as a failed transaction or a
             // communication error: ask the reader whether the card is still there.
-            Err(e @ (PcscError::NotTransacted | PcscError::CommError | PcscError::UnknownError)) => {
-                Err(self.diagnose(e))
-            }
+            Err(
+                e @ (PcscError::NotTransacted | PcscError::CommError | PcscError::UnknownError),
+            ) => Err(self.diagnose(e)),
             Err(e) => Err(map_error(e)),
         }
     }

@@ -33,10 +33,23 @@ pub struct BenchArgs {
 struct Row {
     chip: &'static str,
     reader: &'static str,
-    apdus: u64,
-    bytes: usize,
+    /// APDUs, bytes and final chunk size, or why the read failed.
+    outcome: Result<(u64, usize, usize), String>,
     ms: u128,
-    chunk: usize,
+}
+
+/// Waits until pcscd has seen the simulated card leave, so the next run starts clean.
+fn wait_absent(pcsc: &crate::card::pcsc::Pcsc, reader: &str) {
+    for _ in 0..100 {
+        let present = pcsc
+            .readers()
+            .map(|rs| rs.iter().any(|r| r.name == reader && r.card_present))
+            .unwrap_or(false);
+        if !present {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 pub fn run(args: BenchArgs) -> ExitCode {
@@ -74,14 +87,19 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let options = ReadOptions { fixed_chunk: fixed, ..ReadOptions::default() };
                 let read = read_passport(card, &key, &options, &mut |_, _, _| {});
                 let _ = sim.stop();
-                let read = read?;
-                let row = Row {
-                    chip,
-                    reader,
-                    apdus: read.apdus,
-                    bytes: read.files.values().map(|f| f.len()).sum(),
-                    ms: read.elapsed.as_millis(),
-                    chunk: read.chunk_size,
+                wait_absent(&pcsc, &args.reader);
+                let row = match read {
+                    Ok(read) => Row {
+                        chip,
+                        reader,
+                        outcome: Ok((
+                            read.apdus,
+                            read.files.values().map(|f| f.len()).sum(),
+                            read.chunk_size,
+                        )),
+                        ms: read.elapsed.as_millis(),
+                    },
+                    Err(e) => Row { chip, reader, outcome: Err(e.to_string()), ms: u128::MAX },
                 };
                 if best.as_ref().is_none_or(|b| row.ms < b.ms) {
                     best = Some(row);
@@ -91,9 +109,18 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("profile {} , {} ms per APDU", args.profile, args.latency_ms);
-    println!("{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}", "chip", "reader", "APDUs", "bytes", "ms", "chunk");
+    println!(
+        "{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}",
+        "chip", "reader", "APDUs", "bytes", "ms", "chunk"
+    );
     for r in &rows {
-        println!("{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}", r.chip, r.reader, r.apdus, r.bytes, r.ms, r.chunk);
+        match &r.outcome {
+            Ok((apdus, bytes, chunk)) => println!(
+                "{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}",
+                r.chip, r.reader, apdus, bytes, r.ms, chunk
+            ),
+            Err(e) => println!("{:<16} {:<10} failed: {e}", r.chip, r.reader),
+        }
     }
     Ok(())
 }

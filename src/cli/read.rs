@@ -148,7 +148,12 @@ pub fn run_readers(args: ReadersArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn read_from_reader(reader: &str, key: &AccessKey, wait: Duration, options: &ReadOptions) -> Result<PassportRead, CliError> {
+fn read_from_reader(
+    reader: &str,
+    key: &AccessKey,
+    wait: Duration,
+    options: &ReadOptions,
+) -> Result<PassportRead, CliError> {
     let pcsc = Pcsc::establish()?;
     pcsc.wait_for_card(reader, wait)?;
     let card = pcsc.connect(reader)?;
@@ -169,7 +174,8 @@ fn write_out(read: &PassportRead, out: &Path) -> Result<report::Report, CliError
         let path = out.join(name);
         std::fs::write(&path, bytes).map_err(|source| CliError::Write { path, source })
     };
-    std::fs::create_dir_all(out).map_err(|source| CliError::Write { path: out.to_owned(), source })?;
+    std::fs::create_dir_all(out)
+        .map_err(|source| CliError::Write { path: out.to_owned(), source })?;
     for (name, bytes) in &read.files {
         write(&format!("{name}.bin"), bytes)?;
     }
@@ -226,14 +232,17 @@ fn finish(result: Result<PassportRead, CliError>, out: &Path, json: bool) -> Exi
 }
 
 pub fn run_demo(args: DemoArgs) -> ExitCode {
-    let out = args.out.unwrap_or_else(|| std::env::temp_dir().join(format!("enrol-kiosk-demo-{}", std::process::id())));
+    let out = args.out.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("enrol-kiosk-demo-{}", std::process::id()))
+    });
     let result = (|| {
         let profile = crate::sim::Profile::demo()?;
         let key = AccessKey::from_mrz_text(profile.mrz_text())?;
         println!("Demo passport attached to \"{}\" through vpcd at {}.", args.reader, args.vpcd);
         println!("Its MRZ (fictitious):\n{}\n", profile.mrz_text());
         let sim = crate::sim::vpcd::spawn(&profile, crate::sim::Behaviour::default(), &args.vpcd)?;
-        let read = read_from_reader(&args.reader, &key, Duration::from_secs(10), &ReadOptions::default());
+        let read =
+            read_from_reader(&args.reader, &key, Duration::from_secs(10), &ReadOptions::default());
         let _ = sim.stop();
         read
     })();

@@ -3,9 +3,9 @@
 
 use super::{ChunkPolicy, MAX_EF_SIZE, ReadError, Transport};
 use crate::card::CardError;
-use crate::sm::SmError;
 use crate::iso7816::tlv::{self, parse_header};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
+use crate::sm::SmError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

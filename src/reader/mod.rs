@@ -5,8 +5,8 @@
 
 mod chunk;
 mod ef;
-pub mod passport;
 mod error;
+pub mod passport;
 
 pub use chunk::ChunkPolicy;
 pub use ef::{EfReader, FileId, Progress};

@@ -106,7 +106,9 @@ pub fn select_application(card: &mut dyn CardChannel) -> Result<(), ReadError> {
     let resp = crate::card::send(card, &cmd)?;
     match resp.sw {
         StatusWord::Ok => Ok(()),
-        StatusWord::FileNotFound => Err(ReadError::NotFound { file: "the eMRTD application".into() }),
+        StatusWord::FileNotFound => {
+            Err(ReadError::NotFound { file: "the eMRTD application".into() })
+        }
         sw => Err(ReadError::Status { file: "the eMRTD application".into(), offset: 0, sw }),
     }
 }

@@ -1,5 +1,6 @@
 //! Shared helpers for tests that go through the real PC/SC stack (pcscd + vpcd).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 #![allow(dead_code)]
 
 use enrol_kiosk::card::pcsc::{Pcsc, PcscCard};
