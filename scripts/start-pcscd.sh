@@ -4,14 +4,17 @@
 set -euo pipefail
 
 listening() { (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null; }
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-if ! pgrep -x pcscd >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "pcscd: starting"
-  $sudo sh -c 'nohup pcscd -f >/var/tmp/enrol-kiosk-pcscd.log 2>&1 &'
-fi
-for _ in $(seq 1 50); do
-  if [ -S /run/pcscd/pcscd.comm ] && listening; then exit 0; fi
+for _ in $(seq 1 100); do
+  if [ -S /run/pcscd/pcscd.comm ] && pgrep -x pcscd >/dev/null 2>&1 && listening; then
+    exit 0
+  fi
+  # None running (or one that was just stopped has gone): start one.
+  if ! pgrep -x pcscd >/dev/null 2>&1; then
+    echo "pcscd: starting"
+    $sudo sh -c 'nohup pcscd -f >/var/tmp/enrol-kiosk-pcscd.log 2>&1 &'
+  fi
   sleep 0.1
 done
 echo "pcscd: not ready (is the vsmartcard-vpcd package installed?); see /var/tmp/enrol-kiosk-pcscd.log" >&2

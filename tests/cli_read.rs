@@ -65,3 +65,14 @@ fn read_with_a_wrong_mrz_fails_and_names_the_mrz() {
     assert!(stderr.contains("MRZ"), "stderr: {stderr}");
     assert!(!out.path().join("report.json").exists());
 }
+
+#[test]
+fn readers_lists_the_virtual_reader_and_the_card() {
+    let profile = Profile::demo().unwrap();
+    let _card = attach(&profile, Behaviour::default());
+    let output = enrol_kiosk().args(["readers", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let readers: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ours = readers.as_array().unwrap().iter().find(|r| r["name"] == READER).unwrap();
+    assert_eq!(ours["card_present"], true);
+}
