@@ -2,22 +2,18 @@
 //! passport: unprotects commands (verifying their MAC) and protects responses, with the
 //! real-chip quirk of omitting DO'99' and a fault injector for response MACs.
 
-use super::dos::{self, MessageKeys, TAG_LE, TAG_MAC, TAG_STATUS};
-use super::{Cipher, SmError, check_lengths, increment};
+use super::dos::{self, TAG_LE, TAG_MAC, TAG_STATUS};
+use super::keys::SessionKeys;
+use super::{Cipher, SmError};
 use crate::iso7816::tlv;
 use crate::iso7816::{CommandApdu, ResponseApdu};
 use std::fmt;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, Zeroizing};
 
 /// Session keys and SSC, chip side. A command whose secure messaging fails closes the
 /// session (answer it with [`SmError::chip_status`], unprotected).
 pub struct ChipSmSession {
-    cipher: Cipher,
-    k_enc: Zeroizing<Vec<u8>>,
-    k_mac: Zeroizing<Vec<u8>>,
-    ssc: Vec<u8>,
-    closed: bool,
+    keys: SessionKeys,
     omit_do99: bool,
     corrupt_next_mac: bool,
     odd_ins: bool,
@@ -26,9 +22,7 @@ pub struct ChipSmSession {
 impl fmt::Debug for ChipSmSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChipSmSession")
-            .field("cipher", &self.cipher)
-            .field("keys", &"REDACTED")
-            .field("closed", &self.closed)
+            .field("keys", &self.keys)
             .field("omit_do99", &self.omit_do99)
             .finish()
     }
@@ -37,13 +31,8 @@ impl fmt::Debug for ChipSmSession {
 impl ChipSmSession {
     /// A chip session with KS_enc, KS_mac and the initial SSC.
     pub fn new(cipher: Cipher, k_enc: &[u8], k_mac: &[u8], ssc: &[u8]) -> Result<Self, SmError> {
-        check_lengths(cipher, k_enc, k_mac, ssc)?;
         Ok(Self {
-            cipher,
-            k_enc: Zeroizing::new(k_enc.to_vec()),
-            k_mac: Zeroizing::new(k_mac.to_vec()),
-            ssc: ssc.to_vec(),
-            closed: false,
+            keys: SessionKeys::new(cipher, k_enc, k_mac, ssc)?,
             omit_do99: false,
             corrupt_next_mac: false,
             odd_ins: false,
@@ -52,19 +41,17 @@ impl ChipSmSession {
 
     /// The session's cipher suite.
     pub fn cipher(&self) -> Cipher {
-        self.cipher
+        self.keys.cipher()
     }
 
     /// True once a failed command ended the session.
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.keys.is_closed()
     }
 
     /// Ends the session and wipes its keys.
     pub fn close(&mut self) {
-        self.closed = true;
-        self.k_enc.zeroize();
-        self.k_mac.zeroize();
+        self.keys.close();
     }
 
     /// Real-chip quirk: leave DO'99' out of protected responses (the MAC then covers only
@@ -78,16 +65,10 @@ impl ChipSmSession {
         self.corrupt_next_mac = true;
     }
 
-    fn keys<'a>(&'a self, ssc: &'a [u8]) -> MessageKeys<'a> {
-        MessageKeys { cipher: self.cipher, k_enc: &self.k_enc, k_mac: &self.k_mac, ssc }
-    }
-
     /// Verifies and unwraps a protected command; returns the plain command (CLA without
     /// the SM bits, decrypted data, Le from DO'97').
     pub fn unprotect_command(&mut self, cmd: &CommandApdu) -> Result<CommandApdu, SmError> {
-        if self.closed {
-            return Err(SmError::Closed);
-        }
+        self.keys.ensure_open()?;
         let result = self.unprotect_inner(cmd);
         if result.is_err() {
             self.close();
@@ -100,8 +81,7 @@ impl ChipSmSession {
             return Err(SmError::MissingMac);
         }
         let p = dos::parse(&cmd.data, TAG_LE, "command")?;
-        increment(&mut self.ssc);
-        let keys = self.keys(&self.ssc);
+        let keys = self.keys.advance();
         let expected = keys.mac(Some([cmd.cla, cmd.ins, cmd.p1, cmd.p2]), p.covered)?;
         if !bool::from(expected.as_slice().ct_eq(p.mac)) {
             return Err(SmError::MacMismatch);
@@ -119,11 +99,8 @@ impl ChipSmSession {
     /// odd INS), DO'99' with the status (unless omitted), DO'8E'. The outer status word is
     /// the plain one.
     pub fn protect_response(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
-        if self.closed {
-            return Err(SmError::Closed);
-        }
-        increment(&mut self.ssc);
-        let keys = self.keys(&self.ssc);
+        self.keys.ensure_open()?;
+        let keys = self.keys.advance();
         let mut body = Vec::with_capacity(resp.data.len() + 48);
         if !resp.data.is_empty() {
             keys.encrypt_into(self.odd_ins, &resp.data, &mut body)?;

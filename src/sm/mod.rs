@@ -11,6 +11,7 @@ mod channel;
 mod chip;
 pub mod crypto;
 mod dos;
+mod keys;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -152,31 +153,6 @@ impl SmError {
             Self::Card(_) | Self::Apdu(_) | Self::Length { .. } | Self::EndlessChaining(_) => {
                 StatusWord::Other(0x6F00)
             }
-        }
-    }
-}
-
-/// Checks key and SSC lengths for `cipher`.
-fn check_lengths(cipher: Cipher, k_enc: &[u8], k_mac: &[u8], ssc: &[u8]) -> Result<(), SmError> {
-    for (what, got, expected) in [
-        ("K_enc", k_enc.len(), cipher.key_len()),
-        ("K_mac", k_mac.len(), cipher.key_len()),
-        ("SSC", ssc.len(), cipher.ssc_len()),
-    ] {
-        if got != expected {
-            return Err(SmError::Length { cipher, what, expected, got });
-        }
-    }
-    Ok(())
-}
-
-/// Increments the big-endian send sequence counter (wrapping, which 2^64 APDUs never reach).
-fn increment(ssc: &mut [u8]) {
-    for b in ssc.iter_mut().rev() {
-        let (v, carry) = b.overflowing_add(1);
-        *b = v;
-        if !carry {
-            break;
         }
     }
 }

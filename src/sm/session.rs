@@ -1,67 +1,46 @@
 //! The terminal side of a secure-messaging session (ICAO 9303 Part 11 §9.8): protects
 //! commands and unprotects responses, verifying every response MAC.
 
-use super::dos::{self, MessageKeys, TAG_MAC, TAG_STATUS};
-use super::{Cipher, SmError, check_lengths, increment};
+use super::dos::{self, TAG_MAC, TAG_STATUS};
+use super::keys::SessionKeys;
+use super::{Cipher, SmError};
 use crate::iso7816::tlv;
 use crate::iso7816::{CommandApdu, MAX_EXTENDED_LE, MAX_SHORT_LE, ResponseApdu, StatusWord};
 use std::fmt;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, Zeroizing};
 
 /// Session keys and send sequence counter, terminal side. Keys are wiped on drop and when
 /// the session ends; `Debug` never shows them. Any failure while unprotecting a response
 /// closes the session: every later call returns [`SmError::Closed`].
 pub struct SmSession {
-    cipher: Cipher,
-    k_enc: Zeroizing<Vec<u8>>,
-    k_mac: Zeroizing<Vec<u8>>,
-    ssc: Zeroizing<Vec<u8>>,
-    closed: bool,
+    keys: SessionKeys,
 }
 
 impl fmt::Debug for SmSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmSession")
-            .field("cipher", &self.cipher)
-            .field("keys", &"REDACTED")
-            .field("closed", &self.closed)
-            .finish()
+        f.debug_struct("SmSession").field("keys", &self.keys).finish()
     }
 }
 
 impl SmSession {
     /// A session with KS_enc, KS_mac and the initial SSC (8 bytes for 3DES, 16 for AES).
     pub fn new(cipher: Cipher, k_enc: &[u8], k_mac: &[u8], ssc: &[u8]) -> Result<Self, SmError> {
-        check_lengths(cipher, k_enc, k_mac, ssc)?;
-        Ok(Self {
-            cipher,
-            k_enc: Zeroizing::new(k_enc.to_vec()),
-            k_mac: Zeroizing::new(k_mac.to_vec()),
-            ssc: Zeroizing::new(ssc.to_vec()),
-            closed: false,
-        })
+        Ok(Self { keys: SessionKeys::new(cipher, k_enc, k_mac, ssc)? })
     }
 
     /// The session's cipher suite.
     pub fn cipher(&self) -> Cipher {
-        self.cipher
+        self.keys.cipher()
     }
 
     /// True once a failure (or [`SmSession::close`]) ended the session.
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.keys.is_closed()
     }
 
     /// Ends the session and wipes its keys.
     pub fn close(&mut self) {
-        self.closed = true;
-        self.k_enc.zeroize();
-        self.k_mac.zeroize();
-    }
-
-    fn keys<'a>(&'a self, ssc: &'a [u8]) -> MessageKeys<'a> {
-        MessageKeys { cipher: self.cipher, k_enc: &self.k_enc, k_mac: &self.k_mac, ssc }
+        self.keys.close();
     }
 
     /// Wraps a plain command: CLA |= 0x0C, data encrypted in DO'87' (DO'85' for odd INS),
@@ -69,12 +48,9 @@ impl SmSession {
     /// plain Le exceeds 256 or the protected data exceeds 255 bytes). The counter advances
     /// only when the command could be built.
     pub fn protect(&mut self, cmd: &CommandApdu) -> Result<CommandApdu, SmError> {
-        if self.closed {
-            return Err(SmError::Closed);
-        }
-        let mut ssc = Zeroizing::new(self.ssc.to_vec());
-        increment(&mut ssc);
-        let keys = self.keys(&ssc);
+        self.keys.ensure_open()?;
+        let ssc = self.keys.next_ssc();
+        let keys = self.keys.with_ssc(&ssc);
         let header = [cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2];
         let mut body = Vec::with_capacity(cmd.data.len() + 48);
         if !cmd.data.is_empty() {
@@ -96,7 +72,7 @@ impl SmSession {
             le: Some(if extended { MAX_EXTENDED_LE } else { MAX_SHORT_LE }),
         };
         out.encode()?;
-        self.ssc = ssc;
+        self.keys.store_ssc(ssc);
         Ok(out)
     }
 
@@ -105,12 +81,10 @@ impl SmSession {
     /// with the outer status word. A plain error status ends the session with
     /// [`SmError::Unprotected`]; so does every other failure.
     pub fn unprotect(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
-        if self.closed {
-            return Err(SmError::Closed);
-        }
+        self.keys.ensure_open()?;
         let result = self.unprotect_inner(resp);
         if let Err(e) = &result {
-            tracing::debug!(error = %e, cipher = %self.cipher, "secure-messaging session closed");
+            tracing::debug!(error = %e, cipher = %self.keys.cipher(), "secure-messaging session closed");
             self.close();
         }
         result
@@ -125,8 +99,7 @@ impl SmSession {
             });
         }
         let p = dos::parse(&resp.data, TAG_STATUS, "response")?;
-        increment(&mut self.ssc);
-        let keys = self.keys(&self.ssc);
+        let keys = self.keys.advance();
         let expected = keys.mac(None, p.covered)?;
         if !bool::from(expected.as_slice().ct_eq(p.mac)) {
             return Err(SmError::MacMismatch);

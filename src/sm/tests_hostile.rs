@@ -2,6 +2,7 @@
 //! with a valid MAC but malformed objects, and every truncation and bit flip of a response.
 
 use super::dos::{MessageKeys, TAG_MAC};
+use super::keys::increment;
 use super::tests::{ALL, pair, test_keys};
 use super::*;
 use crate::iso7816::tlv;
