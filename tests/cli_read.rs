@@ -76,3 +76,52 @@ fn readers_lists_the_virtual_reader_and_the_card() {
     let ours = readers.as_array().unwrap().iter().find(|r| r["name"] == READER).unwrap();
     assert_eq!(ours["card_present"], true);
 }
+
+/// Kills the child process however the test ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn simulate_then_read_as_a_user_would() {
+    common::ensure_pcscd();
+    let _guard = common::reader_lock();
+    assert!(common::wait_card(false, std::time::Duration::from_secs(5)));
+    let made = tempfile::tempdir().unwrap();
+    let profile_dir = made.path().join("mine");
+    let face = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-face.jpg");
+    let mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04";
+    let status = enrol_kiosk()
+        .args(["make-profile", "--mrz", mrz, "--face", face, "--out"])
+        .arg(&profile_dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let sim = Child(
+        enrol_kiosk()
+            .args(["simulate", "--vpcd", common::VPCD, "--latency-ms", "1", "--profile"])
+            .arg(&profile_dir)
+            .spawn()
+            .unwrap(),
+    );
+    assert!(common::wait_card(true, std::time::Duration::from_secs(10)));
+    let out = tempfile::tempdir().unwrap();
+    let output = enrol_kiosk()
+        .args(["read", "--reader", READER, "--doc", "D23145890", "--dob", "900312"])
+        .args(["--expiry", "310416", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        std::fs::read(out.path().join("EF.DG2.bin")).unwrap(),
+        std::fs::read(profile_dir.join("EF.DG2.bin")).unwrap()
+    );
+    drop(sim);
+    assert!(common::wait_card(false, std::time::Duration::from_secs(5)));
+}

@@ -189,6 +189,12 @@ fn write_out(read: &PassportRead, out: &Path) -> Result<report::Report, CliError
 }
 
 pub fn run_read(args: ReadArgs) -> ExitCode {
+    if !args.csca.is_empty() {
+        eprintln!(
+            "note: --csca is accepted, but this version does not check the EF.SOD signature or \
+             the CSCA chain yet; passive authentication compares the data-group hashes only"
+        );
+    }
     let result = access_key(&args.key).and_then(|key| {
         let options = ReadOptions {
             no_extended_length: args.no_extended_length,
