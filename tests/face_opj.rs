@@ -1,6 +1,7 @@
 //! JPEG 2000 decode agrees with OpenJPEG's `opj_decompress` within ±1 per sample on a corpus
 //! generated here with `opj_compress`: lossless and lossy, JP2 and raw J2K, tiles, all five
 //! progression orders, quality layers, precincts, code-block modes, grayscale and YCbCr 4:2:0.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod face_common;
 

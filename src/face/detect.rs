@@ -76,19 +76,30 @@ fn find_face(gray: &GrayImage, model: &rustface::Model) -> Option<Rect> {
 }
 
 /// Pick the best eye on each side of the face's vertical midline.
-fn pick_eyes(face: Rect, found: &[Detection]) -> Option<((f32, f32), (f32, f32))> {
+fn pick_eyes(face: Rect, found: &[Detection]) -> Option<(Detection, Detection)> {
     let mid = face.x + face.w / 2.0;
-    let best = |left: bool| {
-        found
-            .iter()
-            .filter(|d| (d.rect.centre().0 < mid) == left)
-            .max_by(|a, b| a.neighbours.cmp(&b.neighbours).then(a.rect.w.total_cmp(&b.rect.w)))
-            .map(|d| d.rect.centre())
-    };
-    let (l, r) = (best(true)?, best(false)?);
-    let d = ((r.0 - l.0).powi(2) + (r.1 - l.1).powi(2)).sqrt();
-    let plausible = d >= 0.2 * face.w && d <= 0.8 * face.w && (r.1 - l.1).abs() <= 0.35 * d;
-    plausible.then_some((l, r))
+    let mut best: Option<(f32, Detection, Detection)> = None;
+    for l in found.iter().filter(|d| d.rect.centre().0 < mid) {
+        for r in found.iter().filter(|d| d.rect.centre().0 >= mid) {
+            let (lc, rc) = (l.rect.centre(), r.rect.centre());
+            let d = ((rc.0 - lc.0).powi(2) + (rc.1 - lc.1).powi(2)).sqrt();
+            let ratio = l.rect.w.max(r.rect.w) / l.rect.w.min(r.rect.w).max(1.0);
+            let plausible = d >= 0.2 * face.w
+                && d <= 0.8 * face.w
+                && (rc.1 - lc.1).abs() <= 0.35 * d
+                && ratio <= 1.6;
+            if !plausible {
+                continue;
+            }
+            // Support first; then level, equally sized pairs.
+            let score =
+                (l.neighbours + r.neighbours) as f32 - (rc.1 - lc.1).abs() / d - (ratio - 1.0);
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, *l, *r));
+            }
+        }
+    }
+    best.map(|(_, l, r)| (l, r))
 }
 
 /// Locate both eye centres in `img`.
@@ -120,19 +131,71 @@ pub fn find_eyes(img: &RgbImage) -> EyeSearch {
         return EyeSearch::EyesNotFound { face: up(face) };
     }
     let band = image::imageops::crop_imm(&gray, x0, y0, x1 - x0, y1 - y0).to_image();
-    let mut found = cascade.detect(&band, 1.1, 0.1 * face.w, 0.45 * face.w, 2);
-    for d in &mut found {
-        d.rect.x += x0 as f32;
-        d.rect.y += y0 as f32;
+    // First pass as OpenCV's defaults; if it does not give two plausible eyes, a finer
+    // pyramid on the contrast-equalised band (helps with glasses and low contrast).
+    let equalised = equalise(&band);
+    let passes: [(&GrayImage, f32, usize); 3] =
+        [(&band, 1.1, 2), (&equalised, 1.05, 2), (&equalised, 1.05, 0)];
+    for (img, step, neighbours) in passes {
+        let mut found = cascade.detect(img, step, 0.1 * face.w, 0.45 * face.w, neighbours);
+        for d in &mut found {
+            d.rect.x += x0 as f32;
+            d.rect.y += y0 as f32;
+        }
+        if let Some((l, r)) = pick_eyes(face, &found) {
+            let at = |d: Detection| {
+                let in_band = Rect { x: d.rect.x - x0 as f32, y: d.rect.y - y0 as f32, ..d.rect };
+                let (cx, cy) = refine_centre(&equalised, in_band);
+                ((cx + x0 as f32) * scale, (cy + y0 as f32) * scale)
+            };
+            return EyeSearch::Found { left: at(l), right: at(r), face: up(face) };
+        }
     }
-    match pick_eyes(face, &found) {
-        Some((l, r)) => EyeSearch::Found {
-            left: (l.0 * scale, l.1 * scale),
-            right: (r.0 * scale, r.1 * scale),
-            face: up(face),
-        },
-        None => EyeSearch::EyesNotFound { face: up(face) },
+    EyeSearch::EyesNotFound { face: up(face) }
+}
+
+/// The eye centre inside a detected eye box: the darkest spot (iris and pupil) of a
+/// smoothed copy of the box's central part, which is better centred than the box itself
+/// (the cascade's boxes include the eyebrow and drift towards glasses frames).
+fn refine_centre(band: &GrayImage, r: Rect) -> (f32, f32) {
+    let x0 = (r.x + 0.2 * r.w).max(0.0) as u32;
+    let y0 = (r.y + 0.3 * r.h).max(0.0) as u32;
+    let x1 = ((r.x + 0.8 * r.w) as u32).min(band.width());
+    let y1 = ((r.y + 0.85 * r.h) as u32).min(band.height());
+    if x1 <= x0 + 2 || y1 <= y0 + 2 {
+        return r.centre();
     }
+    let sub = image::imageops::crop_imm(band, x0, y0, x1 - x0, y1 - y0).to_image();
+    let blurred = image::imageops::blur(&sub, (r.w / 12.0).max(1.0));
+    let mut best = (u8::MAX, r.centre());
+    for (x, y, p) in blurred.enumerate_pixels() {
+        if p.0[0] < best.0 {
+            best = (p.0[0], ((x0 + x) as f32 + 0.5, (y0 + y) as f32 + 0.5));
+        }
+    }
+    best.1
+}
+
+/// Histogram equalisation (cumulative histogram mapped onto 0–255).
+fn equalise(img: &GrayImage) -> GrayImage {
+    let mut hist = [0u64; 256];
+    for p in img.as_raw() {
+        hist[usize::from(*p)] += 1;
+    }
+    let total = img.as_raw().len() as u64;
+    let first = hist.iter().copied().find(|&c| c > 0).unwrap_or(0);
+    let mut lut = [0u8; 256];
+    let mut acc = 0u64;
+    for (v, c) in hist.iter().enumerate() {
+        acc += c;
+        let den = total.saturating_sub(first).max(1);
+        lut[v] = (acc.saturating_sub(first) * 255 / den).min(255) as u8;
+    }
+    let mut out = img.clone();
+    for p in out.iter_mut() {
+        *p = lut[usize::from(*p)];
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Shared helpers for the face tests: source images, PNM I/O and running OpenJPEG's tools.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
