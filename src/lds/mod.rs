@@ -1,1 +1,19 @@
-//! Logical Data Structure (ICAO 9303 Part 10): EF.COM, DG1, DG2, EF.SOD.
+//! Logical Data Structure (ICAO 9303 Part 10): file identifiers, EF.COM, DG1 (MRZ), DG2
+//! (face, CBEFF + ISO/IEC 19794-5) and EF.SOD (LDS security object hashes).
+//!
+//! All parsers take hostile bytes: they never panic, never allocate from a declared
+//! length, and name the file and place of every error.
+
+pub mod com;
+pub mod dg1;
+pub mod dg2;
+mod ef;
+mod error;
+#[cfg(test)]
+mod roundtrip_tests;
+pub mod sod;
+#[cfg(test)]
+mod tests;
+
+pub use ef::Ef;
+pub use error::LdsError;
