@@ -55,17 +55,30 @@ pub fn input_image(bytes: &[u8]) -> Result<(Vec<u8>, Option<EyeCentres>), String
         return Ok((bytes.to_vec(), None));
     }
     if bytes.first() == Some(&0x75) {
-        return dg2_image(bytes);
+        let dg2 =
+            crate::lds::dg2::parse(bytes).map_err(|e| format!("the DG2 file is unusable: {e}"))?;
+        return first_face(dg2.faces);
+    }
+    if bytes.starts_with(b"FAC\0") {
+        let faces = crate::lds::dg2::record::parse(bytes)
+            .map_err(|e| format!("the ISO/IEC 19794-5 record is unusable: {e}"))?;
+        return first_face(faces);
     }
     Err("the input is not a JPEG, JP2, J2K or PNG image, nor an EF.DG2 file".to_string())
 }
 
-fn dg2_image(_bytes: &[u8]) -> Result<(Vec<u8>, Option<EyeCentres>), String> {
-    // Replaced by the lds::dg2 parser once the lds branch lands.
-    Err("raw DG2 input needs the lds module, which this build lacks".to_string())
+fn first_face(
+    faces: Vec<crate::lds::dg2::FaceImage>,
+) -> Result<(Vec<u8>, Option<EyeCentres>), String> {
+    let face =
+        faces.into_iter().next().ok_or_else(|| "the file holds no face image".to_string())?;
+    let eyes = face.eye_centres().map(EyeCentres::from);
+    Ok((face.data.clone(), eyes))
 }
 
-fn run(args: &FaceArgs) -> Result<super::FaceReport, String> {
+/// Do the work of the `face` command: read INPUT, write the upload image to `--out`,
+/// return the report. `Err` is a plain message saying why the input cannot be used.
+pub fn face_report(args: &FaceArgs) -> Result<super::FaceReport, String> {
     let meta = std::fs::metadata(&args.input)
         .map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
     if meta.len() > MAX_INPUT_FILE {
@@ -88,7 +101,7 @@ fn run(args: &FaceArgs) -> Result<super::FaceReport, String> {
 /// Run the `face` subcommand. Exit 0 whenever an output image was written (even if rules
 /// fail; the report says which), 1 with a plain message when the input cannot be used.
 pub fn run_face(args: FaceArgs) -> ExitCode {
-    match run(&args) {
+    match face_report(&args) {
         Ok(report) => {
             if args.json {
                 match serde_json::to_string_pretty(&report) {

@@ -139,7 +139,7 @@ impl std::fmt::Debug for Encoded {
 /// Lossless PNG.
 pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, FaceError> {
     let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Best, FilterType::Adaptive)
+    PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
         .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
         .map_err(|e| FaceError::Encode(format!("PNG: {e}")))?;
     Ok(out)

@@ -141,8 +141,8 @@ pub struct FaceReport {
     pub height: u32,
     /// Upload size in bytes.
     pub bytes: usize,
-    /// Inter-eye distance in pixels, or null.
-    pub eye_distance_px: Option<f32>,
+    /// Inter-eye distance in pixels (one decimal), or null.
+    pub eye_distance_px: Option<f64>,
     /// "feature_points" | "detector" | "none".
     pub eye_distance_method: EyeDistanceMethod,
     /// Plain description of the method.
@@ -165,7 +165,7 @@ impl PreparedFace {
             width: self.width,
             height: self.height,
             bytes: self.bytes.len(),
-            eye_distance_px: self.eye_distance_px.map(|d| (d * 10.0).round() / 10.0),
+            eye_distance_px: self.eye_distance_px.map(|d| (f64::from(d) * 10.0).round() / 10.0),
             eye_distance_method: self.eye_distance_method,
             eye_distance_method_detail: self.eye_distance_method.describe(),
             encode_path: self.encode_path,
