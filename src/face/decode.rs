@@ -217,3 +217,51 @@ fn decode_jpeg2000(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(width: u32, height: u32, components: u32, tiles: u64) -> HeaderInfo {
+        HeaderInfo { format: InputFormat::J2k, width, height, components, tiles }
+    }
+
+    #[test]
+    fn header_limits() {
+        let l = DecodeLimits::default();
+        assert!(check_header(&h(480, 640, 3, 1), &l).is_ok());
+        assert!(matches!(check_header(&h(8193, 10, 3, 1), &l), Err(FaceError::TooLarge { .. })));
+        assert!(matches!(check_header(&h(8000, 8000, 3, 1), &l), Err(FaceError::TooLarge { .. })));
+        assert!(check_header(&h(480, 640, 5, 1), &l).is_err());
+        assert!(check_header(&h(480, 640, 3, 5000), &l).is_err());
+        assert!(check_header(&h(0, 640, 3, 1), &l).is_err());
+    }
+
+    #[test]
+    fn jpeg_and_png_round_trip_through_decode() {
+        let img = RgbImage::from_fn(33, 17, |x, y| image::Rgb([x as u8 * 7, y as u8 * 13, 99]));
+        let png = super::super::encode::encode_png(&img).unwrap();
+        let d = decode(&png).unwrap();
+        assert_eq!(d.format, InputFormat::Png);
+        assert_eq!(d.image, img);
+        let jpg = super::super::encode::encode_jpeg(&img, 95).unwrap();
+        let d = decode(&jpg).unwrap();
+        assert_eq!((d.format, d.image.dimensions()), (InputFormat::Jpeg, (33, 17)));
+    }
+
+    #[test]
+    fn input_size_cap_and_unknown_format() {
+        let l = DecodeLimits { max_input_bytes: 4, ..DecodeLimits::default() };
+        assert!(matches!(
+            decode_with_limits(&[0xFF, 0xD8, 0xFF, 0xE0, 0], &l),
+            Err(FaceError::InputTooLarge { .. })
+        ));
+        assert!(matches!(decode(b"GIF89a.."), Err(FaceError::UnknownFormat)));
+    }
+
+    #[test]
+    fn debug_redacts_pixels() {
+        let d = Decoded { format: InputFormat::Png, image: RgbImage::new(2, 2) };
+        assert!(format!("{d:?}").contains("<redacted>"));
+    }
+}
