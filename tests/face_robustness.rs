@@ -194,3 +194,20 @@ fn hostile_images_fail_cleanly() {
     assert!(slowest < Duration::from_secs(5), "slowest decode took {slowest:?}");
     assert!(peak < 1024 * 1024, "peak RSS {peak} KiB exceeds 1 GiB");
 }
+
+/// The whole pipeline (decode, detector, encode, rules) on degenerate but valid images.
+#[test]
+fn prepare_survives_degenerate_sizes() {
+    use enrol_kiosk::face::{EncodePolicy, prepare};
+    for (w, h) in [(1, 1), (2, 3), (19, 19), (20, 20), (41, 40), (1, 4000), (4000, 1), (3000, 40)] {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 31 % 256) as u8, (y * 17 % 256) as u8, ((x ^ y) % 256) as u8])
+        });
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let f = prepare(&png, None, &EncodePolicy::default()).unwrap();
+        assert_eq!((f.width, f.height), (w, h));
+        assert!(!f.meets_requirements, "{w}x{h}");
+        assert!(f.eye_distance_px.is_none(), "{w}x{h}");
+    }
+}
