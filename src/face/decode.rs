@@ -137,6 +137,13 @@ fn decode_with_image(
         format: header.format.name(),
         what: e.to_string(),
     };
+    if format == ImageFormat::Jpeg && !jpeg_has_end(bytes) {
+        // The JPEG decoder would fill a truncated image with grey; refuse it instead.
+        return Err(FaceError::Decode {
+            format: header.format.name(),
+            what: "truncated: no end-of-image marker (FFD9)".into(),
+        });
+    }
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_side);
@@ -152,6 +159,12 @@ fn decode_with_image(
         });
     }
     Ok(rgb)
+}
+
+/// A complete JPEG ends with EOI, possibly followed by zero padding.
+fn jpeg_has_end(bytes: &[u8]) -> bool {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    bytes.get(..end).is_some_and(|b| b.ends_with(&[0xFF, 0xD9]))
 }
 
 fn decode_jpeg2000(
@@ -247,6 +260,18 @@ mod tests {
         let jpg = super::super::encode::encode_jpeg(&img, 95).unwrap();
         let d = decode(&jpg).unwrap();
         assert_eq!((d.format, d.image.dimensions()), (InputFormat::Jpeg, (33, 17)));
+    }
+
+    #[test]
+    fn truncated_jpeg_is_refused_not_shown_grey() {
+        let img = RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8 * 4, y as u8 * 4, 7]));
+        let mut jpg = super::super::encode::encode_jpeg(&img, 90).unwrap();
+        assert!(decode(&jpg).is_ok());
+        jpg.extend_from_slice(&[0, 0, 0]);
+        assert!(decode(&jpg).is_ok(), "zero padding after EOI is fine");
+        let cut = &jpg[..jpg.len() * 2 / 3];
+        let e = decode(cut).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
     }
 
     #[test]
