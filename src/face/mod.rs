@@ -257,3 +257,26 @@ pub fn measure_eyes(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_face_debug_redacts_image_data() {
+        let img = RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 200]));
+        let png = encode::encode_png(&img).unwrap();
+        let eyes = EyeCentres::from(((5, 10), (30, 10)));
+        let f = prepare(&png, Some(eyes), &EncodePolicy::default()).unwrap();
+        assert_eq!(f.eye_distance_method, EyeDistanceMethod::FeaturePoints);
+        assert_eq!(f.eye_distance_px, Some(25.0));
+        assert_eq!(f.encode_path, EncodePath::Png);
+        assert_eq!(decode(&f.bytes).unwrap().image, img, "lossless");
+        let dbg = format!("{f:?}");
+        assert!(dbg.contains("bytes redacted"), "{dbg}");
+        assert!(!dbg.contains("137, 80, 78, 71"), "{dbg}");
+        let json = serde_json::to_string(&f.report()).unwrap();
+        assert!(json.contains("\"eye_distance_method\":\"feature_points\""), "{json}");
+        assert!(!json.contains("(5, 10)"));
+    }
+}
