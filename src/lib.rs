@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod card;
+pub mod cli;
 pub mod face;
 pub mod iproov;
 pub mod iso7816;
@@ -13,5 +14,6 @@ pub mod lds;
 pub mod mrz;
 pub mod reader;
 pub mod records;
+pub mod report;
 pub mod sim;
 pub mod sm;

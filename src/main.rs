@@ -1,1 +1,5 @@
-fn main() {}
+//! The `enrol-kiosk` binary: see `enrol_kiosk::cli`.
+
+fn main() -> std::process::ExitCode {
+    enrol_kiosk::cli::main()
+}

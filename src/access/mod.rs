@@ -1,1 +1,45 @@
-//! Chip access control (ICAO 9303 Part 11 §4.3 BAC, §4.4 PACE).
+//! Chip access control (ICAO 9303 Part 11 §4.3 BAC, §4.4 PACE): proving knowledge of the
+//! MRZ (or CAN) to the chip and establishing the secure-messaging session keys (§9.7).
+
+pub mod bac;
+pub mod kdf;
+#[cfg(test)]
+pub(crate) mod test_rng;
+
+use crate::card::CardError;
+use crate::iso7816::StatusWord;
+use crate::sm::SmError;
+
+/// Why access control failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("the chip refused the access key: check the MRZ (or CAN) typed")]
+    Denied,
+    #[error("access control: {0}")]
+    Card(#[from] CardError),
+    #[error("access control: {0}")]
+    Sm(#[from] SmError),
+    #[error("access control: {step} answered status {sw}")]
+    Status { step: &'static str, sw: StatusWord },
+    #[error("access control: unexpected chip response: {0}")]
+    BadResponse(&'static str),
+    #[error("access control (chip side): malformed command: {0}")]
+    BadCommand(&'static str),
+    #[error("access control (chip side): EXTERNAL AUTHENTICATE without a preceding GET CHALLENGE")]
+    NoChallenge,
+}
+
+impl AccessError {
+    /// The status word a chip answers for this failure (for the simulator): 6300 for a
+    /// wrong key, 6700 for a malformed command, 6985 without a challenge.
+    pub fn chip_status(&self) -> StatusWord {
+        match self {
+            Self::Denied => StatusWord::VerificationFailed,
+            Self::BadCommand(_) => StatusWord::WrongLength,
+            Self::NoChallenge => StatusWord::ConditionsNotSatisfied,
+            Self::Status { sw, .. } => *sw,
+            Self::Sm(e) => e.chip_status(),
+            Self::Card(_) | Self::BadResponse(_) => StatusWord::Other(0x6F00),
+        }
+    }
+}

@@ -31,6 +31,8 @@ impl<T: CardChannel + ?Sized> CardChannel for &mut T {
 
 /// Upper bound on data gathered through GET RESPONSE chains (a hostile card could loop).
 const MAX_CHAINED_RESPONSE: usize = 1 << 20;
+/// Upper bound on GET RESPONSE rounds for one command.
+const MAX_GET_RESPONSE_ROUNDS: usize = 1024;
 
 /// Sends a command and returns the card's response, following 61xx with GET RESPONSE and
 /// resending once with the exact Le on 6Cxx. Other status words are returned as they are.
@@ -42,7 +44,13 @@ pub fn send(card: &mut dyn CardChannel, cmd: &CommandApdu) -> Result<ResponseApd
         resp = ResponseApdu::parse(&card.transmit(&retry.encode()?)?)?;
     }
     let mut data = std::mem::take(&mut resp.data);
+    let mut rounds = 0;
     while let StatusWord::BytesAvailable(n) = resp.sw {
+        // A card that keeps answering 61xx without data would otherwise hold us forever.
+        rounds += 1;
+        if rounds > MAX_GET_RESPONSE_ROUNDS {
+            return Err(CardError::ResponseTooLong(MAX_CHAINED_RESPONSE));
+        }
         let le = if n == 0 { 256 } else { usize::from(n) };
         let get = CommandApdu::new(cmd.cla & 0x0F & !0x0C, 0xC0, 0, 0).with_le(le);
         resp = ResponseApdu::parse(&card.transmit(&get.encode()?)?)?;
@@ -70,5 +78,17 @@ mod tests {
         assert_eq!(r.data, [1, 2, 3, 4]);
         assert!(r.sw.is_ok());
         assert!(card.is_done());
+    }
+
+    #[test]
+    fn endless_61xx_without_data_is_cut_off() {
+        struct Endless;
+        impl CardChannel for Endless {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, CardError> {
+                Ok(vec![0x61, 0x00])
+            }
+        }
+        let r = send(&mut Endless, &CommandApdu::new(0, 0xB0, 0, 0).with_le(16));
+        assert!(matches!(r, Err(CardError::ResponseTooLong(_))));
     }
 }

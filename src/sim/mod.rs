@@ -1,1 +1,101 @@
-//! Simulated passport chip: ISO 7816 file system, BAC, secure messaging, faults, vpcd link.
+//! Simulated passport chip (issue 2 item 8): an ISO 7816 file system with the LDS files of a
+//! profile, BAC and 3DES secure messaging (ICAO 9303 Parts 10 and 11), behaviour options that
+//! mimic real chips and their faults, an in-process [`CardChannel`](crate::card::CardChannel),
+//! a vsmartcard vpcd link to put it behind pcscd, and a maker of signed test profiles.
+//!
+//! In process: `Chip::new(&Profile::demo()?, Behaviour::default())` is a
+//! [`CardChannel`](crate::card::CardChannel). Behind pcscd: `vpcd::spawn(&profile, behaviour,
+//! "127.0.0.1:35963")` (reader "Virtual PCD 00 00"), or `enrol-kiosk simulate --profile DIR|demo`.
+//!
+//! A profile folder holds `EF.COM.bin`, `EF.DG1.bin`, `EF.DG2.bin`, `EF.SOD.bin` (and any other
+//! `EF.<name>.bin`, e.g. `EF.CardAccess.bin`) and a `profile.toml`, all fields of `[behaviour]`
+//! optional:
+//!
+//! ```toml
+//! mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04"
+//! [behaviour]
+//! max_le = 192                  # largest plaintext Le served
+//! extended_length = false       # extended APDUs → 6700
+//! le_overflow = "truncate"      # or "wrong-length" (default): Le > max_le → 6700
+//! latency_ms = 37               # per APDU
+//! remove_after_apdu = 40        # the card leaves after APDU 40 (once) and comes back
+//! wrong_mac_at_apdu = 12        # response MAC of APDU 12 corrupted (once)
+//! omit_do99 = true              # protected responses without DO'99'
+//! eof_6282 = true               # reads past the end answer 6282
+//! evil_file = "EF.DG2"          # its header declares declare_length bytes
+//! declare_length = 4294967295
+//! atr = "3B8880010000000000000000 09"
+//! denied_sw = 0x6988            # answer to a wrong BAC key (default 6300)
+//! ```
+
+pub mod behaviour;
+pub mod chip;
+pub mod cli;
+pub mod fs;
+pub mod make;
+pub mod profile;
+pub mod vpcd;
+
+pub use behaviour::{Behaviour, LeOverflow};
+pub use chip::Chip;
+pub use make::{MadeProfile, MakeOptions, make_profile};
+pub use profile::Profile;
+pub use vpcd::{VpcdHandle, spawn};
+
+use std::path::PathBuf;
+
+/// What went wrong in the simulator: loading or making a profile, or the vpcd link.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("simulator: cannot read or write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("simulator profile: {path} is {size} bytes, more than the {cap} allowed")]
+    TooLarge { path: PathBuf, size: u64, cap: u64 },
+    #[error("simulator profile: {path} is not UTF-8 text")]
+    ProfileNotUtf8 { path: PathBuf },
+    #[error("simulator profile: {path} is not a valid profile.toml: {source}")]
+    ProfileToml { path: PathBuf, source: toml::de::Error },
+    #[error(
+        "simulator profile: {name:?} is not an EF name the chip knows (EF.COM, EF.DG1..16, EF.SOD, EF.CardAccess)"
+    )]
+    UnknownFile { name: String },
+    #[error("simulator profile: the MRZ is not valid: {0}")]
+    Mrz(#[from] crate::mrz::MrzError),
+    #[error("profile maker: {0}")]
+    Lds(#[from] crate::lds::LdsError),
+    #[error("profile maker: the face image is not JPEG or JPEG 2000, or its size cannot be read")]
+    FaceImage,
+    #[error("profile maker: DER encoding failed: {0}")]
+    Der(#[from] der::Error),
+    #[error("profile maker: building a certificate failed: {0}")]
+    Certificate(#[from] x509_cert::builder::Error),
+    #[error("profile maker: building the CMS SignedData of EF.SOD failed: {0}")]
+    Cms(CmsBuildError),
+    #[error("profile maker: a public key could not be encoded: {0}")]
+    Spki(#[from] spki::Error),
+    #[error("simulator: {addr:?} is not a HOST:PORT address")]
+    BadAddress { addr: String },
+    #[error("simulator: vpcd link to {addr}: {source}")]
+    Vpcd { addr: String, source: std::io::Error },
+    #[error("simulator: the simulator thread panicked")]
+    ThreadPanicked,
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The `cms` builder's error, which does not implement `std::error::Error` itself.
+#[derive(Debug)]
+pub struct CmsBuildError(pub cms::builder::Error);
+
+impl std::fmt::Display for CmsBuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<cms::builder::Error> for SimError {
+    fn from(e: cms::builder::Error) -> Self {
+        SimError::Cms(CmsBuildError(e))
+    }
+}

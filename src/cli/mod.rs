@@ -1,0 +1,74 @@
+//! Command-line interface: the subcommands architecture.md names, parsed with clap.
+
+mod bench;
+mod read;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// enrol-kiosk: enrol a customer's face with iProov from the photo on their passport chip.
+#[derive(Debug, Parser)]
+#[command(name = "enrol-kiosk", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a demo: a simulated passport on the virtual reader, read through PC/SC.
+    Demo(read::DemoArgs),
+    /// List PC/SC readers and whether a card is present.
+    Readers(read::ReadersArgs),
+    /// Read a passport chip and write its files and report.json.
+    Read(read::ReadArgs),
+    /// Attach a simulated passport chip to pcscd through vsmartcard's vpcd.
+    Simulate(crate::sim::cli::SimulateArgs),
+    /// Make a simulated-passport profile from an MRZ and a face image.
+    MakeProfile(crate::sim::cli::MakeProfileArgs),
+    /// Benchmark chip reading through pcscd + vpcd against simulated chips.
+    BenchRead(bench::BenchArgs),
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        None => {
+            eprintln!("The kiosk window is not built yet: try `enrol-kiosk demo` or `--help`.");
+            ExitCode::from(2)
+        }
+        Some(Command::Demo(a)) => read::run_demo(a),
+        Some(Command::Readers(a)) => read::run_readers(a),
+        Some(Command::Read(a)) => read::run_read(a),
+        Some(Command::Simulate(a)) => match crate::sim::cli::run_simulate(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Some(Command::MakeProfile(a)) => match crate::sim::cli::run_make_profile(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Some(Command::BenchRead(a)) => bench::run(a),
+    }
+}
+
+/// Prints an error and its causes for a person, and returns a failure status.
+pub fn fail(e: &dyn std::error::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    let mut source = e.source();
+    while let Some(s) = source {
+        eprintln!("  because: {s}");
+        source = s.source();
+    }
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ENROL_KIOSK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,261 @@
+//! Reading one elementary file: SFI or SELECT, first chunk, length from the TLV header, then
+//! the rest in the largest working chunks (B0 up to offset 32 767, odd-INS B1 beyond).
+
+use super::{ChunkPolicy, MAX_EF_SIZE, ReadError, Transport};
+use crate::card::CardError;
+use crate::iso7816::tlv::{self, parse_header};
+use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
+use crate::sm::SmError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Highest offset a plain READ BINARY (B0) can address.
+const MAX_B0_OFFSET: usize = 0x7FFF;
+/// Room for the DO'53' header that wraps odd-INS READ BINARY data.
+const DO53_OVERHEAD: usize = 4;
+
+/// How to address an EF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileId {
+    /// Name for reports and errors, e.g. "EF.DG2".
+    pub name: String,
+    /// Short file identifier, when the file has one.
+    pub sfi: Option<u8>,
+    /// File identifier for SELECT.
+    pub fid: u16,
+}
+
+/// Receives reading progress: file name, bytes read so far, total bytes of the file.
+pub type Progress<'a> = &'a mut dyn FnMut(&str, usize, usize);
+
+/// The READ BINARY engine over a transport.
+pub struct EfReader<T> {
+    /// The channel to the chip.
+    pub transport: T,
+    /// The chunk size policy, learned over the session.
+    pub policy: ChunkPolicy,
+    cancel: Option<Arc<AtomicBool>>,
+    /// Whether short file identifiers are used (turned off when the chip refuses them).
+    use_sfi: bool,
+}
+
+impl<T: Transport> EfReader<T> {
+    /// A reader with the given chunk policy.
+    pub fn new(transport: T, policy: ChunkPolicy) -> Self {
+        Self { transport, policy, cancel: None, use_sfi: true }
+    }
+
+    /// Checks `flag` between APDUs and stops with [`ReadError::Cancelled`] when it is set.
+    pub fn with_cancel(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    fn check_cancel(&self) -> Result<(), ReadError> {
+        match &self.cancel {
+            Some(f) if f.load(Ordering::Relaxed) => Err(ReadError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    /// SELECT by file identifier (P2 = 0C: no FCI wanted).
+    pub fn select(&mut self, file: &FileId) -> Result<(), ReadError> {
+        let cmd = CommandApdu::new(0x00, 0xA4, 0x02, 0x0C).with_data(file.fid.to_be_bytes());
+        let resp = self.transport.send(&cmd)?;
+        match resp.sw {
+            StatusWord::Ok => Ok(()),
+            StatusWord::FileNotFound => Err(ReadError::NotFound { file: file.name.clone() }),
+            sw => Err(ReadError::Status { file: file.name.clone(), offset: 0, sw }),
+        }
+    }
+
+    /// Reads a whole EF.
+    pub fn read(&mut self, file: &FileId, progress: Progress<'_>) -> Result<Vec<u8>, ReadError> {
+        let (first, mut selected) = self.read_first(file)?;
+        let header = parse_header(&first)
+            .map_err(|source| ReadError::BadHeader { file: file.name.clone(), source })?;
+        let total = header.total_len();
+        if total > MAX_EF_SIZE {
+            return Err(ReadError::TooLarge {
+                file: file.name.clone(),
+                declared: header.value_len,
+                cap: MAX_EF_SIZE,
+            });
+        }
+        let mut buf = Vec::with_capacity(total);
+        buf.extend_from_slice(first.get(..total).unwrap_or(&first));
+        progress(&file.name, buf.len(), total);
+        while buf.len() < total {
+            self.check_cancel()?;
+            if !selected {
+                self.select(file)?;
+                selected = true;
+            }
+            let offset = buf.len();
+            let odd = offset > MAX_B0_OFFSET;
+            let room = if odd {
+                self.policy.size().saturating_sub(DO53_OVERHEAD).max(1)
+            } else {
+                self.policy.size()
+            };
+            let want = room.min(total - offset);
+            let cmd = if odd {
+                odd_read(offset, want)
+            } else {
+                CommandApdu::new(0x00, 0xB0, (offset >> 8) as u8, offset as u8).with_le(want)
+            };
+            match self.exchange(&cmd, file, offset)? {
+                Step::Data(data) => {
+                    let data = if odd { unwrap_do53(&data, file)? } else { data };
+                    if data.is_empty() {
+                        return Err(ReadError::ShortFile { file: file.name.clone(), offset });
+                    }
+                    if data.len() >= want {
+                        self.policy.confirmed = true;
+                    }
+                    let take = data.len().min(total - offset);
+                    buf.extend_from_slice(data.get(..take).unwrap_or(&data));
+                    progress(&file.name, buf.len(), total);
+                }
+                Step::Retry { reselect } => selected &= !reselect,
+            }
+        }
+        Ok(buf)
+    }
+
+    /// The first chunk: by SFI when possible (no SELECT needed), else SELECT then B0.
+    fn read_first(&mut self, file: &FileId) -> Result<(Vec<u8>, bool), ReadError> {
+        let mut selected = false;
+        loop {
+            self.check_cancel()?;
+            let le = self.policy.size();
+            let cmd = match file.sfi {
+                Some(sfi) if self.use_sfi && !selected => {
+                    CommandApdu::new(0x00, 0xB0, 0x80 | (sfi & 0x1F), 0).with_le(le)
+                }
+                _ => {
+                    if !selected {
+                        self.select(file)?;
+                        selected = true;
+                    }
+                    CommandApdu::new(0x00, 0xB0, 0, 0).with_le(le)
+                }
+            };
+            let by_sfi = cmd.p1 & 0x80 != 0;
+            match self.exchange(&cmd, file, 0) {
+                Ok(Step::Data(data)) if !data.is_empty() => {
+                    if data.len() >= le {
+                        self.policy.confirmed = true;
+                    }
+                    // An SFI read selects the file implicitly.
+                    return Ok((data, true));
+                }
+                Ok(Step::Data(_)) => {
+                    return Err(ReadError::ShortFile { file: file.name.clone(), offset: 0 });
+                }
+                Ok(Step::Retry { reselect }) => selected &= !reselect,
+                Err(ReadError::Status { sw, .. })
+                    if by_sfi
+                        && matches!(
+                            sw,
+                            StatusWord::IncorrectP1P2
+                                | StatusWord::InsNotSupported
+                                | StatusWord::Other(0x6981)
+                        ) =>
+                {
+                    tracing::debug!(file = %file.name, %sw, "chip refuses SFI reads; using SELECT");
+                    self.use_sfi = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Sends one READ BINARY and sorts the outcome: data, retry with a smaller chunk, or error.
+    fn exchange(
+        &mut self,
+        cmd: &CommandApdu,
+        file: &FileId,
+        offset: usize,
+    ) -> Result<Step, ReadError> {
+        let resp: ResponseApdu = match self.transport.send(cmd) {
+            Ok(r) => r,
+            Err(e) if self.may_step_down(&e) => {
+                tracing::debug!(file = %file.name, chunk = self.policy.size(), error = %e,
+                    "chunk refused; recovering and stepping down");
+                if !self.policy.step_down() {
+                    return Err(e);
+                }
+                self.transport.recover()?;
+                return Ok(Step::Retry { reselect: true });
+            }
+            Err(e) => return Err(e),
+        };
+        let name = || file.name.clone();
+        match resp.sw {
+            StatusWord::Ok => Ok(Step::Data(resp.data)),
+            StatusWord::EndOfFile if !resp.data.is_empty() => Ok(Step::Data(resp.data)),
+            StatusWord::ExactLength(n) => {
+                let exact = if n == 0 { 256 } else { usize::from(n) };
+                if self.policy.limit_to(exact) {
+                    Ok(Step::Retry { reselect: false })
+                } else {
+                    Err(ReadError::Status { file: name(), offset, sw: resp.sw })
+                }
+            }
+            StatusWord::WrongLength
+            | StatusWord::EndOfFile
+            | StatusWord::SmObjectsMissing
+            | StatusWord::SmObjectsIncorrect
+                if self.policy.step_down() =>
+            {
+                Ok(Step::Retry { reselect: false })
+            }
+            StatusWord::FileNotFound => Err(ReadError::NotFound { file: name() }),
+            StatusWord::SecurityNotSatisfied | StatusWord::ConditionsNotSatisfied => {
+                Err(ReadError::Denied { file: name(), sw: resp.sw })
+            }
+            sw => Err(ReadError::Status { file: name(), offset, sw }),
+        }
+    }
+
+    /// Errors that a too-large chunk can cause: the chip ending secure messaging over it with
+    /// a plain status word, or a reader refusing an extended APDU. A card that left the field
+    /// is never one, and neither is a response that fails its MAC: that is an attack or a
+    /// fault, and ends the read.
+    fn may_step_down(&self, e: &ReadError) -> bool {
+        if self.policy.confirmed || e.is_card_gone() {
+            return false;
+        }
+        match e {
+            ReadError::Sm(SmError::Card(c)) | ReadError::Card(c) => {
+                matches!(c, CardError::Pcsc(_) | CardError::Unresponsive)
+            }
+            ReadError::Sm(SmError::Unprotected(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+enum Step {
+    Data(Vec<u8>),
+    Retry { reselect: bool },
+}
+
+/// READ BINARY with odd INS (B1): the offset in DO'54', the current EF (P1-P2 = 0000).
+fn odd_read(offset: usize, want: usize) -> CommandApdu {
+    let bytes = (offset as u32).to_be_bytes();
+    let skip = bytes.iter().take(3).take_while(|&&b| b == 0).count();
+    let do54 = tlv::tlv(0x54, bytes.get(skip..).unwrap_or(&bytes));
+    let le = want + DO53_OVERHEAD;
+    CommandApdu::new(0x00, 0xB1, 0, 0).with_data(do54).with_le(le)
+}
+
+/// The data inside the DO'53' of an odd-INS READ BINARY response.
+fn unwrap_do53(data: &[u8], file: &FileId) -> Result<Vec<u8>, ReadError> {
+    let mut r = tlv::Reader::new(data);
+    match r.read() {
+        Ok(t) if t.tag == 0x53 => Ok(t.value.to_vec()),
+        _ => Err(ReadError::BadOddResponse { file: file.name.clone() }),
+    }
+}

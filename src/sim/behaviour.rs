@@ -1,0 +1,179 @@
+//! Behaviour options of the simulated chip: the ways real eMRTD chips differ (maximum Le,
+//! extended length, latency, removal, faults, DO'99', 6282, hostile length headers).
+//!
+//! Read from the `[behaviour]` table of a profile's `profile.toml` and overridden by CLI
+//! flags; every field is optional.
+
+use serde::Deserialize;
+
+/// What the chip does when the (plaintext) Le asks for more than `max_le`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeOverflow {
+    /// Answer 6700 (wrong length): the reader must ask for less.
+    #[default]
+    WrongLength,
+    /// Answer at most `max_le` bytes with 9000 (many chips silently truncate).
+    Truncate,
+}
+
+/// How the simulated chip behaves. `Default` is a well-behaved modern chip.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    /// Largest plaintext Le served (default 65 536 with extended length, 256 without).
+    pub max_le: Option<usize>,
+    /// Whether extended-length APDUs are accepted (default true).
+    pub extended_length: Option<bool>,
+    /// What to do when Le exceeds `max_le`.
+    pub le_overflow: LeOverflow,
+    /// Delay added to every APDU, in milliseconds.
+    pub latency_ms: u64,
+    /// The card is removed after this many APDUs (once; it comes back afterwards).
+    pub remove_after_apdu: Option<u64>,
+    /// The response MAC of this APDU (or of the next protected one) is corrupted, once; when
+    /// APDU N is EXTERNAL AUTHENTICATE, its M_IC is corrupted (the terminal must deny).
+    pub wrong_mac_at_apdu: Option<u64>,
+    /// Omit DO'99' (the status word) from protected responses.
+    pub omit_do99: bool,
+    /// Answer 6282 (end of file) when a read asks for more bytes than the file has left.
+    pub eof_6282: bool,
+    /// The file (e.g. "EF.DG2") whose TLV header declares `declare_length` bytes.
+    pub evil_file: Option<String>,
+    /// The length the evil file's header declares (default 0xFFFF_FFFF: 4 GB).
+    pub declare_length: Option<u32>,
+    /// The ATR as hex (default a contactless ATR).
+    pub atr: Option<String>,
+    /// Status word answering a wrong BAC cryptogram (default 6300; real chips also use
+    /// 63Cx, 6982 or 6988). In profile.toml write it as hex: `denied_sw = 0x6988`.
+    pub denied_sw: Option<u16>,
+}
+
+/// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
+/// ISO 14443-4 type B without historical bytes beyond the ISO part).
+pub const DEFAULT_ATR: [u8; 13] =
+    [0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09];
+
+impl Behaviour {
+    /// True when extended-length APDUs are served.
+    pub fn extended(&self) -> bool {
+        self.extended_length.unwrap_or(true)
+    }
+
+    /// The largest plaintext Le served.
+    pub fn effective_max_le(&self) -> usize {
+        let limit = if self.extended() { 65_536 } else { 256 };
+        self.max_le.map_or(limit, |m| m.clamp(1, limit))
+    }
+
+    /// The ATR bytes (`atr` when it is valid hex of 2 to 33 bytes, else [`DEFAULT_ATR`]).
+    pub fn atr_bytes(&self) -> Vec<u8> {
+        self.atr
+            .as_deref()
+            .and_then(|h| hex::decode(h.replace([' ', ':'], "")).ok())
+            .filter(|a| (2..=33).contains(&a.len()))
+            .unwrap_or_else(|| DEFAULT_ATR.to_vec())
+    }
+
+    /// Applies `other`'s settings on top of these (CLI flags over profile.toml).
+    pub fn overridden_by(mut self, other: &Behaviour) -> Behaviour {
+        let d = Behaviour::default();
+        if other.max_le.is_some() {
+            self.max_le = other.max_le;
+        }
+        if other.extended_length.is_some() {
+            self.extended_length = other.extended_length;
+        }
+        if other.le_overflow != d.le_overflow {
+            self.le_overflow = other.le_overflow;
+        }
+        if other.latency_ms != 0 {
+            self.latency_ms = other.latency_ms;
+        }
+        if other.remove_after_apdu.is_some() {
+            self.remove_after_apdu = other.remove_after_apdu;
+        }
+        if other.wrong_mac_at_apdu.is_some() {
+            self.wrong_mac_at_apdu = other.wrong_mac_at_apdu;
+        }
+        self.omit_do99 |= other.omit_do99;
+        self.eof_6282 |= other.eof_6282;
+        if other.evil_file.is_some() {
+            self.evil_file.clone_from(&other.evil_file);
+        }
+        if other.declare_length.is_some() {
+            self.declare_length = other.declare_length;
+        }
+        if other.atr.is_some() {
+            self.atr.clone_from(&other.atr);
+        }
+        if other.denied_sw.is_some() {
+            self.denied_sw = other.denied_sw;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_limits() {
+        let b = Behaviour::default();
+        assert!(b.extended());
+        assert_eq!(b.effective_max_le(), 65_536);
+        let b = Behaviour { extended_length: Some(false), ..Default::default() };
+        assert_eq!(b.effective_max_le(), 256);
+        let b =
+            Behaviour { extended_length: Some(false), max_le: Some(4000), ..Default::default() };
+        assert_eq!(b.effective_max_le(), 256);
+        let b = Behaviour { max_le: Some(192), ..Default::default() };
+        assert_eq!(b.effective_max_le(), 192);
+        assert_eq!(b.atr_bytes(), DEFAULT_ATR);
+        let b = Behaviour { atr: Some("3B 80 80 01 01".into()), ..Default::default() };
+        assert_eq!(b.atr_bytes(), [0x3B, 0x80, 0x80, 0x01, 0x01]);
+    }
+
+    #[test]
+    fn parses_from_toml_and_overrides() {
+        let b: Behaviour = toml::from_str(
+            "max_le = 192\nextended_length = false\nle_overflow = \"truncate\"\neof_6282 = true\nevil_file = \"EF.DG2\"\ndenied_sw = 0x6988",
+        )
+        .unwrap();
+        assert_eq!(b.max_le, Some(192));
+        assert_eq!(b.le_overflow, LeOverflow::Truncate);
+        assert_eq!(b.denied_sw, Some(0x6988));
+        assert!(toml::from_str::<Behaviour>("max_el = 1").is_err());
+        let cli = Behaviour { latency_ms: 37, max_le: Some(100), ..Default::default() };
+        let merged = b.overridden_by(&cli);
+        assert_eq!(merged.max_le, Some(100));
+        assert_eq!(merged.latency_ms, 37);
+        assert_eq!(merged.extended_length, Some(false));
+        assert!(merged.eof_6282);
+    }
+
+    #[test]
+    fn every_documented_option_parses() {
+        let doc = include_str!("mod.rs");
+        let sample: String = doc
+            .lines()
+            .skip_while(|l| l.trim() != "//! [behaviour]")
+            .skip(1)
+            .take_while(|l| !l.contains("```"))
+            .map(|l| l.trim_start_matches("//!").trim_start().to_owned() + "\n")
+            .collect();
+        let b: Behaviour = toml::from_str(&sample).unwrap();
+        assert_eq!(b.max_le, Some(192));
+        assert_eq!(b.extended_length, Some(false));
+        assert_eq!(b.le_overflow, LeOverflow::Truncate);
+        assert_eq!(
+            (b.latency_ms, b.remove_after_apdu, b.wrong_mac_at_apdu),
+            (37, Some(40), Some(12))
+        );
+        assert!(b.omit_do99 && b.eof_6282);
+        assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
+        assert_eq!(b.atr_bytes(), DEFAULT_ATR);
+        assert_eq!(b.denied_sw, Some(0x6988));
+    }
+}

@@ -1,0 +1,432 @@
+//! The simulated eMRTD chip: command dispatch (ISO/IEC 7816-4 SELECT, READ BINARY B0/B1,
+//! GET CHALLENGE, EXTERNAL AUTHENTICATE), BAC (ICAO 9303 Part 11 §4.3) and secure messaging
+//! (§9.8) on the chip side, with the fault and timing behaviours of [`Behaviour`].
+
+use super::behaviour::{Behaviour, LeOverflow};
+use super::fs::{Df, EMRTD_AID, FileSystem};
+use super::profile::Profile;
+use crate::access::bac::BacChip;
+use crate::card::{CardChannel, CardError};
+use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord, tlv};
+use crate::sm::ChipSmSession;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use zeroize::Zeroizing;
+
+/// 6986: command not allowed (no current EF).
+const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
+/// Largest response a short APDU can carry.
+const SHORT_RESPONSE: usize = 256;
+/// Largest response (data and SW) the chip sends at all.
+const MAX_RESPONSE: usize = 65_535;
+
+/// Whether secure messaging is running.
+enum Link {
+    /// No session: LDS files are refused (6982); BAC may run.
+    Plain,
+    /// BAC succeeded: every command must be protected.
+    Secure(Box<ChipSmSession>),
+}
+
+/// A software eMRTD chip serving a [`Profile`]. It is a [`CardChannel`], so the terminal
+/// code talks to it exactly as to a card behind PC/SC.
+pub struct Chip {
+    fs: FileSystem,
+    mrz_information: Zeroizing<String>,
+    behaviour: Behaviour,
+    rng: StdRng,
+    bac: BacChip,
+    link: Link,
+    df: Df,
+    ef: Option<usize>,
+    apdus: u64,
+    removed: bool,
+    mac_fault_done: bool,
+}
+
+impl std::fmt::Debug for Chip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chip")
+            .field("apdus", &self.apdus)
+            .field("secure", &matches!(self.link, Link::Secure(_)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Chip {
+    /// A chip serving `profile` with `behaviour` and a random generator seeded from the OS.
+    pub fn new(profile: &Profile, behaviour: Behaviour) -> Chip {
+        Self::with_rng(profile, behaviour, StdRng::from_entropy())
+    }
+
+    /// A deterministic chip: its challenges and keys come from `seed`.
+    pub fn with_seed(profile: &Profile, behaviour: Behaviour, seed: u64) -> Chip {
+        Self::with_rng(profile, behaviour, StdRng::seed_from_u64(seed))
+    }
+
+    fn with_rng(profile: &Profile, behaviour: Behaviour, rng: StdRng) -> Chip {
+        let evil = behaviour
+            .evil_file
+            .as_deref()
+            .map(|name| (name, behaviour.declare_length.unwrap_or(u32::MAX)));
+        let fs = profile.file_system(evil);
+        let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
+        Chip {
+            fs,
+            bac: BacChip::new(&mrz_information),
+            mrz_information,
+            behaviour,
+            rng,
+            link: Link::Plain,
+            df: Df::Master,
+            ef: None,
+            apdus: 0,
+            removed: false,
+            mac_fault_done: false,
+        }
+    }
+
+    /// How many APDUs the chip was sent (including the one a removal interrupted).
+    pub fn apdu_count(&self) -> u64 {
+        self.apdus
+    }
+
+    /// The behaviour in force.
+    pub fn behaviour(&self) -> &Behaviour {
+        &self.behaviour
+    }
+
+    /// The ATR this chip answers with.
+    pub fn atr(&self) -> Vec<u8> {
+        self.behaviour.atr_bytes()
+    }
+
+    /// Power cycle: the session, the selection and any BAC challenge are forgotten.
+    pub fn reset(&mut self) {
+        self.link = Link::Plain;
+        self.bac = BacChip::new(&self.mrz_information);
+        self.df = Df::Master;
+        self.ef = None;
+    }
+
+    /// True when the removal of `remove_after_apdu` is due for APDU number `n`.
+    pub(crate) fn removal_due(&self, n: u64) -> bool {
+        !self.removed && self.behaviour.remove_after_apdu.is_some_and(|k| n > k)
+    }
+
+    /// Counts one APDU and waits the configured latency; returns the APDU's number.
+    pub(crate) fn begin_apdu(&mut self) -> u64 {
+        self.apdus += 1;
+        if self.behaviour.latency_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(self.behaviour.latency_ms));
+        }
+        self.apdus
+    }
+
+    /// Marks the one removal as done and resets the chip, as taking it off the reader would.
+    pub(crate) fn remove(&mut self) {
+        self.removed = true;
+        self.reset();
+    }
+
+    /// Processes one command APDU and returns the response bytes (the card side of transmit,
+    /// without counting, latency or removal).
+    pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        let Ok(cmd) = CommandApdu::parse(raw) else {
+            return plain(StatusWord::WrongLength);
+        };
+        if cmd.is_extended() && !self.behaviour.extended() {
+            return plain(StatusWord::WrongLength);
+        }
+        if cmd.cla & 0x0C != 0x0C {
+            // ICAO 9303 Part 11 §9.8: a plain APDU aborts secure messaging.
+            if matches!(self.link, Link::Secure(_)) {
+                self.link = Link::Plain;
+                self.bac = BacChip::new(&self.mrz_information);
+            }
+            if cmd.cla != 0x00 {
+                return plain(StatusWord::ClaNotSupported);
+            }
+            return self.dispatch(&cmd, false).to_bytes();
+        }
+        let Link::Secure(session) = &mut self.link else {
+            return plain(StatusWord::SmObjectsMissing);
+        };
+        let inner = match session.unprotect_command(&cmd) {
+            Ok(inner) => inner,
+            Err(_) => {
+                // An SM error ends the session; the answer cannot be protected any more.
+                self.link = Link::Plain;
+                self.bac = BacChip::new(&self.mrz_information);
+                return plain(StatusWord::SmObjectsIncorrect);
+            }
+        };
+        let resp = self.dispatch(&inner, true);
+        let fault = !self.mac_fault_done
+            && self.behaviour.wrong_mac_at_apdu.is_some_and(|k| self.apdus >= k);
+        let Link::Secure(session) = &mut self.link else {
+            return resp.to_bytes();
+        };
+        if fault {
+            self.mac_fault_done = true;
+            session.corrupt_next_mac();
+        }
+        match session.protect_response(&resp) {
+            Ok(r) => r.to_bytes(),
+            Err(_) => {
+                self.link = Link::Plain;
+                plain(StatusWord::SmObjectsIncorrect)
+            }
+        }
+    }
+
+    fn dispatch(&mut self, cmd: &CommandApdu, secured: bool) -> ResponseApdu {
+        let result = match cmd.ins {
+            0xA4 => self.select(cmd),
+            0xB0 => self.read_binary(cmd, secured),
+            0xB1 => self.read_binary_odd(cmd, secured),
+            0x84 => self.get_challenge(cmd, secured),
+            0x82 if !secured => return self.external_authenticate(cmd),
+            0x82 => Err(StatusWord::ConditionsNotSatisfied),
+            _ => Err(StatusWord::InsNotSupported),
+        };
+        result.unwrap_or_else(ResponseApdu::status)
+    }
+
+    fn select(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
+        let fci = match cmd.p2 {
+            0x0C => false,
+            0x00 | 0x04 => true,
+            _ => return Err(StatusWord::IncorrectP1P2),
+        };
+        let fid = match cmd.data.as_slice() {
+            [a, b] => Some(u16::from_be_bytes([*a, *b])),
+            _ => None,
+        };
+        match (cmd.p1, fid) {
+            (0x04, _) if cmd.data == EMRTD_AID => {
+                self.df = Df::Emrtd;
+                self.ef = None;
+                return Ok(ResponseApdu::status(StatusWord::Ok));
+            }
+            (0x04, _) => return Err(StatusWord::FileNotFound),
+            (0x00, None) if cmd.data.is_empty() => {
+                self.df = Df::Master;
+                self.ef = None;
+                return Ok(ResponseApdu::status(StatusWord::Ok));
+            }
+            (0x00, Some(0x3F00)) => {
+                self.df = Df::Master;
+                self.ef = None;
+                return Ok(ResponseApdu::status(StatusWord::Ok));
+            }
+            (0x00 | 0x02, Some(_)) => {}
+            (0x00 | 0x02, None) => return Err(StatusWord::WrongLength),
+            _ => return Err(StatusWord::IncorrectP1P2),
+        }
+        let fid = fid.ok_or(StatusWord::WrongLength)?;
+        let index = self.fs.by_fid(self.df, fid).ok_or(StatusWord::FileNotFound)?;
+        self.ef = Some(index);
+        if !fci {
+            return Ok(ResponseApdu::status(StatusWord::Ok));
+        }
+        let size = self.fs.get(index).map_or(0, |f| f.size());
+        let size = u16::try_from(size).unwrap_or(u16::MAX);
+        let mut fcp = tlv::tlv(0x80, &size.to_be_bytes());
+        fcp.extend(tlv::tlv(0x82, &[0x01]));
+        fcp.extend(tlv::tlv(0x83, &fid.to_be_bytes()));
+        Ok(ResponseApdu::new(tlv::tlv(0x62, &fcp), StatusWord::Ok))
+    }
+
+    /// The largest Le this chip serves now: `max_le`, and with short APDUs only, what still
+    /// fits into a 256-byte protected response.
+    fn le_limit(&self, secured: bool) -> usize {
+        let mut limit = self.behaviour.effective_max_le();
+        if secured && !self.behaviour.extended() {
+            limit = limit.min(short_plaintext_budget(self.behaviour.omit_do99));
+        }
+        limit
+    }
+
+    fn granted_le(&self, cmd: &CommandApdu, secured: bool) -> Result<usize, StatusWord> {
+        let le = cmd.le.unwrap_or(SHORT_RESPONSE);
+        let limit = self.le_limit(secured);
+        let le = if le <= limit {
+            le
+        } else {
+            match self.behaviour.le_overflow {
+                LeOverflow::WrongLength => return Err(StatusWord::WrongLength),
+                LeOverflow::Truncate => limit,
+            }
+        };
+        // Like a chip's I/O buffer: a whole response (data, SM objects, SW) stays within
+        // 65 535 bytes, the most a vpcd frame (and pcsc-lite's extended buffer) carries.
+        let cap = if secured {
+            plaintext_budget(MAX_RESPONSE - 2, self.behaviour.omit_do99)
+        } else {
+            MAX_RESPONSE - 2
+        };
+        Ok(le.min(cap))
+    }
+
+    fn readable(&self, index: usize, secured: bool) -> Result<(), StatusWord> {
+        let ef = self.fs.get(index).ok_or(StatusWord::FileNotFound)?;
+        if ef.location.df == Df::Emrtd && !secured {
+            return Err(StatusWord::SecurityNotSatisfied);
+        }
+        Ok(())
+    }
+
+    fn read_binary(
+        &mut self,
+        cmd: &CommandApdu,
+        secured: bool,
+    ) -> Result<ResponseApdu, StatusWord> {
+        let (index, offset) = if cmd.p1 & 0x80 != 0 {
+            if cmd.p1 & 0x60 != 0 {
+                return Err(StatusWord::IncorrectP1P2);
+            }
+            let index = self.fs.by_sfi(self.df, cmd.p1 & 0x1F).ok_or(StatusWord::FileNotFound)?;
+            (index, u64::from(cmd.p2))
+        } else {
+            let index = self.ef.ok_or(NO_CURRENT_EF)?;
+            (index, u64::from(u16::from_be_bytes([cmd.p1 & 0x7F, cmd.p2])))
+        };
+        self.readable(index, secured)?;
+        let le = self.granted_le(cmd, secured)?;
+        self.ef = Some(index);
+        let (data, sw) = self.fs.read(index, offset, le, self.behaviour.eof_6282)?;
+        Ok(ResponseApdu::new(data, sw))
+    }
+
+    /// READ BINARY with odd INS (ISO/IEC 7816-4 §7.2.3): offset in DO'54', data in DO'53'.
+    fn read_binary_odd(
+        &mut self,
+        cmd: &CommandApdu,
+        secured: bool,
+    ) -> Result<ResponseApdu, StatusWord> {
+        let index = match (cmd.p1, cmd.p2) {
+            (0, 0) => self.ef.ok_or(NO_CURRENT_EF)?,
+            (0, p2) if p2 & 0xE0 == 0 => {
+                self.fs.by_sfi(self.df, p2 & 0x1F).ok_or(StatusWord::FileNotFound)?
+            }
+            (p1, p2) => self
+                .fs
+                .by_fid(self.df, u16::from_be_bytes([p1, p2]))
+                .ok_or(StatusWord::FileNotFound)?,
+        };
+        let mut reader = tlv::Reader::new(&cmd.data);
+        let offset_do = reader.expect(0x54).map_err(|_| StatusWord::IncorrectData)?;
+        reader.finish().map_err(|_| StatusWord::IncorrectData)?;
+        if offset_do.value.is_empty() || offset_do.value.len() > 4 {
+            return Err(StatusWord::IncorrectData);
+        }
+        let offset = offset_do.value.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        self.readable(index, secured)?;
+        let le = self.granted_le(cmd, secured)?;
+        self.ef = Some(index);
+        // The DO'53' header counts against Le.
+        let mut want = le.saturating_sub(2);
+        if want > 127 {
+            want = le.saturating_sub(3);
+        }
+        if want > 255 {
+            want = le.saturating_sub(4);
+        }
+        if want == 0 {
+            return Err(StatusWord::WrongLength);
+        }
+        let (data, sw) = self.fs.read(index, offset, want, self.behaviour.eof_6282)?;
+        Ok(ResponseApdu::new(tlv::tlv(0x53, &data), sw))
+    }
+
+    fn get_challenge(
+        &mut self,
+        cmd: &CommandApdu,
+        secured: bool,
+    ) -> Result<ResponseApdu, StatusWord> {
+        if cmd.le != Some(8) || cmd.p1 != 0 || cmd.p2 != 0 {
+            return Err(StatusWord::WrongLength);
+        }
+        let challenge = if secured {
+            let mut c = [0u8; 8];
+            rand::RngCore::fill_bytes(&mut self.rng, &mut c);
+            c
+        } else {
+            self.bac.get_challenge(&mut self.rng)
+        };
+        Ok(ResponseApdu::new(challenge.to_vec(), StatusWord::Ok))
+    }
+
+    fn external_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        if cmd.data.len() != 40 {
+            return ResponseApdu::status(StatusWord::WrongLength);
+        }
+        match self.bac.external_authenticate(&cmd.data, &mut self.rng) {
+            Ok((mut answer, mut session)) => {
+                session.set_omit_do99(self.behaviour.omit_do99);
+                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
+                    // The fault lands on M_IC, the MAC of the BAC answer.
+                    self.mac_fault_done = true;
+                    if let Some(last) = answer.last_mut() {
+                        *last ^= 0x01;
+                    }
+                }
+                self.link = Link::Secure(Box::new(session));
+                ResponseApdu::new(answer, StatusWord::Ok)
+            }
+            Err(_) => {
+                self.bac = BacChip::new(&self.mrz_information);
+                let sw = self.behaviour.denied_sw.map(StatusWord::from_u16);
+                ResponseApdu::status(sw.unwrap_or(StatusWord::VerificationFailed))
+            }
+        }
+    }
+}
+
+impl CardChannel for Chip {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        let n = self.begin_apdu();
+        if self.removal_due(n) {
+            self.remove();
+            return Err(CardError::CardRemoved);
+        }
+        Ok(self.process(command))
+    }
+}
+
+fn plain(sw: StatusWord) -> Vec<u8> {
+    sw.to_bytes().to_vec()
+}
+
+/// Bytes of a protected response carrying `n` plaintext bytes (DO'87', DO'99' unless
+/// omitted, DO'8E'), without SW. BAC sessions use 3DES.
+fn protected_len(n: usize, omit_do99: bool) -> usize {
+    let full = crate::sm::Cipher::TripleDes.protected_len(n);
+    if omit_do99 { full.saturating_sub(4) } else { full }
+}
+
+/// The most plaintext bytes whose protected response still fits a short APDU (256 bytes).
+fn short_plaintext_budget(omit_do99: bool) -> usize {
+    plaintext_budget(SHORT_RESPONSE, omit_do99)
+}
+
+/// The most plaintext bytes whose protected response (without SW) fits in `total` bytes.
+fn plaintext_budget(total: usize, omit_do99: bool) -> usize {
+    (1..=total).rev().find(|n| protected_len(*n, omit_do99) <= total).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn short_budget_matches_hand_count() {
+        // 231 bytes pad to 232, DO'87' = 87 81 E9 01‖232 (236), + DO'99' 4 + DO'8E' 10 = 250.
+        assert_eq!(protected_len(231, false), 250);
+        assert_eq!(short_plaintext_budget(false), 231);
+        assert_eq!(short_plaintext_budget(true), 239);
+        let ext = plaintext_budget(MAX_RESPONSE - 2, false);
+        assert!(protected_len(ext, false) <= 65_533 && protected_len(ext + 8, false) > 65_533);
+    }
+}

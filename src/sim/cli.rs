@@ -1,0 +1,238 @@
+//! Command-line front ends of the simulator: `enrol-kiosk simulate …` (a profile behind
+//! pcscd through vpcd) and `enrol-kiosk make-profile …` (a signed test passport).
+
+use super::SimError;
+use super::behaviour::{Behaviour, LeOverflow};
+use super::chip::Chip;
+use super::make::{EyeCentres, MakeOptions, make_profile};
+use super::profile::{MAX_EF_FILE, Profile, read_capped};
+use super::vpcd::{self, DEFAULT_VPCD};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// `enrol-kiosk simulate`: a simulated passport attached to pcscd through vsmartcard's vpcd.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    /// Profile folder (profile.toml + EF.*.bin), or `demo` for the built-in demo passport.
+    #[arg(long, value_name = "DIR|demo", default_value = "demo")]
+    pub profile: String,
+    /// vpcd's address (35963: reader "Virtual PCD 00 00", 35964: "Virtual PCD 00 01").
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_VPCD)]
+    pub vpcd: String,
+    /// Largest plaintext Le the chip serves (default 65536 with extended length, else 256).
+    #[arg(long, value_name = "N")]
+    pub max_le: Option<usize>,
+    /// Refuse extended-length APDUs (6700), as older chips and readers do.
+    #[arg(long)]
+    pub no_extended_length: bool,
+    /// Answer at most --max-le bytes instead of 6700 when Le asks for more.
+    #[arg(long)]
+    pub truncate_le: bool,
+    /// Delay added to every APDU, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+    /// Remove the card after APDU N (once; it comes back ~300 ms later).
+    #[arg(long, value_name = "N")]
+    pub remove_after_apdu: Option<u64>,
+    /// Corrupt the response MAC of APDU N (or of the next protected response after it).
+    #[arg(long, value_name = "N")]
+    pub wrong_mac_at_apdu: Option<u64>,
+    /// Leave DO'99' (the status word) out of protected responses.
+    #[arg(long)]
+    pub omit_do99: bool,
+    /// Answer 6282 when a read runs past the end of a file.
+    #[arg(long)]
+    pub eof_6282: bool,
+    /// Make FILE (e.g. EF.DG2) declare a huge length in its TLV header (see --declare-length).
+    #[arg(long, value_name = "FILE")]
+    pub evil_length: Option<String>,
+    /// The length the --evil-length file declares (default 4294967295).
+    #[arg(long, value_name = "BYTES")]
+    pub declare_length: Option<u32>,
+    /// The ATR to present, as hex.
+    #[arg(long, value_name = "HEX")]
+    pub atr: Option<String>,
+    /// Status word for a wrong BAC key, as hex (default 6300; e.g. 6988, 6982, 63C2).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub denied_sw: Option<u16>,
+}
+
+fn parse_sw(s: &str) -> Result<u16, String> {
+    u16::from_str_radix(s.trim_start_matches("0x"), 16)
+        .map_err(|_| format!("{s:?} is not a status word in hex, e.g. 6988"))
+}
+
+impl SimulateArgs {
+    /// The behaviour these flags ask for (to be applied over the profile's own).
+    pub fn behaviour(&self) -> Behaviour {
+        Behaviour {
+            max_le: self.max_le,
+            extended_length: self.no_extended_length.then_some(false),
+            le_overflow: if self.truncate_le {
+                LeOverflow::Truncate
+            } else {
+                LeOverflow::default()
+            },
+            latency_ms: self.latency_ms.unwrap_or(0),
+            remove_after_apdu: self.remove_after_apdu,
+            wrong_mac_at_apdu: self.wrong_mac_at_apdu,
+            omit_do99: self.omit_do99,
+            eof_6282: self.eof_6282,
+            evil_file: self.evil_length.clone(),
+            declare_length: self.declare_length,
+            atr: self.atr.clone(),
+            denied_sw: self.denied_sw,
+        }
+    }
+}
+
+/// Runs the simulator until the process is killed (reconnecting to vpcd as needed).
+pub fn run_simulate(args: SimulateArgs) -> Result<(), SimError> {
+    let profile = Profile::from_arg(&args.profile)?;
+    let behaviour = profile.behaviour().clone().overridden_by(&args.behaviour());
+    if let Some(name) = &behaviour.evil_file {
+        if super::fs::locate(name).is_none() {
+            return Err(SimError::UnknownFile { name: name.clone() });
+        }
+    }
+    eprintln!(
+        "simulating passport {:?} on vpcd {} (files: {}); stop with Ctrl-C",
+        args.profile,
+        args.vpcd,
+        profile.file_names().collect::<Vec<_>>().join(", ")
+    );
+    let mut chip = Chip::new(&profile, behaviour);
+    vpcd::run(&mut chip, &args.vpcd, Arc::new(AtomicBool::new(false)))
+}
+
+/// `enrol-kiosk make-profile`: a simulator profile from an MRZ and a face image.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MakeProfileArgs {
+    /// The full MRZ (all lines, newline- or space-separated).
+    #[arg(long, value_name = "MRZ")]
+    pub mrz: String,
+    /// The face image (JPEG or JPEG 2000), stored in DG2 as given.
+    #[arg(long, value_name = "FILE")]
+    pub face: PathBuf,
+    /// Eye centres in the image as X1,Y1,X2,Y2 pixels (stored as ISO 19794-5 feature points).
+    #[arg(long, value_name = "X1,Y1,X2,Y2", value_parser = parse_eyes)]
+    pub eyes: Option<EyeCentres>,
+    /// The profile folder to write (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
+    let v: Vec<u16> = s
+        .split(',')
+        .map(|p| p.trim().parse::<u16>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("eye centres must be four pixel numbers X1,Y1,X2,Y2: {e}"))?;
+    match v.as_slice() {
+        [x1, y1, x2, y2] => Ok(((*x1, *y1), (*x2, *y2))),
+        _ => Err("eye centres must be four numbers: X1,Y1,X2,Y2".into()),
+    }
+}
+
+/// Writes the profile folder (EF files, profile.toml, csca.der, dsc.der).
+pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
+    let face = read_capped(&args.face, MAX_EF_FILE)?;
+    let options = MakeOptions { eye_centres: args.eyes, ..MakeOptions::default() };
+    let made = make_profile(&args.mrz, &face, &args.out, &options)?;
+    eprintln!(
+        "wrote profile {} ({} files; trust anchor {})",
+        args.out.display(),
+        made.files.len(),
+        made.csca_path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: SimulateArgs,
+    }
+
+    #[test]
+    fn flags_become_behaviour() {
+        let cli = Cli::try_parse_from([
+            "x",
+            "--profile",
+            "demo",
+            "--max-le",
+            "192",
+            "--no-extended-length",
+            "--latency-ms",
+            "37",
+            "--remove-after-apdu",
+            "12",
+            "--wrong-mac-at-apdu",
+            "9",
+            "--omit-do99",
+            "--eof-6282",
+            "--evil-length",
+            "EF.DG2",
+            "--denied-sw",
+            "6988",
+        ])
+        .unwrap();
+        let b = cli.sim.behaviour();
+        assert_eq!(b.max_le, Some(192));
+        assert_eq!(b.extended_length, Some(false));
+        assert_eq!(b.latency_ms, 37);
+        assert_eq!(b.remove_after_apdu, Some(12));
+        assert_eq!(b.wrong_mac_at_apdu, Some(9));
+        assert!(b.omit_do99 && b.eof_6282);
+        assert_eq!(b.evil_file.as_deref(), Some("EF.DG2"));
+        assert_eq!(b.denied_sw, Some(0x6988));
+        assert_eq!(cli.sim.vpcd, "127.0.0.1:35963");
+        let defaults = Cli::try_parse_from(["x"]).unwrap();
+        assert_eq!(defaults.sim.behaviour(), Behaviour::default());
+        assert_eq!(defaults.sim.profile, "demo");
+    }
+
+    #[test]
+    fn eyes_parse() {
+        assert_eq!(parse_eyes("150,250, 270,250"), Ok(((150, 250), (270, 250))));
+        assert!(parse_eyes("1,2,3").is_err());
+        assert!(parse_eyes("a,b,c,d").is_err());
+    }
+
+    #[test]
+    fn make_profile_command_writes_a_loadable_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("p");
+        let face = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-face.jp2");
+        #[derive(Parser)]
+        struct MakeCli {
+            #[command(flatten)]
+            make: MakeProfileArgs,
+        }
+        let mrz = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<< L898902C<3UTO6908061F9406236ZE184226B<<<<<14";
+        let cli = MakeCli::try_parse_from([
+            "x",
+            "--mrz",
+            mrz,
+            "--face",
+            face,
+            "--eyes",
+            "160,250,260,250",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        run_make_profile(cli.make).unwrap();
+        let p = Profile::load(&out).unwrap();
+        assert_eq!(p.mrz_information(), "L898902C<369080619406236");
+        let dg2 = crate::lds::dg2::parse(p.file("EF.DG2").unwrap()).unwrap();
+        assert_eq!(dg2.faces[0].format, crate::lds::dg2::ImageFormat::Jp2);
+        assert!(out.join("csca.der").exists() && out.join("dsc.der").exists());
+    }
+}

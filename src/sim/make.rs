@@ -1,0 +1,330 @@
+//! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), and an EF.SOD
+//! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
+//! SignedData) signed by a freshly generated document signer under a generated test CSCA
+//! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
+
+use super::SimError;
+use super::behaviour::Behaviour;
+use crate::lds::dg2::{FaceImage, FeaturePoint, ImageFormat};
+use crate::lds::sod::HashAlgorithm;
+use cms::builder::{SignedDataBuilder, SignerInfoBuilder, create_signing_time_attribute};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::ContentInfo;
+use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
+use der::asn1::ObjectIdentifier;
+use der::{Any, Encode, Tag};
+use p256::ecdsa::{DerSignature, SigningKey};
+use rand::RngCore;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+use x509_cert::builder::{Builder, CertificateBuilder, Profile as CertProfile};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+
+/// id-icao-mrtd-security-ldsSecurityObject (ICAO 9303 Part 10 §4.6.2.2).
+const ID_LDS_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
+/// id-sha256 (NIST).
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// Feature-point type of a 2D point (ISO/IEC 19794-5:2005 §5.6.2).
+const FEATURE_POINT_2D: u8 = 1;
+/// Feature points 12.1 and 12.2: centres of the left and right eye (ISO/IEC 19794-5 §5.6.3).
+const LEFT_EYE_CENTRE: u8 = 0xC1;
+const RIGHT_EYE_CENTRE: u8 = 0xC2;
+const YEAR: u64 = 365 * 24 * 3600;
+/// ecdsa-with-SHA256 (RFC 5758 §3.2).
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+
+/// A P-256 signing key that names its algorithm (ecdsa-with-SHA256) for the certificate and
+/// CMS builders.
+struct EcdsaP256(SigningKey);
+
+impl signature::Keypair for EcdsaP256 {
+    type VerifyingKey = p256::ecdsa::VerifyingKey;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        *self.0.verifying_key()
+    }
+}
+
+impl spki::DynSignatureAlgorithmIdentifier for EcdsaP256 {
+    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
+        Ok(AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA256, parameters: None })
+    }
+}
+
+impl signature::Signer<DerSignature> for EcdsaP256 {
+    fn try_sign(&self, msg: &[u8]) -> Result<DerSignature, signature::Error> {
+        signature::Signer::<DerSignature>::try_sign(&self.0, msg)
+    }
+}
+
+/// Eye centres in image pixels: ((x, y), (x, y)).
+pub type EyeCentres = ((u16, u16), (u16, u16));
+
+/// Options of [`make_profile`]; `Default` makes a plain profile.
+#[derive(Debug, Clone, Default)]
+pub struct MakeOptions {
+    /// Eye centres in image pixels, (subject's right eye, subject's left eye) or either order.
+    pub eye_centres: Option<EyeCentres>,
+    /// More EFs to put on the chip (e.g. "EF.CardAccess", "EF.DG11"); DGs are hashed in the SOD.
+    pub extra_files: BTreeMap<String, Vec<u8>>,
+    /// A `[behaviour]` to write into profile.toml.
+    pub behaviour: Option<BehaviourToml>,
+}
+
+/// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
+#[derive(Debug, Clone, Default)]
+pub struct BehaviourToml(pub String);
+
+/// What [`make_profile`] wrote.
+#[derive(Debug)]
+pub struct MadeProfile {
+    /// The profile folder.
+    pub dir: PathBuf,
+    /// EF name → bytes, as written.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The test CSCA certificate (DER), also written as `csca.der`.
+    pub csca_der: Vec<u8>,
+    /// The document signer certificate (DER), also written as `dsc.der`.
+    pub dsc_der: Vec<u8>,
+    /// Path of `csca.der`.
+    pub csca_path: PathBuf,
+}
+
+/// Builds a profile for `mrz_text` with `face` (JPEG or JPEG 2000 bytes, stored as given) and
+/// writes it to `out_dir`: EF.COM.bin, EF.DG1.bin, EF.DG2.bin, EF.SOD.bin (+ extra files),
+/// profile.toml, csca.der and dsc.der.
+pub fn make_profile(
+    mrz_text: &str,
+    face: &[u8],
+    out_dir: &Path,
+    options: &MakeOptions,
+) -> Result<MadeProfile, SimError> {
+    let files = build_files(mrz_text, face, options)?;
+    let Signed { csca_der, dsc_der, sod } = sign_sod(&files)?;
+    let mut files = files;
+    files.insert("EF.SOD".into(), sod);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SimError::Io { path, source }
+    };
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    for (name, bytes) in &files {
+        let path = out_dir.join(format!("{name}.bin"));
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    let mut toml_text = String::from(
+        "# Simulator profile made by `enrol-kiosk make-profile` (fictitious test data).\n",
+    );
+    toml_text.push_str(&format!("mrz = {:?}\n", canonical_mrz(mrz_text)?));
+    if let Some(BehaviourToml(b)) = &options.behaviour {
+        toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
+            path: out_dir.join("profile.toml"),
+            source,
+        })?;
+        toml_text.push_str("\n[behaviour]\n");
+        toml_text.push_str(b);
+        toml_text.push('\n');
+    }
+    let toml_path = out_dir.join("profile.toml");
+    std::fs::write(&toml_path, toml_text).map_err(io(&toml_path))?;
+    let csca_path = out_dir.join("csca.der");
+    std::fs::write(&csca_path, &csca_der).map_err(io(&csca_path))?;
+    let dsc_path = out_dir.join("dsc.der");
+    std::fs::write(&dsc_path, &dsc_der).map_err(io(&dsc_path))?;
+    Ok(MadeProfile { dir: out_dir.to_path_buf(), files, csca_der, dsc_der, csca_path })
+}
+
+/// The MRZ lines joined with newlines, as profile.toml stores them.
+fn canonical_mrz(mrz_text: &str) -> Result<String, SimError> {
+    let mrz = crate::mrz::Mrz::parse(mrz_text)?;
+    Ok(mrz.lines().join("\n"))
+}
+
+/// EF.COM, DG1, DG2 and the extra files (everything but the SOD).
+fn build_files(
+    mrz_text: &str,
+    face: &[u8],
+    options: &MakeOptions,
+) -> Result<BTreeMap<String, Vec<u8>>, SimError> {
+    let mrz = crate::mrz::Mrz::parse(mrz_text)?;
+    let (width, height) = image_size(face).ok_or(SimError::FaceImage)?;
+    let feature_points = options
+        .eye_centres
+        .map(|(a, b)| {
+            // 12.1 is the subject's left eye: on the image's right, so the larger x.
+            let (right, left) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+            vec![
+                FeaturePoint {
+                    kind: FEATURE_POINT_2D,
+                    code: LEFT_EYE_CENTRE,
+                    x: left.0,
+                    y: left.1,
+                },
+                FeaturePoint {
+                    kind: FEATURE_POINT_2D,
+                    code: RIGHT_EYE_CENTRE,
+                    x: right.0,
+                    y: right.1,
+                },
+            ]
+        })
+        .unwrap_or_default();
+    let mut image = FaceImage::new(face.to_vec(), width, height).ok_or(SimError::FaceImage)?;
+    image.feature_points = feature_points;
+    image.source_type = 2; // digital still camera (ISO/IEC 19794-5 §5.7.3)
+    let mut files = BTreeMap::new();
+    files.insert("EF.DG1".to_owned(), crate::lds::dg1::encode(&mrz));
+    files.insert("EF.DG2".to_owned(), crate::lds::dg2::encode(&[image]));
+    for (name, bytes) in &options.extra_files {
+        if super::fs::locate(name).is_none() || name == "EF.SOD" || name == "EF.COM" {
+            return Err(SimError::UnknownFile { name: name.clone() });
+        }
+        files.insert(name.clone(), bytes.clone());
+    }
+    let mut data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
+    data_groups.sort_unstable();
+    let com = crate::lds::com::EfCom {
+        lds_version: "0107".into(),
+        unicode_version: "040000".into(),
+        data_groups,
+    };
+    files.insert("EF.COM".to_owned(), com.encode());
+    Ok(files)
+}
+
+fn dg_number(name: &str) -> Option<u8> {
+    name.strip_prefix("EF.DG")?.parse().ok()
+}
+
+/// The outputs of [`sign_sod`].
+struct Signed {
+    csca_der: Vec<u8>,
+    dsc_der: Vec<u8>,
+    sod: Vec<u8>,
+}
+
+/// Signs an LDSSecurityObject over the DGs in `files`; returns (CSCA DER, DSC DER, EF.SOD).
+fn sign_sod(files: &BTreeMap<String, Vec<u8>>) -> Result<Signed, SimError> {
+    let hashes: BTreeMap<u8, Vec<u8>> = files
+        .iter()
+        .filter_map(|(n, b)| Some((dg_number(n)?, HashAlgorithm::Sha256.digest(b))))
+        .collect();
+    let lds_so = crate::lds::sod::encode_lds_security_object(HashAlgorithm::Sha256, &hashes);
+
+    let mut rng = rand::rngs::OsRng;
+    let csca_key = EcdsaP256(SigningKey::random(&mut rng));
+    let dsc_key = EcdsaP256(SigningKey::random(&mut rng));
+    let csca_name = Name::from_str("CN=enrol-kiosk Test CSCA,O=enrol-kiosk test passports,C=UT")?;
+    let dsc_name =
+        Name::from_str("CN=enrol-kiosk Test Document Signer,O=enrol-kiosk test passports,C=UT")?;
+
+    let csca_spki = SubjectPublicKeyInfoOwned::from_key(*csca_key.0.verifying_key())?;
+    let csca = CertificateBuilder::new(
+        CertProfile::Root,
+        serial(&mut rng)?,
+        Validity::from_now(Duration::from_secs(15 * YEAR))?,
+        csca_name.clone(),
+        csca_spki,
+        &csca_key,
+    )?
+    .build::<DerSignature>()?;
+
+    let dsc_serial = serial(&mut rng)?;
+    let dsc_spki = SubjectPublicKeyInfoOwned::from_key(*dsc_key.0.verifying_key())?;
+    let dsc = CertificateBuilder::new(
+        CertProfile::Leaf {
+            issuer: csca_name.clone(),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
+        dsc_serial.clone(),
+        Validity::from_now(Duration::from_secs(10 * YEAR))?,
+        dsc_name,
+        dsc_spki,
+        &csca_key,
+    )?
+    .build::<DerSignature>()?;
+
+    let content = EncapsulatedContentInfo {
+        econtent_type: ID_LDS_SECURITY_OBJECT,
+        econtent: Some(Any::new(Tag::OctetString, lds_so)?),
+    };
+    let digest = AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None };
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: csca_name,
+        serial_number: dsc_serial,
+    });
+    let mut signer = SignerInfoBuilder::new(&dsc_key, sid, digest.clone(), &content, None)?;
+    signer.add_signed_attribute(create_signing_time_attribute()?)?;
+    let signed: ContentInfo = SignedDataBuilder::new(&content)
+        .add_digest_algorithm(digest)?
+        .add_certificate(CertificateChoices::Certificate(dsc.clone()))?
+        .add_signer_info::<EcdsaP256, DerSignature>(signer)?
+        .build()?;
+    let cms_der = signed.to_der()?;
+    Ok(Signed {
+        csca_der: csca.to_der()?,
+        dsc_der: dsc.to_der()?,
+        sod: crate::iso7816::tlv::tlv(0x77, &cms_der),
+    })
+}
+
+fn serial(rng: &mut impl RngCore) -> Result<SerialNumber, SimError> {
+    let mut bytes = [0u8; 9];
+    rng.fill_bytes(&mut bytes);
+    bytes[0] = (bytes[0] & 0x3F) | 0x10; // positive, no leading zero
+    Ok(SerialNumber::new(&bytes)?)
+}
+
+/// Width and height of a JPEG (SOFn marker), JP2 (ihdr box) or J2K codestream (SIZ marker).
+pub fn image_size(bytes: &[u8]) -> Option<(u16, u16)> {
+    match ImageFormat::sniff(bytes)? {
+        ImageFormat::Jpeg => jpeg_size(bytes),
+        ImageFormat::Jp2 => {
+            let at = bytes.windows(4).position(|w| w == b"ihdr")?;
+            let h = be32(bytes, at + 4)?;
+            let w = be32(bytes, at + 8)?;
+            Some((u16::try_from(w).ok()?, u16::try_from(h).ok()?))
+        }
+        ImageFormat::J2k => {
+            // SIZ: FF51 Lsiz(2) Rsiz(2) Xsiz(4) Ysiz(4) XOsiz(4) YOsiz(4)
+            let w = be32(bytes, 8)?.checked_sub(be32(bytes, 16)?)?;
+            let h = be32(bytes, 12)?.checked_sub(be32(bytes, 20)?)?;
+            Some((u16::try_from(w).ok()?, u16::try_from(h).ok()?))
+        }
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+}
+
+fn jpeg_size(b: &[u8]) -> Option<(u16, u16)> {
+    let mut i = 2usize;
+    loop {
+        if *b.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *b.get(i + 1)?;
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*b.get(i + 2)?, *b.get(i + 3)?]));
+        let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof {
+            let h = u16::from_be_bytes([*b.get(i + 5)?, *b.get(i + 6)?]);
+            let w = u16::from_be_bytes([*b.get(i + 7)?, *b.get(i + 8)?]);
+            return Some((w, h));
+        }
+        i = i.checked_add(2 + len)?;
+    }
+}
+
+#[cfg(test)]
+#[path = "make_tests.rs"]
+mod tests;

@@ -1,0 +1,230 @@
+//! Simulator profiles: a folder with `profile.toml` (the MRZ and `[behaviour]`) and the EF
+//! files named as `enrol-kiosk read` writes them (`EF.COM.bin`, `EF.DG1.bin`, …), and the
+//! built-in demo profile (assets/demo-passport, compiled into the binary).
+
+use super::SimError;
+use super::behaviour::Behaviour;
+use super::fs::{self, FileSystem};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Largest EF file accepted from a profile folder (real DG2s are well under 200 KB).
+pub const MAX_EF_FILE: u64 = 4 << 20;
+/// Largest `profile.toml` accepted.
+pub const MAX_PROFILE_TOML: u64 = 64 << 10;
+
+/// The built-in demo passport (assets/demo-passport), so the binary works from anywhere.
+const DEMO_TOML: &str = include_str!("../../assets/demo-passport/profile.toml");
+const DEMO_FILES: [(&str, &[u8]); 4] = [
+    ("EF.COM", include_bytes!("../../assets/demo-passport/EF.COM.bin")),
+    ("EF.DG1", include_bytes!("../../assets/demo-passport/EF.DG1.bin")),
+    ("EF.DG2", include_bytes!("../../assets/demo-passport/EF.DG2.bin")),
+    ("EF.SOD", include_bytes!("../../assets/demo-passport/EF.SOD.bin")),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileToml {
+    mrz: String,
+    #[serde(default)]
+    behaviour: Behaviour,
+}
+
+/// A passport to simulate: its MRZ (for BAC), its EF files and its default behaviour.
+pub struct Profile {
+    mrz_text: Zeroizing<String>,
+    mrz_information: Zeroizing<String>,
+    files: BTreeMap<String, Vec<u8>>,
+    behaviour: Behaviour,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("mrz", &"REDACTED")
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .field("behaviour", &self.behaviour)
+            .finish()
+    }
+}
+
+impl Profile {
+    /// A profile from its parts. `files` maps EF names ("EF.DG2") to their bytes.
+    pub fn from_parts(
+        mrz_text: &str,
+        files: BTreeMap<String, Vec<u8>>,
+        behaviour: Behaviour,
+    ) -> Result<Profile, SimError> {
+        let key = crate::mrz::AccessKey::from_mrz_text(mrz_text)?;
+        if let Some(name) = files.keys().find(|n| fs::locate(n).is_none()) {
+            return Err(SimError::UnknownFile { name: name.clone() });
+        }
+        Ok(Profile {
+            mrz_text: Zeroizing::new(mrz_text.trim().to_owned()),
+            mrz_information: Zeroizing::new(key.mrz_information().to_owned()),
+            files,
+            behaviour,
+        })
+    }
+
+    /// Loads a profile folder: `profile.toml` plus every `EF.<name>.bin` with a known name.
+    pub fn load(dir: &Path) -> Result<Profile, SimError> {
+        let toml_path = dir.join("profile.toml");
+        let text = read_capped(&toml_path, MAX_PROFILE_TOML)?;
+        let text = Zeroizing::new(
+            String::from_utf8(text)
+                .map_err(|_| SimError::ProfileNotUtf8 { path: toml_path.clone() })?,
+        );
+        let parsed: ProfileToml = toml::from_str(&text)
+            .map_err(|source| SimError::ProfileToml { path: toml_path.clone(), source })?;
+        let mut files = BTreeMap::new();
+        let entries =
+            std::fs::read_dir(dir).map_err(|source| SimError::Io { path: dir.into(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| SimError::Io { path: dir.into(), source })?;
+            let file_name = entry.file_name();
+            let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".bin")) else {
+                continue;
+            };
+            if fs::locate(name).is_none() {
+                if name.starts_with("EF.") {
+                    tracing::warn!(file = name, "profile: ignoring a file with an unknown EF name");
+                }
+                continue;
+            }
+            files.insert(name.to_owned(), read_capped(&entry.path(), MAX_EF_FILE)?);
+        }
+        let mrz = Zeroizing::new(parsed.mrz);
+        Profile::from_parts(&mrz, files, parsed.behaviour)
+    }
+
+    /// The built-in demo passport: a fictitious specimen-style holder with a synthetic face.
+    pub fn demo() -> Result<Profile, SimError> {
+        let parsed: ProfileToml = toml::from_str(DEMO_TOML).map_err(|source| {
+            SimError::ProfileToml { path: "assets/demo-passport/profile.toml".into(), source }
+        })?;
+        let files = DEMO_FILES.iter().map(|(n, b)| ((*n).to_owned(), b.to_vec())).collect();
+        let mrz = Zeroizing::new(parsed.mrz);
+        Profile::from_parts(&mrz, files, parsed.behaviour)
+    }
+
+    /// `demo` or a folder path.
+    pub fn from_arg(arg: &str) -> Result<Profile, SimError> {
+        if arg == "demo" { Profile::demo() } else { Profile::load(Path::new(arg)) }
+    }
+
+    /// The full MRZ text (personal data: do not log it).
+    pub fn mrz_text(&self) -> &str {
+        &self.mrz_text
+    }
+
+    /// The BAC "MRZ_information" (document number, birth and expiry dates with check digits).
+    pub fn mrz_information(&self) -> &str {
+        &self.mrz_information
+    }
+
+    /// The behaviour from `profile.toml`.
+    pub fn behaviour(&self) -> &Behaviour {
+        &self.behaviour
+    }
+
+    /// The bytes of one EF by name ("EF.DG2").
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files.get(name).map(Vec::as_slice)
+    }
+
+    /// The EF names this profile holds.
+    pub fn file_names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// The chip file system for these files (`evil`: a file whose header declares a length).
+    pub(crate) fn file_system(&self, evil: Option<(&str, u32)>) -> FileSystem {
+        let files = self.files.iter().map(|(n, b)| (n.as_str(), b.as_slice()));
+        // Names were checked in `from_parts`, so this cannot fail.
+        FileSystem::new(files, evil).unwrap_or_default()
+    }
+}
+
+/// Reads a file, refusing it when it is larger than `cap` (checked before and while reading).
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, SimError> {
+    let io = |source| SimError::Io { path: path.into(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > cap {
+        return Err(SimError::TooLarge { path: path.into(), size, cap });
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(cap + 1).read_to_end(&mut out).map_err(io)?;
+    if out.len() as u64 > cap {
+        return Err(SimError::TooLarge { path: path.into(), size: out.len() as u64, cap });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MRZ: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14";
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+
+    #[test]
+    fn loads_a_folder_and_ignores_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "profile.toml",
+            format!("mrz = {MRZ:?}\n[behaviour]\nmax_le = 192\n").as_bytes(),
+        );
+        write(dir.path(), "EF.COM.bin", &[0x60, 0x00]);
+        write(dir.path(), "EF.DG1.bin", &[0x61, 0x00]);
+        write(dir.path(), "EF.CardAccess.bin", &[0x31, 0x00]);
+        write(dir.path(), "EF.Nonsense.bin", &[1]);
+        write(dir.path(), "face.jpg", &[0xFF, 0xD8]);
+        write(dir.path(), "report.json", b"{}");
+        let p = Profile::load(dir.path()).unwrap();
+        assert_eq!(p.file_names().collect::<Vec<_>>(), ["EF.COM", "EF.CardAccess", "EF.DG1"]);
+        assert_eq!(p.mrz_information(), "L898902C<369080619406236");
+        assert_eq!(p.behaviour().max_le, Some(192));
+        assert!(p.mrz_text().starts_with("P<UTOERIKSSON"));
+        let debug = format!("{p:?}");
+        assert!(!debug.contains("ERIKSSON") && !debug.contains("L898902C"), "{debug}");
+    }
+
+    #[test]
+    fn bad_folders_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::Io { .. })));
+        write(dir.path(), "profile.toml", b"mrz = ");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileToml { .. })));
+        write(dir.path(), "profile.toml", b"mrz = \"P<UTO\"\n");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::Mrz(_))));
+        write(dir.path(), "profile.toml", b"mrz = \"x\"\n[behaviour]\nmax_el = 1\n");
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileToml { .. })));
+        write(dir.path(), "profile.toml", &[0xFF, 0xFE]);
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::ProfileNotUtf8 { .. })));
+        write(dir.path(), "profile.toml", format!("mrz = {MRZ:?}").as_bytes());
+        let big = std::fs::File::create(dir.path().join("EF.DG2.bin")).unwrap();
+        big.set_len(MAX_EF_FILE + 1).unwrap();
+        assert!(matches!(Profile::load(dir.path()), Err(SimError::TooLarge { .. })));
+        let mut files = BTreeMap::new();
+        files.insert("EF.DG42".to_owned(), vec![]);
+        assert!(matches!(
+            Profile::from_parts(MRZ, files, Behaviour::default()),
+            Err(SimError::UnknownFile { .. })
+        ));
+    }
+
+    #[test]
+    fn from_arg_picks_demo_or_a_folder() {
+        assert!(Profile::from_arg("demo").is_ok());
+        assert!(matches!(Profile::from_arg("/nonexistent/profile"), Err(SimError::Io { .. })));
+    }
+}

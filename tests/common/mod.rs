@@ -1,0 +1,98 @@
+//! Shared helpers for tests that go through the real PC/SC stack (pcscd + vpcd).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+#![allow(dead_code)]
+
+use enrol_kiosk::card::pcsc::{Pcsc, PcscCard};
+use enrol_kiosk::sim::{Behaviour, Profile, VpcdHandle};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The virtual reader these tests use, and its vpcd port.
+pub const READER: &str = "Virtual PCD 00 00";
+pub const VPCD: &str = "127.0.0.1:35963";
+
+/// Path of a file under tests/data.
+pub fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+/// Starts pcscd (with vpcd) when none is running, once per test process. A test never skips
+/// itself: when pcscd cannot start, it fails.
+pub fn ensure_pcscd() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/start-pcscd.sh");
+        let status = std::process::Command::new("bash").arg(script).status().unwrap();
+        assert!(status.success(), "could not start pcscd with vpcd");
+    });
+}
+
+/// One virtual reader, one test at a time.
+pub fn reader_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A simulated passport attached through vpcd; removed again when dropped.
+pub struct Attached {
+    pub sim: Option<VpcdHandle>,
+    _guard: MutexGuard<'static, ()>,
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            let _ = sim.stop();
+        }
+        wait_card(false, Duration::from_secs(5));
+    }
+}
+
+/// Attaches `profile` with `behaviour` to the virtual reader and waits until pcscd sees it.
+pub fn attach(profile: &Profile, behaviour: Behaviour) -> Attached {
+    ensure_pcscd();
+    let guard = reader_lock();
+    wait_card(false, Duration::from_secs(5));
+    let sim = enrol_kiosk::sim::vpcd::spawn(profile, behaviour, VPCD).unwrap();
+    assert!(wait_card(true, Duration::from_secs(10)), "the simulated card did not appear in pcscd");
+    Attached { sim: Some(sim), _guard: guard }
+}
+
+/// Waits until the reader shows a card (`present`) or no card; true when it did in time.
+pub fn wait_card(present: bool, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = Pcsc::establish()
+            .and_then(|p| p.readers())
+            .map(|rs| rs.iter().any(|r| r.name == READER && r.card_present))
+            .unwrap_or(false);
+        if seen == present {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Connects to the card in the virtual reader through pcscd.
+pub fn connect() -> PcscCard {
+    let pcsc = Pcsc::establish().unwrap();
+    pcsc.wait_for_card(READER, Duration::from_secs(10)).unwrap();
+    pcsc.connect(READER).unwrap()
+}
+
+/// Peak resident memory of this process, in KiB (VmHWM).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,169 @@
+//! Ring 2: the simulated passport chip read through the real PC/SC stack (pcscd + vpcd).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+mod common;
+
+use common::{attach, connect, data};
+use enrol_kiosk::access::AccessError;
+use enrol_kiosk::mrz::AccessKey;
+use enrol_kiosk::reader::ReadError;
+use enrol_kiosk::reader::passport::{PassportRead, ReadOptions, read_passport};
+use enrol_kiosk::report;
+use enrol_kiosk::sim::{Behaviour, Profile};
+use enrol_kiosk::sm::SmError;
+use std::time::Duration;
+
+fn key(profile: &Profile) -> AccessKey {
+    AccessKey::from_mrz_text(profile.mrz_text()).unwrap()
+}
+
+fn read(profile: &Profile, options: &ReadOptions) -> Result<PassportRead, ReadError> {
+    read_passport(connect(), &key(profile), options, &mut |_, _, _| {})
+}
+
+/// Every EF read equals the profile's file, byte for byte.
+fn assert_complete(profile: &Profile, read: &PassportRead) {
+    for name in ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2"] {
+        let expected = profile.file(name).unwrap();
+        let got = read.files.get(name).unwrap_or_else(|| panic!("{name} not read"));
+        assert_eq!(got.as_slice(), expected, "{name} differs");
+    }
+}
+
+#[test]
+fn reads_the_demo_passport_with_a_jpeg_face() {
+    let profile = Profile::demo().unwrap();
+    let _card = attach(&profile, Behaviour::default());
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+    let report = report::build(&read);
+    assert_eq!(report.access, "BAC");
+    assert_eq!(report.face.as_ref().unwrap().format, "jpg");
+    assert_eq!(report.passive_authentication.data_groups["EF.DG2"], "match");
+    assert_eq!(report.passive_authentication.status, "unverified");
+    // CardAccess probe, SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE, one READ per EF.
+    assert_eq!(read.apdus, 8, "extended length should read each EF in one APDU");
+}
+
+#[test]
+fn reads_a_jpeg2000_face() {
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let _card = attach(&profile, Behaviour::default());
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+    let report = report::build(&read);
+    let face = report.face.unwrap();
+    assert_eq!(face.format, "jp2");
+    assert!(face.width > 0 && face.height > 0);
+    let (name, bytes) = report::face_file(&read).unwrap();
+    assert_eq!(name, "face.jp2");
+    assert_eq!(&bytes[..12], &[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]);
+}
+
+#[test]
+fn a_wrong_mrz_is_named_access_denied() {
+    let profile = Profile::demo().unwrap();
+    let _card = attach(&profile, Behaviour::default());
+    let wrong = AccessKey::from_parts("L898902C", "690806", "940623").unwrap();
+    let err =
+        read_passport(connect(), &wrong, &ReadOptions::default(), &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(err, ReadError::Access(AccessError::Denied)), "got {err:?}");
+}
+
+#[test]
+fn removal_in_the_middle_of_dg2_is_typed_and_a_retry_succeeds() {
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    // Le <= 192 makes DG2 take many APDUs; the card leaves at the 30th.
+    let behaviour = Behaviour {
+        extended_length: Some(false),
+        max_le: Some(192),
+        remove_after_apdu: Some(30),
+        ..Behaviour::default()
+    };
+    let card = attach(&profile, behaviour);
+    let mut seen = String::new();
+    let err = read_passport(connect(), &key(&profile), &ReadOptions::default(), &mut |f, _, _| {
+        seen = f.to_owned()
+    })
+    .unwrap_err();
+    assert!(err.is_card_gone(), "expected a removed card, got {err:?}");
+    assert_eq!(seen, "EF.DG2", "the card should leave while DG2 is read");
+    // The simulated card comes back; the same read now succeeds.
+    assert!(common::wait_card(true, Duration::from_secs(10)));
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+    drop(card);
+}
+
+#[test]
+fn a_wrong_mac_from_the_chip_is_rejected() {
+    let profile = Profile::demo().unwrap();
+    let behaviour = Behaviour { wrong_mac_at_apdu: Some(6), ..Behaviour::default() };
+    let _card = attach(&profile, behaviour);
+    let err = read(&profile, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(err, ReadError::Sm(SmError::MacMismatch)), "got {err:?}");
+}
+
+#[test]
+fn a_chip_declaring_4_gb_is_rejected_with_bounded_memory() {
+    let profile = Profile::demo().unwrap();
+    let behaviour = Behaviour { evil_file: Some("EF.DG2".into()), ..Behaviour::default() };
+    let _card = attach(&profile, behaviour);
+    let before = common::peak_rss_kib();
+    let err = read(&profile, &ReadOptions::default()).unwrap_err();
+    match err {
+        ReadError::TooLarge { ref file, declared, .. } => {
+            assert_eq!(file, "EF.DG2");
+            assert_eq!(declared, 0xFFFF_FFFF);
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    let grown = common::peak_rss_kib().saturating_sub(before);
+    assert!(grown < 64 * 1024, "peak memory grew by {grown} KiB");
+}
+
+#[test]
+fn a_chip_without_extended_length_is_read_completely() {
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let behaviour = Behaviour { extended_length: Some(false), ..Behaviour::default() };
+    let _card = attach(&profile, behaviour);
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+    assert!(read.chunk_size <= 256);
+}
+
+#[test]
+fn a_chip_limited_to_le_192_is_read_completely() {
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let behaviour =
+        Behaviour { extended_length: Some(false), max_le: Some(192), ..Behaviour::default() };
+    let _card = attach(&profile, behaviour);
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+    assert_eq!(read.chunk_size, 192);
+    let bytes: usize = read.files.values().map(|f| f.len()).sum();
+    let floor = read.files.values().map(|f| f.len().div_ceil(192) as u64).sum::<u64>() + 4;
+    assert!(read.apdus as f64 <= 1.1 * floor as f64, "{} APDUs for {bytes} bytes", read.apdus);
+}
+
+#[test]
+fn a_dg2_over_32_kb_is_read_completely() {
+    let profile = Profile::load(&data("profiles/big")).unwrap();
+    assert!(profile.file("EF.DG2").unwrap().len() > 32 * 1024);
+    for extended in [true, false] {
+        let behaviour = Behaviour { extended_length: Some(extended), ..Behaviour::default() };
+        let _card = attach(&profile, behaviour);
+        let read = read(&profile, &ReadOptions::default()).unwrap();
+        assert_complete(&profile, &read);
+    }
+}
+
+#[test]
+fn tolerates_chips_that_omit_do99_and_answer_6282() {
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let behaviour = Behaviour { omit_do99: true, eof_6282: true, ..Behaviour::default() };
+    let _card = attach(&profile, behaviour);
+    let read = read(&profile, &ReadOptions::default()).unwrap();
+    assert_complete(&profile, &read);
+}
