@@ -132,3 +132,21 @@ fn unusable_input_fails_with_a_plain_message_and_writes_nothing() {
     assert!(!out.exists());
     assert_eq!(run_face(args(dir.path().join("missing.jp2"), out)), ExitCode::FAILURE);
 }
+
+/// The demo passport's DG2 carries eye feature points: they are used, and the bundled
+/// detector, run on the same picture without them, agrees within 10 %.
+#[test]
+fn demo_passport_dg2_uses_feature_points_and_the_detector_agrees() {
+    use enrol_kiosk::face::{EncodePolicy, EyeDistanceMethod, prepare};
+    let dg2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-passport/EF.DG2.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let r = face_report(&args(dg2.clone(), dir.path().join("o"))).unwrap();
+    assert_eq!(r.eye_distance_method, EyeDistanceMethod::FeaturePoints);
+    let fp = r.eye_distance_px.unwrap();
+    let (image, eyes) = input_image(&std::fs::read(&dg2).unwrap()).unwrap();
+    assert!(eyes.is_some());
+    let det = prepare(&image, None, &EncodePolicy::default()).unwrap();
+    assert_eq!(det.eye_distance_method, EyeDistanceMethod::Detector);
+    let d = f64::from(det.eye_distance_px.unwrap());
+    assert!((d - fp).abs() <= 0.1 * fp, "feature points {fp}, detector {d}");
+}
