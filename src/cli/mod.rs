@@ -27,6 +27,9 @@ pub enum Command {
     Simulate(crate::sim::cli::SimulateArgs),
     /// Make a simulated-passport profile from an MRZ and a face image.
     MakeProfile(crate::sim::cli::MakeProfileArgs),
+    /// Turn a chip photo (an image or a raw EF.DG2) into an upload-ready image and check the
+    /// API's image rules.
+    Face(crate::face::cli::FaceArgs),
     /// Benchmark chip reading through pcscd + vpcd against simulated chips.
     BenchRead(bench::BenchArgs),
 }
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        Some(Command::Face(a)) => crate::face::cli::run_face(a),
         Some(Command::BenchRead(a)) => bench::run(a),
     }
 }

@@ -118,10 +118,10 @@ impl Cascade {
         let fnode = child(cascade, "features")
             .ok_or_else(|| CascadeError::Invalid("no <features>".into()))?;
         for f in items(fnode) {
-            if let Some(t) = child(f, "tilted").and_then(|t| t.text()) {
-                if t.trim() != "0" {
-                    return Err(CascadeError::Invalid("tilted features unsupported".into()));
-                }
+            if let Some(t) = child(f, "tilted").and_then(|t| t.text())
+                && t.trim() != "0"
+            {
+                return Err(CascadeError::Invalid("tilted features unsupported".into()));
             }
             let rnode =
                 child(f, "rects").ok_or_else(|| CascadeError::Invalid("feature rects".into()))?;
@@ -149,7 +149,7 @@ impl Cascade {
             for w in items(wnode) {
                 let raw: Vec<f32> = nums(text(child(w, "internalNodes"), "nodes")?, "nodes")?;
                 let leaves: Vec<f32> = nums(text(child(w, "leafValues"), "leaves")?, "leaves")?;
-                if raw.is_empty() || raw.len() % 4 != 0 {
+                if raw.is_empty() || !raw.len().is_multiple_of(4) {
                     return Err(CascadeError::Invalid("internalNodes not in fours".into()));
                 }
                 let mut nodes = Vec::new();

@@ -82,10 +82,10 @@ impl CommandApdu {
         if lc > MAX_EXTENDED_LC {
             return Err(ApduError::DataTooLong(lc));
         }
-        if let Some(le) = self.le {
-            if le == 0 || le > MAX_EXTENDED_LE {
-                return Err(ApduError::BadLe(le));
-            }
+        if let Some(le) = self.le
+            && (le == 0 || le > MAX_EXTENDED_LE)
+        {
+            return Err(ApduError::BadLe(le));
         }
         let mut out = Vec::with_capacity(4 + 3 + lc + 3);
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);

@@ -91,10 +91,10 @@ impl SimulateArgs {
 pub fn run_simulate(args: SimulateArgs) -> Result<(), SimError> {
     let profile = Profile::from_arg(&args.profile)?;
     let behaviour = profile.behaviour().clone().overridden_by(&args.behaviour());
-    if let Some(name) = &behaviour.evil_file {
-        if super::fs::locate(name).is_none() {
-            return Err(SimError::UnknownFile { name: name.clone() });
-        }
+    if let Some(name) = &behaviour.evil_file
+        && super::fs::locate(name).is_none()
+    {
+        return Err(SimError::UnknownFile { name: name.clone() });
     }
     eprintln!(
         "simulating passport {:?} on vpcd {} (files: {}); stop with Ctrl-C",

@@ -38,7 +38,7 @@ fn key_error(cipher: Cipher, what: &'static str, expected: usize, got: usize) ->
 }
 
 fn whole_blocks(cipher: Cipher, data: &[u8]) -> Result<(), SmError> {
-    if data.is_empty() || data.len() % cipher.block_size() != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(cipher.block_size()) {
         return Err(SmError::BadObject(format!(
             "{} bytes of {cipher} data are not a whole number of {}-byte blocks",
             data.len(),

@@ -84,11 +84,11 @@ fn parse_representation(rep: &Tlv<'_>) -> Result<FaceImage, LdsError> {
     };
     let data = required(&base2d, 0x80, "39794-5 representation data")?.value;
     let (mut width, mut height) = (0, 0);
-    if let Some(info) = child(&base2d, 0xA1)? {
-        if let Some(size) = child(&info, 0xA7)? {
-            width = uint16(required(&size, 0x80, "39794-5 image width")?.value, "width")?;
-            height = uint16(required(&size, 0x81, "39794-5 image height")?.value, "height")?;
-        }
+    if let Some(info) = child(&base2d, 0xA1)?
+        && let Some(size) = child(&info, 0xA7)?
+    {
+        width = uint16(required(&size, 0x80, "39794-5 image width")?.value, "width")?;
+        height = uint16(required(&size, 0x81, "39794-5 image height")?.value, "height")?;
     }
     let format = ImageFormat::sniff(data)
         .ok_or_else(|| LdsError::invalid(FILE, "39794-5 image is neither JPEG nor JPEG 2000"))?;
