@@ -20,7 +20,7 @@ use crate::iproov::{ApiErrorCode, Call};
 pub use state::{AnswerShape, Clock, ManualClock, Refusal, ScanOutcome, SystemClock, UserState};
 
 /// The fake's default api_key (40 alphanumerics; not a real credential).
-pub const FAKE_API_KEY: &str = "fakeapikey0000000000000000000000000000000";
+pub const FAKE_API_KEY: &str = "fakeapikey000000000000000000000000000000";
 /// The fake's default secret (40 alphanumerics; not a real credential).
 pub const FAKE_SECRET: &str = "fakesecret000000000000000000000000000000";
 
@@ -208,6 +208,17 @@ impl Drop for FakeHandle {
         self.shutdown();
         if let Some(rt) = self._runtime.take() {
             rt.shutdown_background();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_credentials_have_the_documented_shape() {
+        for c in [super::FAKE_API_KEY, super::FAKE_SECRET] {
+            assert_eq!(c.len(), 40);
+            assert!(c.bytes().all(|b| b.is_ascii_alphanumeric()));
         }
     }
 }
