@@ -515,7 +515,8 @@ impl Store {
         })
     }
 
-    /// The call was answered with an error: nothing changed on the service.
+    /// The call was answered with an error: nothing changed on the service. The step's
+    /// `*_finished` timestamp stays empty (it marks success).
     pub fn step_failed(
         &self,
         user_id: &str,
@@ -525,13 +526,11 @@ impl Store {
     ) -> Result<Enrolment, RecordsError> {
         self.update(user_id, step, "failed", |e| {
             expect_in_flight(e, step)?;
-            let (_, finished) = step.columns();
+            // `*_finished` stays empty: it means "this step succeeded"; the audit event
+            // carries the time of the failure.
             Ok((
                 EnrolmentStatus::Error,
-                format!(
-                    "{finished} = ?2, error_step = '{}', error_code = ?5, reason = ?6",
-                    step.as_str()
-                ),
+                format!("error_step = '{}', error_code = ?5, reason = ?6", step.as_str()),
                 vec![Some(code.to_owned()), Some(message.to_owned())],
             ))
         })
