@@ -2,6 +2,9 @@
 //! `{"error", "error_description"}` and status; and its extra endpoints (availability,
 //! invalidate, the scan page and the control endpoints) work.
 
+// Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 
 use enrol_kiosk::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov};

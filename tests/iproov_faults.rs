@@ -3,6 +3,9 @@
 //! record, never a second image upload or validate, and the record's status true to what
 //! the kiosk knows.
 
+// Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
