@@ -57,22 +57,28 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration.
+/// Brings the database to [`SCHEMA_VERSION`] in one IMMEDIATE transaction that re-reads the
+/// version under the write lock, so two processes opening a new database at once cannot
+/// both migrate it.
 pub(super) fn migrate(conn: &mut Connection) -> Result<i64, RecordsError> {
-    let found: i64 = conn
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(RecordsError::sql("starting a migration"))?;
+    let found: i64 = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(RecordsError::sql("reading the schema version"))?;
     if found > SCHEMA_VERSION {
         return Err(RecordsError::SchemaTooNew { found, known: SCHEMA_VERSION });
     }
-    let start = usize::try_from(found).unwrap_or(0);
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
-        let tx = conn.transaction().map_err(RecordsError::sql("starting a migration"))?;
-        tx.execute_batch(sql).map_err(RecordsError::sql("applying a migration"))?;
-        let next = i64::try_from(i + 1).unwrap_or(i64::MAX);
-        tx.pragma_update(None, "user_version", next)
-            .map_err(RecordsError::sql("recording the schema version"))?;
-        tx.commit().map_err(RecordsError::sql("committing a migration"))?;
+    if found == SCHEMA_VERSION {
+        return Ok(found);
     }
+    let start = usize::try_from(found).unwrap_or(0);
+    for sql in MIGRATIONS.iter().skip(start) {
+        tx.execute_batch(sql).map_err(RecordsError::sql("applying a migration"))?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(RecordsError::sql("recording the schema version"))?;
+    tx.commit().map_err(RecordsError::sql("committing a migration"))?;
     Ok(SCHEMA_VERSION)
 }
