@@ -78,6 +78,8 @@ impl IproovClient {
             .connect_timeout(Duration::from_secs(config.connect_timeout_secs.max(1)))
             .https_only(!(base.scheme() == "http" && is_loopback(&base)))
             .redirect(reqwest::redirect::Policy::none())
+            // Every repeat is decided here (token calls only), none inside reqwest.
+            .retry(reqwest::retry::never())
             .build()
             .map_err(|e| super::ConfigError::Http(e.to_string()))?;
         let retry = RetryPolicy {
