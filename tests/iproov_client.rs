@@ -426,3 +426,17 @@ fn headless_enrol_and_validate_commands_write_records() {
     });
     assert_eq!(code, std::process::ExitCode::FAILURE);
 }
+
+#[tokio::test]
+async fn invalidate_ends_a_verify_token_claim() {
+    let fake = FakeIproov::start(any_port()).await.unwrap();
+    let client = client_for(&fake);
+    let user = UserId::generate();
+    let t = client.enrol_token(&user).await.unwrap();
+    client.enrol_image(&t.token, &face(), ImageSource::Eid).await.unwrap();
+    let vt = client.verify_token(&user).await.unwrap();
+    assert!(client.invalidate(&vt.token, "customer left").await.unwrap());
+    assert!(fake.complete_scan(&vt.token, ScanOutcome::Passed).is_err());
+    let e = client.invalidate(&"1".repeat(64), "x").await.unwrap_err();
+    assert_eq!(e.code(), Some(&ApiErrorCode::InvalidToken), "{e}");
+}

@@ -357,3 +357,61 @@ fn killed_between_steps_leaves_a_consistent_database() {
         }
     }
 }
+
+#[test]
+fn records_command_exports_json_and_a_table() {
+    use enrol_kiosk::records::cli::{RecordsArgs, records_report};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let store = Store::open(&db).unwrap();
+    store.create_enrolment("done", &facts(), Some("eid")).unwrap();
+    store.begin_step("done", Step::EnrolToken).unwrap();
+    store.finish_enrol_token("done", &"e".repeat(64)).unwrap();
+    store.begin_step("done", Step::EnrolImage).unwrap();
+    store.finish_enrol_image("done").unwrap();
+    store.begin_step("done", Step::VerifyToken).unwrap();
+    store.finish_verify_token("done", &"f".repeat(64)).unwrap();
+    store.begin_step("done", Step::Validate).unwrap();
+    store.finish_validate("done", true, None).unwrap();
+    store.create_enrolment("left", &DocumentFacts::default(), None).unwrap();
+    let e = store.abandon("left", "customer left").unwrap();
+    assert_eq!(e.status, EnrolmentStatus::Abandoned);
+    assert!(store.abandon("done", "x").is_err(), "a passed record stays passed");
+
+    let args = |json, audit| RecordsArgs { json, audit, config: None, db: Some(db.clone()) };
+    let out = records_report(&args(true, false)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let done = rows.iter().find(|r| r["user_id"] == "done").unwrap();
+    assert_eq!(done["status"], "passed");
+    assert_eq!(done["passed"], true);
+    assert_eq!(done["enrol_token"], "e".repeat(64));
+    assert_eq!(done["verify_token"], "f".repeat(64));
+    for k in [
+        "reason",
+        "created_at",
+        "enrol_token_started",
+        "enrol_token_finished",
+        "image_started",
+        "image_finished",
+        "verify_token_started",
+        "verify_token_finished",
+        "validate_started",
+        "validate_finished",
+    ] {
+        assert!(done.get(k).is_some(), "{k}");
+    }
+    assert!(done["validate_finished"].as_str().unwrap().ends_with('Z'));
+    let left = rows.iter().find(|r| r["user_id"] == "left").unwrap();
+    assert_eq!(left["status"], "abandoned");
+    assert!(left["passed"].is_null());
+    assert_eq!(left["reason"], "customer left");
+    assert!(!out.contains("L898902C3"));
+
+    let with_audit: serde_json::Value =
+        serde_json::from_str(&records_report(&args(true, true)).unwrap()).unwrap();
+    assert!(with_audit["audit"].as_array().unwrap().len() >= 10);
+    let table = records_report(&args(false, false)).unwrap();
+    assert!(table.contains("done") && table.contains("passed") && table.contains("abandoned"));
+}

@@ -286,6 +286,26 @@ impl IproovClient {
         }
     }
 
+    /// `POST /claim/{token}/invalidate`: ends a token's claim early (customer left, scan
+    /// cancelled). Returns `claim_aborted`. Not retried.
+    pub async fn invalidate(&self, token: &str, reason: &str) -> Result<bool, IproovError> {
+        let call = Call::Invalidate;
+        check_token(call, token)?;
+        let url = format!("{}/claim/{token}/invalidate", self.base.as_str().trim_end_matches('/'));
+        let body = serde_json::json!({ "reason": reason });
+        match self.attempt(self.http.post(url).json(&body)).await {
+            Attempt::Answer(200, bytes) => {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    IproovError::Unexpected { call, status: 200, detail: e.to_string() }
+                })?;
+                Ok(v.get("claim_aborted").and_then(serde_json::Value::as_bool).unwrap_or(false))
+            }
+            Attempt::Answer(status, bytes) => Err(api_error(call, status, &bytes)),
+            Attempt::NotSent(cause) => Err(IproovError::Unreachable { call, cause }),
+            Attempt::Lost(cause) => Err(IproovError::NoAnswer { call, attempts: 1, cause }),
+        }
+    }
+
     /// `GET /availability` → `up`.
     pub async fn availability(&self) -> Result<bool, IproovError> {
         let call = Call::Availability;

@@ -9,6 +9,8 @@ pub enum Call {
     VerifyToken,
     Validate,
     Availability,
+    /// `POST /claim/{token}/invalidate`.
+    Invalidate,
 }
 
 impl Call {
@@ -20,6 +22,7 @@ impl Call {
             Call::VerifyToken => "/claim/verify/token",
             Call::Validate => "/claim/verify/validate",
             Call::Availability => "/availability",
+            Call::Invalidate => "/claim/{token}/invalidate",
         }
     }
     /// Only the token calls may be repeated blindly.
@@ -36,6 +39,7 @@ impl std::fmt::Display for Call {
             Call::VerifyToken => "verify token",
             Call::Validate => "validate",
             Call::Availability => "availability",
+            Call::Invalidate => "invalidate",
         })
     }
 }

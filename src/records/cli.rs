@@ -40,7 +40,7 @@ pub fn open_store(db: Option<&PathBuf>, config: Option<&PathBuf>) -> Result<Stor
 
 /// Runs `enrol-kiosk records`.
 pub fn run_records(args: RecordsArgs) -> ExitCode {
-    match records(&args) {
+    match records_report(&args) {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS
@@ -52,7 +52,10 @@ pub fn run_records(args: RecordsArgs) -> ExitCode {
     }
 }
 
-fn records(args: &RecordsArgs) -> Result<String, String> {
+/// What `enrol-kiosk records` prints: a table, or with `--json` an array with one object
+/// per enrolment (`user_id`, `status`, `passed`, `reason`, `enrol_token`, `verify_token`,
+/// the step timestamps, …).
+pub fn records_report(args: &RecordsArgs) -> Result<String, String> {
     let store = open_store(args.db.as_ref(), args.config.as_ref())?;
     let rows = store.list().map_err(|e| e.to_string())?;
     if args.json {

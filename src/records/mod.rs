@@ -8,12 +8,15 @@
 pub mod cli;
 pub mod config;
 mod error;
+mod model;
+mod recovery;
 mod schema;
 mod store;
 mod time;
 
 pub use config::{RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path};
 pub use error::RecordsError;
+pub use model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step};
 pub use schema::SCHEMA_VERSION;
-pub use store::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step, Store};
+pub use store::Store;
 pub use time::{now_rfc3339, rfc3339_from_unix_ms};

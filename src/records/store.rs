@@ -7,221 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use super::RecordsError;
+use super::model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, Step};
 use super::schema;
 use super::time::now_rfc3339;
-
-/// Where an enrolment stands. Stored as the lowercase name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnrolmentStatus {
-    /// user_id stored, no call made yet.
-    New,
-    EnrolTokenRequested,
-    EnrolTokenIssued,
-    ImageUploading,
-    /// The image was registered: the user is enrolled and active.
-    Enrolled,
-    VerifyTokenRequested,
-    /// A verify token was issued: the face scan can run.
-    ReadyForScan,
-    Validating,
-    /// Validated: the scan passed.
-    Passed,
-    /// Validated: the scan failed (`reason` says why when the service said).
-    Failed,
-    /// A call was answered with an error; nothing changed on the service.
-    Error,
-    /// An image upload or validate got no answer: the service may or may not have acted.
-    OutcomeUnknown,
-    /// Interrupted before anything irreversible; start a new enrolment.
-    Abandoned,
-}
-
-impl EnrolmentStatus {
-    const ALL: [EnrolmentStatus; 13] = [
-        Self::New,
-        Self::EnrolTokenRequested,
-        Self::EnrolTokenIssued,
-        Self::ImageUploading,
-        Self::Enrolled,
-        Self::VerifyTokenRequested,
-        Self::ReadyForScan,
-        Self::Validating,
-        Self::Passed,
-        Self::Failed,
-        Self::Error,
-        Self::OutcomeUnknown,
-        Self::Abandoned,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::EnrolTokenRequested => "enrol_token_requested",
-            Self::EnrolTokenIssued => "enrol_token_issued",
-            Self::ImageUploading => "image_uploading",
-            Self::Enrolled => "enrolled",
-            Self::VerifyTokenRequested => "verify_token_requested",
-            Self::ReadyForScan => "ready_for_scan",
-            Self::Validating => "validating",
-            Self::Passed => "passed",
-            Self::Failed => "failed",
-            Self::Error => "error",
-            Self::OutcomeUnknown => "outcome_unknown",
-            Self::Abandoned => "abandoned",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Result<Self, RecordsError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| RecordsError::UnknownStatus(s.to_owned()))
-    }
-
-    /// True while an API call of this record is in flight (or was, when the process died).
-    pub fn is_in_flight(self) -> bool {
-        matches!(
-            self,
-            Self::EnrolTokenRequested
-                | Self::ImageUploading
-                | Self::VerifyTokenRequested
-                | Self::Validating
-        )
-    }
-}
-
-impl std::fmt::Display for EnrolmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The four API calls of the photo-enrol sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    EnrolToken,
-    EnrolImage,
-    VerifyToken,
-    Validate,
-}
-
-impl Step {
-    /// Name used in records and audit events.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::EnrolToken => "enrol_token",
-            Step::EnrolImage => "enrol_image",
-            Step::VerifyToken => "verify_token",
-            Step::Validate => "validate",
-        }
-    }
-
-    fn columns(self) -> (&'static str, &'static str) {
-        match self {
-            Step::EnrolToken => ("enrol_token_started", "enrol_token_finished"),
-            Step::EnrolImage => ("image_started", "image_finished"),
-            Step::VerifyToken => ("verify_token_started", "verify_token_finished"),
-            Step::Validate => ("validate_started", "validate_finished"),
-        }
-    }
-
-    fn in_flight(self) -> EnrolmentStatus {
-        match self {
-            Step::EnrolToken => EnrolmentStatus::EnrolTokenRequested,
-            Step::EnrolImage => EnrolmentStatus::ImageUploading,
-            Step::VerifyToken => EnrolmentStatus::VerifyTokenRequested,
-            Step::Validate => EnrolmentStatus::Validating,
-        }
-    }
-
-    /// Parses a stored step name.
-    pub fn parse(s: &str) -> Option<Step> {
-        [Step::EnrolToken, Step::EnrolImage, Step::VerifyToken, Step::Validate]
-            .into_iter()
-            .find(|st| st.as_str() == s)
-    }
-}
-
-/// What the kiosk knows about the document, minus anything that identifies the person.
-/// The document number is only kept as a salted hash.
-#[derive(Clone, Default)]
-pub struct DocumentFacts {
-    pub issuing_state: Option<String>,
-    pub document_type: Option<String>,
-    pub document_number: Option<Zeroizing<String>>,
-    /// e.g. `BAC`, `PACE-ECDH-GM-AES-128`.
-    pub access_protocol: Option<String>,
-    /// Passive authentication: `valid` | `invalid` | `unverified`.
-    pub authenticity: Option<String>,
-}
-
-impl std::fmt::Debug for DocumentFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DocumentFacts")
-            .field("issuing_state", &self.issuing_state)
-            .field("document_type", &self.document_type)
-            .field("document_number", &self.document_number.as_ref().map(|_| "REDACTED"))
-            .field("access_protocol", &self.access_protocol)
-            .field("authenticity", &self.authenticity)
-            .finish()
-    }
-}
-
-/// One enrolment row, as exported by `enrol-kiosk records --json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Enrolment {
-    pub user_id: String,
-    pub status: EnrolmentStatus,
-    /// true / false once validated, null while unknown.
-    pub passed: Option<bool>,
-    pub reason: Option<String>,
-    pub error_code: Option<String>,
-    pub error_step: Option<String>,
-    pub enrol_token: Option<String>,
-    pub verify_token: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub issuing_state: Option<String>,
-    pub document_type: Option<String>,
-    pub document_number_hash: Option<String>,
-    pub access_protocol: Option<String>,
-    pub authenticity: Option<String>,
-    pub image_source: Option<String>,
-    pub enrol_token_started: Option<String>,
-    pub enrol_token_finished: Option<String>,
-    pub image_started: Option<String>,
-    pub image_finished: Option<String>,
-    pub verify_token_started: Option<String>,
-    pub verify_token_finished: Option<String>,
-    pub validate_started: Option<String>,
-    pub validate_finished: Option<String>,
-}
-
-/// One audit event.
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditEvent {
-    pub id: i64,
-    pub at: String,
-    pub user_id: Option<String>,
-    pub event: String,
-    pub detail: String,
-}
-
-/// A record that [`Store::recover_interrupted`] changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecoveredRow {
-    pub user_id: String,
-    pub was: EnrolmentStatus,
-    pub now: EnrolmentStatus,
-}
 
 /// The records database. Cheap to share: the connection sits behind a mutex.
 pub struct Store {
@@ -240,7 +31,7 @@ const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error
     enrol_token_finished, image_started, image_finished, verify_token_started, \
     verify_token_finished, validate_started, validate_finished";
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -286,7 +77,7 @@ fn finish_row((mut e, status): (Enrolment, String)) -> Result<Enrolment, Records
     Ok(e)
 }
 
-fn audit(
+pub(super) fn audit(
     tx: &Transaction<'_>,
     user_id: Option<&str>,
     event: &str,
@@ -349,7 +140,7 @@ impl Store {
             .map_err(RecordsError::sql("reading the journal mode"))
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, RecordsError> {
+    pub(super) fn lock(&self) -> Result<MutexGuard<'_, Connection>, RecordsError> {
         self.conn.lock().map_err(|_| RecordsError::Poisoned)
     }
 
@@ -670,69 +461,42 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(RecordsError::sql("reading audit events"))
     }
 
-    /// Settles records whose API call was in flight for longer than `older_than` — the
-    /// process that made it is gone. Image upload or validate → `outcome_unknown`; enrol
-    /// token → `abandoned`; verify token → back to `enrolled` (ask again: resumable).
-    pub fn recover_interrupted(
-        &self,
-        older_than: Duration,
-    ) -> Result<Vec<RecoveredRow>, RecordsError> {
-        let cutoff =
-            now_ms().saturating_sub(i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX));
+    /// The customer left or staff cancelled. A record that is not finished and has no call
+    /// in flight becomes `abandoned`; passed, failed, unknown or in-flight records are
+    /// refused (they already say what is known).
+    pub fn abandon(&self, user_id: &str, reason: &str) -> Result<Enrolment, RecordsError> {
+        use EnrolmentStatus as S;
         let mut conn = self.lock()?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(RecordsError::sql("starting recovery"))?;
-        let stale: Vec<(String, String)> = {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT user_id, status FROM enrolments WHERE status IN \
-                     ('enrol_token_requested','image_uploading','verify_token_requested','validating') \
-                     AND updated_ms <= ?1",
-                )
-                .map_err(RecordsError::sql("finding interrupted enrolments"))?;
-            let rows = stmt
-                .query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(RecordsError::sql("finding interrupted enrolments"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(RecordsError::sql("finding interrupted enrolments"))?
-        };
-        let mut out = Vec::new();
-        for (user_id, status) in stale {
-            let was = EnrolmentStatus::parse(&status)?;
-            let (now, step, reason) = match was {
-                EnrolmentStatus::EnrolTokenRequested => (
-                    EnrolmentStatus::Abandoned,
-                    Step::EnrolToken,
-                    "interrupted while asking for an enrol token; nothing was enrolled: start a new enrolment",
-                ),
-                EnrolmentStatus::ImageUploading => (
-                    EnrolmentStatus::OutcomeUnknown,
-                    Step::EnrolImage,
-                    "interrupted while uploading the image; it may or may not have been registered: check before enrolling this customer again",
-                ),
-                EnrolmentStatus::VerifyTokenRequested => (
-                    EnrolmentStatus::Enrolled,
-                    Step::VerifyToken,
-                    "interrupted while asking for a verify token; the customer is enrolled: start the face scan again",
-                ),
-                _ => (
-                    EnrolmentStatus::OutcomeUnknown,
-                    Step::Validate,
-                    "interrupted while validating; the result is unknown: do not validate again, run a new face scan",
-                ),
-            };
-            tx.execute(
-                "UPDATE enrolments SET status = ?2, reason = ?3, updated_at = ?4, updated_ms = ?5, \
-                 error_step = ?6, error_code = 'interrupted' WHERE user_id = ?1",
-                params![user_id, now.as_str(), reason, now_rfc3339(), now_ms(), step.as_str()],
-            )
-            .map_err(RecordsError::sql("settling an interrupted enrolment"))?;
-            audit(&tx, Some(&user_id), "recovered_after_interruption", &format!("{was} -> {now}"))?;
-            out.push(RecoveredRow { user_id, was, now });
+            .map_err(RecordsError::sql("starting a transaction"))?;
+        let before = current(&tx, user_id)?;
+        let allowed = matches!(
+            before.status,
+            S::New | S::EnrolTokenIssued | S::Enrolled | S::ReadyForScan | S::Error
+        );
+        if !allowed {
+            return Err(RecordsError::WrongState {
+                status: before.status.to_string(),
+                step: "enrolment",
+                action: "abandoned",
+            });
         }
-        tx.commit().map_err(RecordsError::sql("committing recovery"))?;
-        Ok(out)
+        tx.execute(
+            "UPDATE enrolments SET status = 'abandoned', reason = ?2, updated_at = ?3, \
+             updated_ms = ?4 WHERE user_id = ?1",
+            params![user_id, reason, now_rfc3339(), now_ms()],
+        )
+        .map_err(RecordsError::sql("abandoning an enrolment"))?;
+        audit(
+            &tx,
+            Some(user_id),
+            "enrolment_abandoned",
+            &format!("{} -> abandoned", before.status),
+        )?;
+        let after = current(&tx, user_id)?;
+        tx.commit().map_err(RecordsError::sql("committing an abandonment"))?;
+        Ok(after)
     }
 
     /// Appends a free audit event (e.g. `scan_launched`). `detail` must hold no personal data.
