@@ -440,3 +440,65 @@ async fn invalidate_ends_a_verify_token_claim() {
     let e = client.invalidate(&"1".repeat(64), "x").await.unwrap_err();
     assert_eq!(e.code(), Some(&ApiErrorCode::InvalidToken), "{e}");
 }
+
+const FAKE_CHILD_ENV: &str = "EK_FAKE_IPROOV_CHILD_LISTEN";
+
+/// `fake-iproov --listen ADDR` as its own process (this test binary re-run as the child),
+/// and the client speaking to it over loopback, the scan completed through the control
+/// endpoint.
+#[test]
+fn fake_iproov_command_serves_another_process_over_loopback() {
+    use enrol_kiosk::iproov::cli::{FakeIproovArgs, run_fake_iproov};
+    if let Ok(listen) = std::env::var(FAKE_CHILD_ENV) {
+        let code = run_fake_iproov(FakeIproovArgs {
+            listen: listen.parse().unwrap(),
+            token_ttl_secs: 120,
+        });
+        assert_eq!(code, std::process::ExitCode::SUCCESS);
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "fake_iproov_command_serves_another_process_over_loopback",
+            "--test-threads=1",
+        ])
+        .env(FAKE_CHILD_ENV, &listen)
+        .env_remove("IPROOV_API_KEY")
+        .env_remove("IPROOV_SECRET")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let result = rt.block_on(async {
+        let client = IproovClient::new(config_for(format!("http://{listen}/api/v2"))).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while client.availability().await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "fake never came up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let user = UserId::generate();
+        let t = client.enrol_token(&user).await.unwrap();
+        client.enrol_image(&t.token, &face(), ImageSource::Selfie).await.unwrap();
+        let vt = client.verify_token(&user).await.unwrap();
+        let scan = client.scan_url(&vt.token);
+        assert_eq!(scan, format!("http://{listen}/scan/{}", vt.token));
+        let page = reqwest::get(&scan).await.unwrap().text().await.unwrap();
+        assert!(page.contains("Simulate pass"));
+        let r = reqwest::Client::new()
+            .post(format!("http://{listen}/control/scan/{}", vt.token))
+            .json(&serde_json::json!({"outcome": "failed", "reason": "sunglasses"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        client.validate(&user, &vt.token).await
+    });
+    drop(guard);
+    let v = result.unwrap();
+    assert!(!v.passed);
+    assert_eq!(v.reason.as_deref(), Some("sunglasses"));
+}
