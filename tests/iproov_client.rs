@@ -472,6 +472,15 @@ fn fake_iproov_command_serves_another_process_over_loopback() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Killed however this test ends (the child would otherwise serve forever).
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let guard = KillOnDrop(child);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let result = rt.block_on(async {
         let client = IproovClient::new(config_for(format!("http://{listen}/api/v2"))).unwrap();
