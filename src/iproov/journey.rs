@@ -154,3 +154,32 @@ pub async fn validate(
 fn not_allowed(r: &Enrolment, what: &'static str) -> JourneyError {
     JourneyError::NotAllowed { user_id: r.user_id.clone(), status: r.status, what }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The kiosk runs these on a multi-threaded tokio runtime: the futures must be `Send`.
+    #[test]
+    fn journey_futures_are_send() {
+        let client = IproovClient::new(crate::iproov::IproovConfig {
+            base_url: Some("http://127.0.0.1:9/api/v2".into()),
+            api_key: crate::iproov::Secret::new("a".repeat(40)),
+            secret: crate::iproov::Secret::new("b".repeat(40)),
+            ..Default::default()
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let user = UserId::generate();
+        let facts = DocumentFacts::default();
+        let f = enrol(&client, &store, &user, b"", ImageSource::Eid, &facts);
+        assert_send(&f);
+        let g = validate(&client, &store, &user, "t");
+        assert_send(&g);
+        let h = new_verify_token(&client, &store, &user);
+        assert_send(&h);
+    }
+}

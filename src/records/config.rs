@@ -31,7 +31,15 @@ pub fn default_db_path() -> PathBuf {
 /// The environment variable `ENROL_KIOSK_DB` wins over the configuration, which wins over
 /// the default.
 pub fn resolve_db_path(config: Option<&RecordsConfig>) -> PathBuf {
-    if let Some(p) = std::env::var_os("ENROL_KIOSK_DB").filter(|v| !v.is_empty()) {
+    resolve_db_path_with(std::env::var_os("ENROL_KIOSK_DB"), config)
+}
+
+/// As [`resolve_db_path`], with the value of `ENROL_KIOSK_DB` given (testable).
+pub fn resolve_db_path_with(
+    env_db: Option<std::ffi::OsString>,
+    config: Option<&RecordsConfig>,
+) -> PathBuf {
+    if let Some(p) = env_db.filter(|v| !v.is_empty()) {
         return PathBuf::from(p);
     }
     config.and_then(|c| c.path.clone()).unwrap_or_else(default_db_path)
@@ -71,5 +79,33 @@ impl RecordsConfig {
             source,
         })?;
         Ok(file.records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_configuration_over_default() {
+        let cfg = RecordsConfig { path: Some("/cfg/r.db".into()) };
+        assert_eq!(
+            resolve_db_path_with(Some("/env/r.db".into()), Some(&cfg)),
+            PathBuf::from("/env/r.db")
+        );
+        assert_eq!(resolve_db_path_with(Some("".into()), Some(&cfg)), PathBuf::from("/cfg/r.db"));
+        assert_eq!(resolve_db_path_with(None, None), default_db_path());
+        assert!(default_db_path().ends_with("records.sqlite3"));
+    }
+
+    #[test]
+    fn records_table_is_read_from_the_kiosk_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.toml");
+        std::fs::write(&p, "[iproov]\nregion='eu'\n[records]\npath='/data/r.db'\n").unwrap();
+        let c = RecordsConfig::from_file(&p).unwrap();
+        assert_eq!(c.path, Some(PathBuf::from("/data/r.db")));
+        std::fs::write(&p, "[records]\npaht='typo'\n").unwrap();
+        assert!(RecordsConfig::from_file(&p).is_err());
     }
 }

@@ -14,7 +14,9 @@ mod schema;
 mod store;
 mod time;
 
-pub use config::{RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path};
+pub use config::{
+    RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path, resolve_db_path_with,
+};
 pub use error::RecordsError;
 pub use model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step};
 pub use schema::SCHEMA_VERSION;
