@@ -193,3 +193,39 @@ async fn validate_faults_are_never_repeated() {
         );
     }
 }
+
+/// An image upload of unknown outcome is settled by asking the service (an enrol token
+/// call), never by uploading blindly: registered → go on to the scan; not registered →
+/// upload again. Exactly one image ends up registered either way.
+#[tokio::test]
+async fn unknown_image_outcome_is_checked_then_resumed() {
+    for (name, kind, registered) in [
+        ("lost after registering", FaultKind::LoseResponse, true),
+        ("dropped before registering", FaultKind::DropConnection, false),
+    ] {
+        let c = case().await;
+        c.fake.set_fault(Call::EnrolImage, kind, Some(1));
+        assert!(enrol(&c).await.unwrap_err().is_outcome_unknown(), "{name}");
+        // Too early: the lost upload's token could still be in play.
+        let e =
+            journey::check_unknown_image(&c.client, &c.store, &c.user, Duration::from_secs(120))
+                .await
+                .unwrap_err();
+        assert!(matches!(e, JourneyError::NotAllowed { .. }), "{name}: {e:?}");
+        let status = journey::check_unknown_image(&c.client, &c.store, &c.user, Duration::ZERO)
+            .await
+            .unwrap();
+        let expected =
+            if registered { EnrolmentStatus::Enrolled } else { EnrolmentStatus::EnrolTokenIssued };
+        assert_eq!(status, expected, "{name}");
+        let started = enrol(&c).await.unwrap();
+        let uploads = if registered { 1 } else { 2 };
+        assert_eq!(c.fake.requests(Call::EnrolImage), uploads, "{name}");
+        assert_eq!(c.fake.user(c.user.as_str()).unwrap().images, 1, "{name}: one image");
+        c.fake.complete_scan(&started.verify_token, ScanOutcome::Passed).unwrap();
+        let out =
+            journey::validate(&c.client, &c.store, &c.user, &started.verify_token).await.unwrap();
+        assert_eq!(out.passed, Some(true), "{name}");
+        assert_eq!(one_record(&c, name).status, EnrolmentStatus::Passed);
+    }
+}

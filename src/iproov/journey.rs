@@ -151,6 +151,48 @@ pub async fn validate(
     })
 }
 
+/// Finds out what became of an image upload whose answer was lost, without uploading again:
+/// asks for an enrol token for the same user_id — `already_enrolled` means the image was
+/// registered (the record becomes `enrolled`, go on to the face scan); a token means it was
+/// not (the record becomes `enrol_token_issued`; `enrol` uploads again).
+///
+/// Only ask once the lost upload's enrol token has expired (`min_wait`, 2 minutes with the
+/// real service): a request still in flight could otherwise register the image after the
+/// check.
+pub async fn check_unknown_image(
+    client: &IproovClient,
+    store: &Store,
+    user_id: &UserId,
+    min_wait: std::time::Duration,
+) -> Result<EnrolmentStatus, JourneyError> {
+    let uid = user_id.as_str();
+    let record = store.get(uid)?.ok_or(RecordsError::NotFound)?;
+    if record.status != EnrolmentStatus::OutcomeUnknown
+        || record.error_step.as_deref() != Some(Step::EnrolImage.as_str())
+    {
+        return Err(not_allowed(&record, "only an image upload of unknown outcome can be checked"));
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let waited = u64::try_from(now_ms.saturating_sub(record.updated_ms)).unwrap_or(0);
+    if u128::from(waited) < min_wait.as_millis() {
+        return Err(not_allowed(
+            &record,
+            "the lost upload's token may still be valid; check again after 2 minutes",
+        ));
+    }
+    let after = match client.enrol_token(user_id).await {
+        Ok(grant) => store.settle_unknown_image(uid, false, Some(&grant.token))?,
+        Err(e) if e.code() == Some(&super::ApiErrorCode::AlreadyEnrolled) => {
+            store.settle_unknown_image(uid, true, None)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(after.status)
+}
+
 fn not_allowed(r: &Enrolment, what: &'static str) -> JourneyError {
     JourneyError::NotAllowed { user_id: r.user_id.clone(), status: r.status, what }
 }

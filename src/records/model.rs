@@ -194,6 +194,8 @@ pub struct Enrolment {
     pub verify_token_finished: Option<String>,
     pub validate_started: Option<String>,
     pub validate_finished: Option<String>,
+    /// Last change, milliseconds since the Unix epoch.
+    pub updated_ms: i64,
 }
 
 /// One audit event.

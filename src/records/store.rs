@@ -29,7 +29,7 @@ const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error
     enrol_token, verify_token, created_at, updated_at, issuing_state, document_type, \
     document_number_hash, access_protocol, authenticity, image_source, enrol_token_started, \
     enrol_token_finished, image_started, image_finished, verify_token_started, \
-    verify_token_finished, validate_started, validate_finished";
+    verify_token_finished, validate_started, validate_finished, updated_ms";
 
 pub(super) fn now_ms() -> i64 {
     SystemTime::now()
@@ -67,6 +67,7 @@ fn row_to_enrolment(r: &Row<'_>) -> rusqlite::Result<(Enrolment, String)> {
             verify_token_finished: r.get(21)?,
             validate_started: r.get(22)?,
             validate_finished: r.get(23)?,
+            updated_ms: r.get(24)?,
         },
         status,
     ))
@@ -459,6 +460,45 @@ impl Store {
             })
             .map_err(RecordsError::sql("reading audit events"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(RecordsError::sql("reading audit events"))
+    }
+
+    /// Settles an image upload whose outcome was unknown, after the service was asked (an
+    /// enrol token call: `already_enrolled` means the image was registered). Registered →
+    /// `enrolled`; not registered → `enrol_token_issued` with the new token, ready to upload.
+    pub fn settle_unknown_image(
+        &self,
+        user_id: &str,
+        registered: bool,
+        new_enrol_token: Option<&str>,
+    ) -> Result<Enrolment, RecordsError> {
+        self.update(user_id, Step::EnrolImage, "outcome_checked", |e| {
+            if e.status != EnrolmentStatus::OutcomeUnknown
+                || e.error_step.as_deref() != Some(Step::EnrolImage.as_str())
+            {
+                return Err(RecordsError::WrongState {
+                    status: e.status.to_string(),
+                    step: Step::EnrolImage.as_str(),
+                    action: "settled",
+                });
+            }
+            if registered {
+                Ok((
+                    EnrolmentStatus::Enrolled,
+                    "image_finished = ?2, error_step = NULL, error_code = NULL, \
+                     reason = 'the service confirmed the image was registered'"
+                        .to_owned(),
+                    Vec::new(),
+                ))
+            } else {
+                Ok((
+                    EnrolmentStatus::EnrolTokenIssued,
+                    "enrol_token = ?5, enrol_token_finished = ?2, error_step = NULL, \
+                     error_code = NULL, reason = 'the image was not registered; upload again'"
+                        .to_owned(),
+                    vec![new_enrol_token.map(str::to_owned)],
+                ))
+            }
+        })
     }
 
     /// The customer left or staff cancelled. A record that is not finished and has no call
