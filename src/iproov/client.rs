@@ -420,3 +420,50 @@ fn describe(e: &reqwest::Error) -> String {
     }
     if root.is_empty() { kind.to_owned() } else { format!("{kind}: {root}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let p = RetryPolicy {
+            attempts: 5,
+            base: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        for _ in 0..50 {
+            let d0 = p.delay(0);
+            assert!(d0 >= Duration::from_millis(50) && d0 <= Duration::from_millis(100), "{d0:?}");
+            let d2 = p.delay(2);
+            assert!(d2 >= Duration::from_millis(200) && d2 <= Duration::from_millis(400), "{d2:?}");
+            let d9 = p.delay(9);
+            assert!(
+                d9 >= Duration::from_millis(500) && d9 <= Duration::from_millis(1000),
+                "{d9:?}"
+            );
+        }
+        let spread: std::collections::HashSet<_> = (0..50).map(|_| p.delay(3)).collect();
+        assert!(spread.len() > 5, "jitter varies the delay");
+    }
+
+    #[test]
+    fn error_bodies_become_typed_errors() {
+        let e = api_error(
+            Call::EnrolToken,
+            400,
+            br#"{"error":"already_enrolled","error_description":"x"}"#,
+        );
+        assert_eq!(e.code(), Some(&ApiErrorCode::AlreadyEnrolled));
+        let e = api_error(Call::EnrolToken, 429, b"<html>busy</html>");
+        assert_eq!(e.code(), Some(&ApiErrorCode::TooManyRequests));
+        let e = api_error(Call::EnrolToken, 418, b"teapot");
+        assert!(matches!(e, IproovError::Unexpected { status: 418, .. }));
+        let e = non_retryable_error(Call::Validate, 502, b"");
+        assert!(e.is_outcome_unknown());
+        let e = non_retryable_error(Call::Validate, 400, br#"{"error":"invalid_token"}"#);
+        assert_eq!(e.code(), Some(&ApiErrorCode::InvalidToken));
+        let e = api_error(Call::EnrolToken, 400, br#"{"error":"brand_new_code"}"#);
+        assert_eq!(e.code(), Some(&ApiErrorCode::Other("brand_new_code".into())));
+    }
+}

@@ -203,6 +203,20 @@ mod tests {
 
     fn assert_send<T: Send>(_: &T) {}
 
+    #[test]
+    fn enrol_json_carries_the_documented_fields() {
+        let v = serde_json::to_value(EnrolStarted {
+            user_id: "u".into(),
+            enrol_token: Some("e".into()),
+            verify_token: "v".into(),
+            scan_url: "http://127.0.0.1:1/scan/v".into(),
+        })
+        .unwrap();
+        for k in ["user_id", "enrol_token", "verify_token", "scan_url"] {
+            assert!(v.get(k).is_some(), "{k}");
+        }
+    }
+
     /// The kiosk runs these on a multi-threaded tokio runtime: the futures must be `Send`.
     #[test]
     fn journey_futures_are_send() {
