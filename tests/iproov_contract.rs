@@ -278,3 +278,36 @@ async fn availability_invalidate_scan_page_and_control() {
     expect_error(r, 429, "too_many_requests").await;
     assert_eq!(post_json(&f, "/claim/enrol/token", &token_body("rl")).await.status(), 200);
 }
+
+#[tokio::test]
+async fn malformed_multipart_and_oversized_bodies_get_error_bodies_not_crashes() {
+    let f = fake().await;
+    let url = format!("{}/claim/enrol/image", f.base_url());
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("multipart/form-data", b"--x\r\n".to_vec()),
+        ("multipart/form-data; boundary=abc", b"no boundary here at all".to_vec()),
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nk".to_vec(),
+        ),
+        ("multipart/form-data; boundary=abc", vec![0xFF; 4096]),
+        ("image/jpeg", std::fs::read(FACE).unwrap()),
+    ];
+    for (ct, body) in cases {
+        let r = http().post(&url).header("content-type", ct).body(body).send().await.unwrap();
+        expect_error(r, 400, "missing_data").await;
+    }
+    // A body far past the limit is refused with the documented body, and the fake lives on.
+    let huge = vec![b'a'; 4 * 1024 * 1024];
+    let r = http()
+        .post(&url)
+        .header("content-type", "multipart/form-data; boundary=abc")
+        .body(huge)
+        .send()
+        .await;
+    if let Ok(r) = r {
+        expect_error(r, 400, "invalid_enrol_image").await;
+    }
+    let r = http().get(format!("{}/availability", f.base_url())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
