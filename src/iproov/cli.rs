@@ -30,7 +30,7 @@ pub struct EnrolArgs {
     /// Print a JSON object with user_id, enrol_token, verify_token and scan_url.
     #[arg(long)]
     pub json: bool,
-    /// Kiosk configuration file ([iproov] and [records] tables).
+    /// Kiosk configuration file (its `[iproov]` and `[records]` tables).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Records database (overrides ENROL_KIOSK_DB and the configuration).

@@ -14,7 +14,7 @@ pub struct RecordsArgs {
     /// Also print the audit events (with --json: an object {"enrolments", "audit"}).
     #[arg(long)]
     pub audit: bool,
-    /// Kiosk configuration file (its [records] table gives the database path).
+    /// Kiosk configuration file (its `[records]` table gives the database path).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Records database (overrides ENROL_KIOSK_DB and the configuration).

@@ -208,7 +208,7 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
-/// A record that [`Store::recover_interrupted`] changed.
+/// A record that [`super::Store::recover_interrupted`] changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveredRow {
     pub user_id: String,
