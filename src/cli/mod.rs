@@ -30,6 +30,14 @@ pub enum Command {
     /// Turn a chip photo (an image or a raw EF.DG2) into an upload-ready image and check the
     /// API's image rules.
     Face(crate::face::cli::FaceArgs),
+    /// Run the photo-enrol calls for an image: enrol token, image upload, verify token.
+    Enrol(crate::iproov::cli::EnrolArgs),
+    /// Validate a verify token after the face scan.
+    Validate(crate::iproov::cli::ValidateArgs),
+    /// Run the local fake of the iProov API.
+    FakeIproov(crate::iproov::cli::FakeIproovArgs),
+    /// List or export the enrolment records.
+    Records(crate::records::cli::RecordsArgs),
     /// Benchmark chip reading through pcscd + vpcd against simulated chips.
     BenchRead(bench::BenchArgs),
 }
@@ -55,6 +63,10 @@ pub fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Some(Command::Face(a)) => crate::face::cli::run_face(a),
+        Some(Command::Enrol(a)) => crate::iproov::cli::run_enrol(a),
+        Some(Command::Validate(a)) => crate::iproov::cli::run_validate(a),
+        Some(Command::FakeIproov(a)) => crate::iproov::cli::run_fake_iproov(a),
+        Some(Command::Records(a)) => crate::records::cli::run_records(a),
         Some(Command::BenchRead(a)) => bench::run(a),
     }
 }
