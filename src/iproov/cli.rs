@@ -247,6 +247,11 @@ pub fn run_fake_iproov(args: FakeIproovArgs) -> ExitCode {
             eprintln!("warning: the fake listens beyond loopback; the kiosk client only speaks plain HTTP to loopback");
         }
         println!("fake iProov listening: IPROOV_BASE_URL={}", handle.base_url());
+        if std::env::var_os("IPROOV_API_KEY").is_none() {
+            // The fake's built-in pair is public test data, not a secret: say it so the
+            // headless commands can be pointed at the fake.
+            println!("credentials: IPROOV_API_KEY={FAKE_API_KEY} IPROOV_SECRET={FAKE_SECRET}");
+        }
         println!("scan page: http://{}/scan/<verify token>", handle.addr());
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
