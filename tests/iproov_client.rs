@@ -6,6 +6,7 @@
 // Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use enrol_kiosk::records::cli::FileArgs;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -389,8 +390,7 @@ fn headless_enrol_and_validate_commands_write_records() {
         source: ImageSource::Eid,
         user_id: Some(user.to_string()),
         json: true,
-        config: Some(cfg.clone()),
-        db: None,
+        files: FileArgs { config: Some(cfg.clone()), db: None },
     });
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     let store = Store::open(&db).unwrap();
@@ -403,8 +403,7 @@ fn headless_enrol_and_validate_commands_write_records() {
             user_id: user.to_string(),
             token: token.clone(),
             json,
-            config: Some(cfg.clone()),
-            db: None,
+            files: FileArgs { config: Some(cfg.clone()), db: None },
         })
     };
     // A failed scan is a completed sequence: exit 0.
@@ -421,8 +420,7 @@ fn headless_enrol_and_validate_commands_write_records() {
         source: ImageSource::Eid,
         user_id: Some("has space".into()),
         json: false,
-        config: Some(cfg),
-        db: None,
+        files: FileArgs { config: Some(cfg), db: None },
     });
     assert_eq!(code, std::process::ExitCode::FAILURE);
 }

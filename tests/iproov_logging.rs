@@ -5,6 +5,7 @@
 // Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use enrol_kiosk::records::cli::FileArgs;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -110,8 +111,7 @@ fn verbose_logs_and_database_hold_no_secrets_image_or_document_number() {
         source: ImageSource::Eid,
         user_id: Some(user2.to_string()),
         json: true,
-        config: Some(cfg.clone()),
-        db: Some(db.clone()),
+        files: FileArgs { config: Some(cfg.clone()), db: Some(db.clone()) },
     });
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     let token2 = store.get(user2.as_str()).unwrap().unwrap().verify_token.unwrap();
@@ -120,8 +120,7 @@ fn verbose_logs_and_database_hold_no_secrets_image_or_document_number() {
         user_id: user2.to_string(),
         token: token2,
         json: false,
-        config: Some(cfg),
-        db: Some(db.clone()),
+        files: FileArgs { config: Some(cfg), db: Some(db.clone()) },
     });
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     drop(store);

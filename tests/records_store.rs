@@ -5,6 +5,7 @@
 // Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use enrol_kiosk::records::cli::FileArgs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -378,7 +379,11 @@ fn records_command_exports_json_and_a_table() {
     assert_eq!(e.status, EnrolmentStatus::Abandoned);
     assert!(store.abandon("done", "x").is_err(), "a passed record stays passed");
 
-    let args = |json, audit| RecordsArgs { json, audit, config: None, db: Some(db.clone()) };
+    let args = |json, audit| RecordsArgs {
+        json,
+        audit,
+        files: FileArgs { config: None, db: Some(db.clone()) },
+    };
     let out = records_report(&args(true, false)).unwrap();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().unwrap();

@@ -1,6 +1,7 @@
 //! Headless commands: `enrol`, `validate` and `fake-iproov` (the lead wires them into
 //! `main.rs`). Plain messages on failure, `--json` for tools.
 
+use crate::records::cli::FileArgs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,12 +31,8 @@ pub struct EnrolArgs {
     /// Print a JSON object with user_id, enrol_token, verify_token and scan_url.
     #[arg(long)]
     pub json: bool,
-    /// Kiosk configuration file (its `[iproov]` and `[records]` tables).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Records database (overrides ENROL_KIOSK_DB and the configuration).
-    #[arg(long)]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 /// `enrol-kiosk validate --user-id ID --token T [--json]`.
@@ -49,10 +46,8 @@ pub struct ValidateArgs {
     /// Print a JSON object with passed (true, false or null when unknown) and reason.
     #[arg(long)]
     pub json: bool,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    #[arg(long)]
-    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 /// `enrol-kiosk fake-iproov --listen ADDR`.
@@ -131,7 +126,7 @@ pub fn run_enrol(args: EnrolArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail("enrol", args.json, Some(&uid), &e, false),
     };
-    let (client, store) = match setup(args.config.as_ref(), args.db.as_ref()) {
+    let (client, store) = match setup(args.files.config.as_ref(), args.files.db.as_ref()) {
         Ok(x) => x,
         Err(e) => return fail("enrol", args.json, Some(&uid), &e, false),
     };
@@ -175,7 +170,7 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
         Ok(u) => u,
         Err(e) => return fail("validate", args.json, None, &e, false),
     };
-    let (client, store) = match setup(args.config.as_ref(), args.db.as_ref()) {
+    let (client, store) = match setup(args.files.config.as_ref(), args.files.db.as_ref()) {
         Ok(x) => x,
         Err(e) => return fail("validate", args.json, Some(user_id.as_str()), &e, false),
     };

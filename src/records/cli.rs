@@ -14,7 +14,14 @@ pub struct RecordsArgs {
     /// Also print the audit events (with --json: an object {"enrolments", "audit"}).
     #[arg(long)]
     pub audit: bool,
-    /// Kiosk configuration file (its `[records]` table gives the database path).
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// Where the configuration and the records database are (shared by the headless commands).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FileArgs {
+    /// Kiosk configuration file (its `[iproov]` and `[records]` tables).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Records database (overrides ENROL_KIOSK_DB and the configuration).
@@ -56,7 +63,7 @@ pub fn run_records(args: RecordsArgs) -> ExitCode {
 /// per enrolment (`user_id`, `status`, `passed`, `reason`, `enrol_token`, `verify_token`,
 /// the step timestamps, …).
 pub fn records_report(args: &RecordsArgs) -> Result<String, String> {
-    let store = open_store(args.db.as_ref(), args.config.as_ref())?;
+    let store = open_store(args.files.db.as_ref(), args.files.config.as_ref())?;
     let rows = store.list().map_err(|e| e.to_string())?;
     if args.json {
         let value = if args.audit {
