@@ -1,1 +1,19 @@
-//! Enrolment records and audit events (SQLite).
+//! Enrolment records and the append-only audit trail, in SQLite (issue 4, part 4).
+//!
+//! One row per customer enrolment (the random `user_id`, document facts without the document
+//! number, the iProov tokens, the outcome and a timestamp per step) and an audit table that
+//! can only grow. Every API step is written before and after its call, each write in its own
+//! transaction (WAL journal), so a crash leaves a row that is resumable or clearly abandoned.
+
+pub mod cli;
+pub mod config;
+mod error;
+mod schema;
+mod store;
+mod time;
+
+pub use config::{RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path};
+pub use error::RecordsError;
+pub use schema::SCHEMA_VERSION;
+pub use store::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step, Store};
+pub use time::{now_rfc3339, rfc3339_from_unix_ms};

@@ -1,0 +1,762 @@
+//! The enrolment store: one row per customer, written before and after every API step, and
+//! an append-only audit trail written in the same transaction as each change.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::RecordsError;
+use super::schema;
+use super::time::now_rfc3339;
+
+/// Where an enrolment stands. Stored as the lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolmentStatus {
+    /// user_id stored, no call made yet.
+    New,
+    EnrolTokenRequested,
+    EnrolTokenIssued,
+    ImageUploading,
+    /// The image was registered: the user is enrolled and active.
+    Enrolled,
+    VerifyTokenRequested,
+    /// A verify token was issued: the face scan can run.
+    ReadyForScan,
+    Validating,
+    /// Validated: the scan passed.
+    Passed,
+    /// Validated: the scan failed (`reason` says why when the service said).
+    Failed,
+    /// A call was answered with an error; nothing changed on the service.
+    Error,
+    /// An image upload or validate got no answer: the service may or may not have acted.
+    OutcomeUnknown,
+    /// Interrupted before anything irreversible; start a new enrolment.
+    Abandoned,
+}
+
+impl EnrolmentStatus {
+    const ALL: [EnrolmentStatus; 13] = [
+        Self::New,
+        Self::EnrolTokenRequested,
+        Self::EnrolTokenIssued,
+        Self::ImageUploading,
+        Self::Enrolled,
+        Self::VerifyTokenRequested,
+        Self::ReadyForScan,
+        Self::Validating,
+        Self::Passed,
+        Self::Failed,
+        Self::Error,
+        Self::OutcomeUnknown,
+        Self::Abandoned,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::EnrolTokenRequested => "enrol_token_requested",
+            Self::EnrolTokenIssued => "enrol_token_issued",
+            Self::ImageUploading => "image_uploading",
+            Self::Enrolled => "enrolled",
+            Self::VerifyTokenRequested => "verify_token_requested",
+            Self::ReadyForScan => "ready_for_scan",
+            Self::Validating => "validating",
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Error => "error",
+            Self::OutcomeUnknown => "outcome_unknown",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Result<Self, RecordsError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| RecordsError::UnknownStatus(s.to_owned()))
+    }
+
+    /// True while an API call of this record is in flight (or was, when the process died).
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            Self::EnrolTokenRequested
+                | Self::ImageUploading
+                | Self::VerifyTokenRequested
+                | Self::Validating
+        )
+    }
+}
+
+impl std::fmt::Display for EnrolmentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The four API calls of the photo-enrol sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    EnrolToken,
+    EnrolImage,
+    VerifyToken,
+    Validate,
+}
+
+impl Step {
+    /// Name used in records and audit events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::EnrolToken => "enrol_token",
+            Step::EnrolImage => "enrol_image",
+            Step::VerifyToken => "verify_token",
+            Step::Validate => "validate",
+        }
+    }
+
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Step::EnrolToken => ("enrol_token_started", "enrol_token_finished"),
+            Step::EnrolImage => ("image_started", "image_finished"),
+            Step::VerifyToken => ("verify_token_started", "verify_token_finished"),
+            Step::Validate => ("validate_started", "validate_finished"),
+        }
+    }
+
+    fn in_flight(self) -> EnrolmentStatus {
+        match self {
+            Step::EnrolToken => EnrolmentStatus::EnrolTokenRequested,
+            Step::EnrolImage => EnrolmentStatus::ImageUploading,
+            Step::VerifyToken => EnrolmentStatus::VerifyTokenRequested,
+            Step::Validate => EnrolmentStatus::Validating,
+        }
+    }
+
+    /// Parses a stored step name.
+    pub fn parse(s: &str) -> Option<Step> {
+        [Step::EnrolToken, Step::EnrolImage, Step::VerifyToken, Step::Validate]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// What the kiosk knows about the document, minus anything that identifies the person.
+/// The document number is only kept as a salted hash.
+#[derive(Clone, Default)]
+pub struct DocumentFacts {
+    pub issuing_state: Option<String>,
+    pub document_type: Option<String>,
+    pub document_number: Option<Zeroizing<String>>,
+    /// e.g. `BAC`, `PACE-ECDH-GM-AES-128`.
+    pub access_protocol: Option<String>,
+    /// Passive authentication: `valid` | `invalid` | `unverified`.
+    pub authenticity: Option<String>,
+}
+
+impl std::fmt::Debug for DocumentFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentFacts")
+            .field("issuing_state", &self.issuing_state)
+            .field("document_type", &self.document_type)
+            .field("document_number", &self.document_number.as_ref().map(|_| "REDACTED"))
+            .field("access_protocol", &self.access_protocol)
+            .field("authenticity", &self.authenticity)
+            .finish()
+    }
+}
+
+/// One enrolment row, as exported by `enrol-kiosk records --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolment {
+    pub user_id: String,
+    pub status: EnrolmentStatus,
+    /// true / false once validated, null while unknown.
+    pub passed: Option<bool>,
+    pub reason: Option<String>,
+    pub error_code: Option<String>,
+    pub error_step: Option<String>,
+    pub enrol_token: Option<String>,
+    pub verify_token: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub issuing_state: Option<String>,
+    pub document_type: Option<String>,
+    pub document_number_hash: Option<String>,
+    pub access_protocol: Option<String>,
+    pub authenticity: Option<String>,
+    pub image_source: Option<String>,
+    pub enrol_token_started: Option<String>,
+    pub enrol_token_finished: Option<String>,
+    pub image_started: Option<String>,
+    pub image_finished: Option<String>,
+    pub verify_token_started: Option<String>,
+    pub verify_token_finished: Option<String>,
+    pub validate_started: Option<String>,
+    pub validate_finished: Option<String>,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub user_id: Option<String>,
+    pub event: String,
+    pub detail: String,
+}
+
+/// A record that [`Store::recover_interrupted`] changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredRow {
+    pub user_id: String,
+    pub was: EnrolmentStatus,
+    pub now: EnrolmentStatus,
+}
+
+/// The records database. Cheap to share: the connection sits behind a mutex.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error_step, \
+    enrol_token, verify_token, created_at, updated_at, issuing_state, document_type, \
+    document_number_hash, access_protocol, authenticity, image_source, enrol_token_started, \
+    enrol_token_finished, image_started, image_finished, verify_token_started, \
+    verify_token_finished, validate_started, validate_finished";
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn row_to_enrolment(r: &Row<'_>) -> rusqlite::Result<(Enrolment, String)> {
+    let status: String = r.get(1)?;
+    let passed: Option<i64> = r.get(2)?;
+    Ok((
+        Enrolment {
+            user_id: r.get(0)?,
+            status: EnrolmentStatus::New,
+            passed: passed.map(|p| p != 0),
+            reason: r.get(3)?,
+            error_code: r.get(4)?,
+            error_step: r.get(5)?,
+            enrol_token: r.get(6)?,
+            verify_token: r.get(7)?,
+            created_at: r.get(8)?,
+            updated_at: r.get(9)?,
+            issuing_state: r.get(10)?,
+            document_type: r.get(11)?,
+            document_number_hash: r.get(12)?,
+            access_protocol: r.get(13)?,
+            authenticity: r.get(14)?,
+            image_source: r.get(15)?,
+            enrol_token_started: r.get(16)?,
+            enrol_token_finished: r.get(17)?,
+            image_started: r.get(18)?,
+            image_finished: r.get(19)?,
+            verify_token_started: r.get(20)?,
+            verify_token_finished: r.get(21)?,
+            validate_started: r.get(22)?,
+            validate_finished: r.get(23)?,
+        },
+        status,
+    ))
+}
+
+fn finish_row((mut e, status): (Enrolment, String)) -> Result<Enrolment, RecordsError> {
+    e.status = EnrolmentStatus::parse(&status)?;
+    Ok(e)
+}
+
+fn audit(
+    tx: &Transaction<'_>,
+    user_id: Option<&str>,
+    event: &str,
+    detail: &str,
+) -> Result<(), RecordsError> {
+    tx.execute(
+        "INSERT INTO audit (at, user_id, event, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![now_rfc3339(), user_id, event, detail],
+    )
+    .map_err(RecordsError::sql("appending an audit event"))?;
+    Ok(())
+}
+
+fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsError> {
+    let sql = format!("SELECT {SELECT_COLUMNS} FROM enrolments WHERE user_id = ?1");
+    let row = tx
+        .query_row(&sql, params![user_id], row_to_enrolment)
+        .optional()
+        .map_err(RecordsError::sql("reading an enrolment"))?
+        .ok_or(RecordsError::NotFound)?;
+    finish_row(row)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, and migrates it.
+    pub fn open(path: &Path) -> Result<Store, RecordsError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| RecordsError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)
+            .map_err(|source| RecordsError::Open { path: path.display().to_string(), source })?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(RecordsError::sql("setting the busy timeout"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(RecordsError::sql("switching to WAL"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(RecordsError::sql("setting synchronous=FULL"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(RecordsError::sql("enabling foreign keys"))?;
+        schema::migrate(&mut conn)?;
+        let store = Store { conn: Mutex::new(conn) };
+        store.ensure_salt()?;
+        Ok(store)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, RecordsError> {
+        self.lock()?
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(RecordsError::sql("reading the schema version"))
+    }
+
+    /// The journal mode (`wal` once opened).
+    pub fn journal_mode(&self) -> Result<String, RecordsError> {
+        self.lock()?
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(RecordsError::sql("reading the journal mode"))
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, RecordsError> {
+        self.conn.lock().map_err(|_| RecordsError::Poisoned)
+    }
+
+    fn ensure_salt(&self) -> Result<(), RecordsError> {
+        let mut salt = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+        self.lock()?
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('document_hash_salt', ?1)",
+                params![hex::encode(salt)],
+            )
+            .map_err(RecordsError::sql("storing the installation salt"))?;
+        Ok(())
+    }
+
+    /// SHA-256 over this installation's salt and the document number, hex. Lets an auditor
+    /// check "was this document enrolled here?" without the database holding the number.
+    pub fn document_number_hash(&self, document_number: &str) -> Result<String, RecordsError> {
+        let salt: String = self
+            .lock()?
+            .query_row("SELECT value FROM meta WHERE key = 'document_hash_salt'", [], |r| r.get(0))
+            .map_err(RecordsError::sql("reading the installation salt"))?;
+        let mut h = Sha256::new();
+        h.update(b"enrol-kiosk document number v1\0");
+        h.update(salt.as_bytes());
+        h.update([0u8]);
+        h.update(document_number.trim().as_bytes());
+        Ok(hex::encode(h.finalize()))
+    }
+
+    /// Stores a new enrolment in state `new`, before the first API call.
+    pub fn create_enrolment(
+        &self,
+        user_id: &str,
+        facts: &DocumentFacts,
+        image_source: Option<&str>,
+    ) -> Result<Enrolment, RecordsError> {
+        let hash = match &facts.document_number {
+            Some(n) => Some(self.document_number_hash(n)?),
+            None => None,
+        };
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(RecordsError::sql("starting a transaction"))?;
+        let now = now_rfc3339();
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO enrolments (user_id, created_at, updated_at, updated_ms, \
+                 status, issuing_state, document_type, document_number_hash, access_protocol, \
+                 authenticity, image_source) VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    user_id,
+                    now,
+                    now_ms(),
+                    facts.issuing_state,
+                    facts.document_type,
+                    hash,
+                    facts.access_protocol,
+                    facts.authenticity,
+                    image_source
+                ],
+            )
+            .map_err(RecordsError::sql("inserting an enrolment"))?;
+        if inserted == 0 {
+            return Err(RecordsError::Duplicate);
+        }
+        audit(&tx, Some(user_id), "enrolment_created", "")?;
+        let e = current(&tx, user_id)?;
+        tx.commit().map_err(RecordsError::sql("committing a new enrolment"))?;
+        Ok(e)
+    }
+
+    /// Marks `step` as in flight, after checking the record allows it. Call right before the
+    /// API call; after it, call one of the `finish_*`, [`Store::step_failed`] or
+    /// [`Store::step_outcome_unknown`].
+    pub fn begin_step(&self, user_id: &str, step: Step) -> Result<Enrolment, RecordsError> {
+        self.update(user_id, step, "started", |e| {
+            use EnrolmentStatus as S;
+            let allowed = match step {
+                Step::EnrolToken => {
+                    matches!(e.status, S::New | S::EnrolTokenIssued | S::Error)
+                        && e.image_finished.is_none()
+                }
+                Step::EnrolImage => e.status == S::EnrolTokenIssued,
+                Step::VerifyToken => {
+                    matches!(e.status, S::Enrolled | S::ReadyForScan | S::Failed | S::Error)
+                        && e.image_finished.is_some()
+                }
+                Step::Validate => {
+                    e.status == S::ReadyForScan
+                        || (e.status == S::Error && e.error_step.as_deref() == Some("validate"))
+                }
+            };
+            if !allowed {
+                return Err(RecordsError::WrongState {
+                    status: e.status.to_string(),
+                    step: step.as_str(),
+                    action: "started",
+                });
+            }
+            let (started, _) = step.columns();
+            Ok((
+                step.in_flight(),
+                format!(
+                    "{started} = ?2, error_code = NULL, error_step = NULL{}",
+                    if step == Step::Validate { ", passed = NULL, reason = NULL" } else { "" }
+                ),
+                Vec::new(),
+            ))
+        })
+    }
+
+    /// The enrol token call answered with a token.
+    pub fn finish_enrol_token(
+        &self,
+        user_id: &str,
+        token: &str,
+    ) -> Result<Enrolment, RecordsError> {
+        self.finish(
+            user_id,
+            Step::EnrolToken,
+            EnrolmentStatus::EnrolTokenIssued,
+            "enrol_token = ?5",
+            Some(token),
+        )
+    }
+
+    /// The image was registered: the user is enrolled.
+    pub fn finish_enrol_image(&self, user_id: &str) -> Result<Enrolment, RecordsError> {
+        self.finish(user_id, Step::EnrolImage, EnrolmentStatus::Enrolled, "reason = NULL", None)
+    }
+
+    /// The verify token call answered with a token; the scan can run.
+    pub fn finish_verify_token(
+        &self,
+        user_id: &str,
+        token: &str,
+    ) -> Result<Enrolment, RecordsError> {
+        self.finish(
+            user_id,
+            Step::VerifyToken,
+            EnrolmentStatus::ReadyForScan,
+            "verify_token = ?5, passed = NULL, reason = NULL",
+            Some(token),
+        )
+    }
+
+    /// Validate answered: the outcome of the scan.
+    pub fn finish_validate(
+        &self,
+        user_id: &str,
+        passed: bool,
+        reason: Option<&str>,
+    ) -> Result<Enrolment, RecordsError> {
+        let status = if passed { EnrolmentStatus::Passed } else { EnrolmentStatus::Failed };
+        self.update(user_id, Step::Validate, "finished", |e| {
+            expect_in_flight(e, Step::Validate)?;
+            let (_, finished) = Step::Validate.columns();
+            Ok((
+                status,
+                format!("{finished} = ?2, passed = {}, reason = ?5", i32::from(passed)),
+                vec![reason.map(str::to_owned)],
+            ))
+        })
+    }
+
+    /// The call was answered with an error: nothing changed on the service. The step's
+    /// `*_finished` timestamp stays empty (it marks success).
+    pub fn step_failed(
+        &self,
+        user_id: &str,
+        step: Step,
+        code: &str,
+        message: &str,
+    ) -> Result<Enrolment, RecordsError> {
+        self.update(user_id, step, "failed", |e| {
+            expect_in_flight(e, step)?;
+            // `*_finished` stays empty: it means "this step succeeded"; the audit event
+            // carries the time of the failure.
+            Ok((
+                EnrolmentStatus::Error,
+                format!("error_step = '{}', error_code = ?5, reason = ?6", step.as_str()),
+                vec![Some(code.to_owned()), Some(message.to_owned())],
+            ))
+        })
+    }
+
+    /// The call got no usable answer after the request may have reached the service: the
+    /// outcome is unknown and must be checked before anything is repeated.
+    pub fn step_outcome_unknown(
+        &self,
+        user_id: &str,
+        step: Step,
+        message: &str,
+    ) -> Result<Enrolment, RecordsError> {
+        self.update(user_id, step, "outcome_unknown", |e| {
+            expect_in_flight(e, step)?;
+            Ok((
+                EnrolmentStatus::OutcomeUnknown,
+                format!(
+                    "error_step = '{}', error_code = 'outcome_unknown', reason = ?5",
+                    step.as_str()
+                ),
+                vec![Some(message.to_owned())],
+            ))
+        })
+    }
+
+    fn finish(
+        &self,
+        user_id: &str,
+        step: Step,
+        status: EnrolmentStatus,
+        extra: &str,
+        value: Option<&str>,
+    ) -> Result<Enrolment, RecordsError> {
+        self.update(user_id, step, "finished", |e| {
+            expect_in_flight(e, step)?;
+            let (_, finished) = step.columns();
+            Ok((
+                status,
+                format!("{finished} = ?2, {extra}"),
+                value.map(|v| vec![Some(v.to_owned())]).unwrap_or_default(),
+            ))
+        })
+    }
+
+    /// Reads the row, lets `decide` choose the new status and the columns to set (`?2` is
+    /// now; `?5`, `?6`, … the returned values), writes both and an audit event in one
+    /// transaction.
+    fn update<F>(
+        &self,
+        user_id: &str,
+        step: Step,
+        what: &str,
+        decide: F,
+    ) -> Result<Enrolment, RecordsError>
+    where
+        F: FnOnce(
+            &Enrolment,
+        ) -> Result<(EnrolmentStatus, String, Vec<Option<String>>), RecordsError>,
+    {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(RecordsError::sql("starting a transaction"))?;
+        let before = current(&tx, user_id)?;
+        let (status, set, values) = decide(&before)?;
+        let sql = format!(
+            "UPDATE enrolments SET status = ?1, updated_at = ?2, updated_ms = ?3, {set} \
+             WHERE user_id = ?4"
+        );
+        let mut bind: Vec<Value> = vec![
+            Value::Text(status.as_str().to_owned()),
+            Value::Text(now_rfc3339()),
+            Value::Integer(now_ms()),
+            Value::Text(user_id.to_owned()),
+        ];
+        bind.extend(values.into_iter().map(|v| v.map_or(Value::Null, Value::Text)));
+        tx.execute(&sql, rusqlite::params_from_iter(bind))
+            .map_err(RecordsError::sql("updating an enrolment"))?;
+        audit(
+            &tx,
+            Some(user_id),
+            &format!("{}_{what}", step.as_str()),
+            &format!("{} -> {}", before.status, status),
+        )?;
+        let after = current(&tx, user_id)?;
+        tx.commit().map_err(RecordsError::sql("committing an enrolment change"))?;
+        Ok(after)
+    }
+
+    /// One enrolment.
+    pub fn get(&self, user_id: &str) -> Result<Option<Enrolment>, RecordsError> {
+        let conn = self.lock()?;
+        let sql = format!("SELECT {SELECT_COLUMNS} FROM enrolments WHERE user_id = ?1");
+        conn.query_row(&sql, params![user_id], row_to_enrolment)
+            .optional()
+            .map_err(RecordsError::sql("reading an enrolment"))?
+            .map(finish_row)
+            .transpose()
+    }
+
+    /// All enrolments, oldest first.
+    pub fn list(&self) -> Result<Vec<Enrolment>, RecordsError> {
+        let conn = self.lock()?;
+        let sql = format!("SELECT {SELECT_COLUMNS} FROM enrolments ORDER BY created_at, rowid");
+        let mut stmt = conn.prepare(&sql).map_err(RecordsError::sql("listing enrolments"))?;
+        let rows = stmt
+            .query_map([], row_to_enrolment)
+            .map_err(RecordsError::sql("listing enrolments"))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(finish_row(r.map_err(RecordsError::sql("listing enrolments"))?)?);
+        }
+        Ok(out)
+    }
+
+    /// Audit events, oldest first; of one user_id when given.
+    pub fn audit_events(&self, user_id: Option<&str>) -> Result<Vec<AuditEvent>, RecordsError> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, at, user_id, event, detail FROM audit \
+                 WHERE ?1 IS NULL OR user_id = ?1 ORDER BY id",
+            )
+            .map_err(RecordsError::sql("reading audit events"))?;
+        let rows = stmt
+            .query_map(params![user_id], |r| {
+                Ok(AuditEvent {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    user_id: r.get(2)?,
+                    event: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            })
+            .map_err(RecordsError::sql("reading audit events"))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(RecordsError::sql("reading audit events"))
+    }
+
+    /// Settles records whose API call was in flight for longer than `older_than` — the
+    /// process that made it is gone. Image upload or validate → `outcome_unknown`; enrol
+    /// token → `abandoned`; verify token → back to `enrolled` (ask again: resumable).
+    pub fn recover_interrupted(
+        &self,
+        older_than: Duration,
+    ) -> Result<Vec<RecoveredRow>, RecordsError> {
+        let cutoff =
+            now_ms().saturating_sub(i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX));
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(RecordsError::sql("starting recovery"))?;
+        let stale: Vec<(String, String)> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT user_id, status FROM enrolments WHERE status IN \
+                     ('enrol_token_requested','image_uploading','verify_token_requested','validating') \
+                     AND updated_ms <= ?1",
+                )
+                .map_err(RecordsError::sql("finding interrupted enrolments"))?;
+            let rows = stmt
+                .query_map(params![cutoff], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(RecordsError::sql("finding interrupted enrolments"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(RecordsError::sql("finding interrupted enrolments"))?
+        };
+        let mut out = Vec::new();
+        for (user_id, status) in stale {
+            let was = EnrolmentStatus::parse(&status)?;
+            let (now, step, reason) = match was {
+                EnrolmentStatus::EnrolTokenRequested => (
+                    EnrolmentStatus::Abandoned,
+                    Step::EnrolToken,
+                    "interrupted while asking for an enrol token; nothing was enrolled: start a new enrolment",
+                ),
+                EnrolmentStatus::ImageUploading => (
+                    EnrolmentStatus::OutcomeUnknown,
+                    Step::EnrolImage,
+                    "interrupted while uploading the image; it may or may not have been registered: check before enrolling this customer again",
+                ),
+                EnrolmentStatus::VerifyTokenRequested => (
+                    EnrolmentStatus::Enrolled,
+                    Step::VerifyToken,
+                    "interrupted while asking for a verify token; the customer is enrolled: start the face scan again",
+                ),
+                _ => (
+                    EnrolmentStatus::OutcomeUnknown,
+                    Step::Validate,
+                    "interrupted while validating; the result is unknown: do not validate again, run a new face scan",
+                ),
+            };
+            tx.execute(
+                "UPDATE enrolments SET status = ?2, reason = ?3, updated_at = ?4, updated_ms = ?5, \
+                 error_step = ?6, error_code = 'interrupted' WHERE user_id = ?1",
+                params![user_id, now.as_str(), reason, now_rfc3339(), now_ms(), step.as_str()],
+            )
+            .map_err(RecordsError::sql("settling an interrupted enrolment"))?;
+            audit(&tx, Some(&user_id), "recovered_after_interruption", &format!("{was} -> {now}"))?;
+            out.push(RecoveredRow { user_id, was, now });
+        }
+        tx.commit().map_err(RecordsError::sql("committing recovery"))?;
+        Ok(out)
+    }
+
+    /// Appends a free audit event (e.g. `scan_launched`). `detail` must hold no personal data.
+    pub fn audit(
+        &self,
+        user_id: Option<&str>,
+        event: &str,
+        detail: &str,
+    ) -> Result<(), RecordsError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(RecordsError::sql("starting a transaction"))?;
+        audit(&tx, user_id, event, detail)?;
+        tx.commit().map_err(RecordsError::sql("committing an audit event"))
+    }
+}
+
+fn expect_in_flight(e: &Enrolment, step: Step) -> Result<(), RecordsError> {
+    if e.status == step.in_flight() {
+        Ok(())
+    } else {
+        Err(RecordsError::WrongState {
+            status: e.status.to_string(),
+            step: step.as_str(),
+            action: "finished",
+        })
+    }
+}

@@ -1,0 +1,359 @@
+//! The records store: schema and WAL, the steps' state rules, the append-only audit trail,
+//! the salted document-number hash, recovery of interrupted steps, and a process killed
+//! mid-call leaving a consistent database.
+
+// Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use enrol_kiosk::iproov::fake::{
+    FAKE_API_KEY, FAKE_SECRET, FakeIproov, FakeOptions, FaultKind, ScanOutcome,
+};
+use enrol_kiosk::iproov::journey;
+use enrol_kiosk::iproov::{Call, ImageSource, IproovClient, IproovConfig, Secret, UserId};
+use enrol_kiosk::records::{
+    DocumentFacts, EnrolmentStatus, RecordsError, SCHEMA_VERSION, Step, Store,
+};
+use zeroize::Zeroizing;
+
+const FACE: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/lds/gmrtd-iso19794/ISO19794_Test1_Face.jpg");
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("nested/records.db")).unwrap();
+    (dir, store)
+}
+
+fn facts() -> DocumentFacts {
+    DocumentFacts {
+        issuing_state: Some("UTO".into()),
+        document_type: Some("P".into()),
+        document_number: Some(Zeroizing::new("L898902C3".into())),
+        access_protocol: Some("BAC".into()),
+        authenticity: Some("valid".into()),
+    }
+}
+
+#[test]
+fn schema_is_versioned_and_wal() {
+    let (dir, store) = temp_store();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.journal_mode().unwrap(), "wal");
+    drop(store);
+    // Reopening keeps data and version.
+    let path = dir.path().join("nested/records.db");
+    let store = Store::open(&path).unwrap();
+    store.create_enrolment("u1", &facts(), Some("eid")).unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.list().unwrap().len(), 1);
+    drop(store);
+    // A database from a newer program is refused, not mangled.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    drop(conn);
+    assert!(matches!(Store::open(&path), Err(RecordsError::SchemaTooNew { .. })));
+}
+
+#[test]
+fn steps_follow_the_sequence_and_are_audited() {
+    let (_d, store) = temp_store();
+    let e = store.create_enrolment("u1", &facts(), Some("eid")).unwrap();
+    assert_eq!(e.status, EnrolmentStatus::New);
+    assert_eq!(e.issuing_state.as_deref(), Some("UTO"));
+    assert!(matches!(store.create_enrolment("u1", &facts(), None), Err(RecordsError::Duplicate)));
+    // Out of order: refused, record unchanged.
+    assert!(matches!(
+        store.begin_step("u1", Step::EnrolImage),
+        Err(RecordsError::WrongState { .. })
+    ));
+    assert!(matches!(store.finish_enrol_token("u1", "t"), Err(RecordsError::WrongState { .. })));
+    assert!(matches!(store.begin_step("nobody", Step::EnrolToken), Err(RecordsError::NotFound)));
+    store.begin_step("u1", Step::EnrolToken).unwrap();
+    let e = store.finish_enrol_token("u1", &"a".repeat(64)).unwrap();
+    assert_eq!(e.status, EnrolmentStatus::EnrolTokenIssued);
+    assert!(e.enrol_token_started.is_some() && e.enrol_token_finished.is_some());
+    store.begin_step("u1", Step::EnrolImage).unwrap();
+    assert_eq!(store.finish_enrol_image("u1").unwrap().status, EnrolmentStatus::Enrolled);
+    store.begin_step("u1", Step::VerifyToken).unwrap();
+    store.finish_verify_token("u1", &"b".repeat(64)).unwrap();
+    store.begin_step("u1", Step::Validate).unwrap();
+    let e = store.finish_validate("u1", false, Some("Please Keep Still")).unwrap();
+    assert_eq!(
+        (e.status, e.passed, e.reason.as_deref()),
+        (EnrolmentStatus::Failed, Some(false), Some("Please Keep Still"))
+    );
+    // Validated: no second validate from the record.
+    assert!(store.begin_step("u1", Step::Validate).is_err());
+    // A new scan attempt is allowed (new verify token).
+    store.begin_step("u1", Step::VerifyToken).unwrap();
+    let e = store.finish_verify_token("u1", &"c".repeat(64)).unwrap();
+    assert_eq!((e.status, e.passed), (EnrolmentStatus::ReadyForScan, None));
+    let events: Vec<String> =
+        store.audit_events(Some("u1")).unwrap().into_iter().map(|a| a.event).collect();
+    assert_eq!(
+        events,
+        [
+            "enrolment_created",
+            "enrol_token_started",
+            "enrol_token_finished",
+            "enrol_image_started",
+            "enrol_image_finished",
+            "verify_token_started",
+            "verify_token_finished",
+            "validate_started",
+            "validate_finished",
+            "verify_token_started",
+            "verify_token_finished",
+        ]
+    );
+}
+
+#[test]
+fn audit_is_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    let store = Store::open(&path).unwrap();
+    store.create_enrolment("u1", &facts(), None).unwrap();
+    store.audit(Some("u1"), "scan_launched", "").unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let upd = conn.execute("UPDATE audit SET event = 'x'", []);
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = conn.execute("DELETE FROM audit", []);
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(store.audit_events(None).unwrap().len(), 2);
+}
+
+#[test]
+fn document_number_is_stored_only_as_a_salted_hash() {
+    let (dir, store) = temp_store();
+    let e = store.create_enrolment("u1", &facts(), None).unwrap();
+    let h = e.document_number_hash.clone().unwrap();
+    assert_eq!(h.len(), 64);
+    assert_eq!(h, store.document_number_hash("L898902C3").unwrap());
+    assert_ne!(h, store.document_number_hash("L898902C4").unwrap());
+    // Another installation (another salt) gives another hash.
+    let (_d2, other) = temp_store();
+    assert_ne!(h, other.document_number_hash("L898902C3").unwrap());
+    // Debug output redacts the number.
+    assert!(!format!("{:?}", facts()).contains("L898902C3"));
+    drop(store);
+    for entry in std::fs::read_dir(dir.path().join("nested")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(9).any(|w| w == b"L898902C3"),
+            "document number found in a database file"
+        );
+    }
+}
+
+#[test]
+fn recovery_settles_interrupted_steps() {
+    let (_d, store) = temp_store();
+    let mk = |id: &str, steps: &[Step]| {
+        store.create_enrolment(id, &DocumentFacts::default(), None).unwrap();
+        for (i, s) in steps.iter().enumerate() {
+            store.begin_step(id, *s).unwrap();
+            if i + 1 < steps.len() {
+                match s {
+                    Step::EnrolToken => store.finish_enrol_token(id, "t").map(|_| ()),
+                    Step::EnrolImage => store.finish_enrol_image(id).map(|_| ()),
+                    Step::VerifyToken => store.finish_verify_token(id, "v").map(|_| ()),
+                    Step::Validate => unreachable!(),
+                }
+                .unwrap();
+            }
+        }
+    };
+    use Step::*;
+    mk("a", &[EnrolToken]);
+    mk("b", &[EnrolToken, EnrolImage]);
+    mk("c", &[EnrolToken, EnrolImage, VerifyToken]);
+    mk("d", &[EnrolToken, EnrolImage, VerifyToken, Validate]);
+    mk("e", &[]);
+    // Too recent: another process may still be in the call.
+    assert!(store.recover_interrupted(Duration::from_secs(60)).unwrap().is_empty());
+    let got = store.recover_interrupted(Duration::ZERO).unwrap();
+    let now: Vec<(String, EnrolmentStatus)> = got.into_iter().map(|r| (r.user_id, r.now)).collect();
+    assert_eq!(
+        now,
+        [
+            ("a".to_owned(), EnrolmentStatus::Abandoned),
+            ("b".to_owned(), EnrolmentStatus::OutcomeUnknown),
+            ("c".to_owned(), EnrolmentStatus::Enrolled),
+            ("d".to_owned(), EnrolmentStatus::OutcomeUnknown),
+        ]
+    );
+    assert_eq!(store.get("e").unwrap().unwrap().status, EnrolmentStatus::New);
+    // The resumable one can go on; the unknown ones cannot be validated or re-uploaded.
+    store.begin_step("c", VerifyToken).unwrap();
+    assert!(store.begin_step("d", Validate).is_err());
+    assert!(store.begin_step("b", EnrolImage).is_err());
+    assert!(store.recover_interrupted(Duration::ZERO).unwrap().len() == 1);
+}
+
+// ---- a process killed in the middle of a call ----
+
+const CHILD_ENV: &str = "EK_RECORDS_KILL_CHILD";
+
+/// Runs inside the child process: enrols (and validates) against the parent's fake, which
+/// holds the chosen call for a long time so the parent can kill us in the middle of it.
+fn child_main(spec: &str) {
+    let mut parts = spec.split('|');
+    let (db, base, user, stage) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = Store::open(Path::new(db)).unwrap();
+        let client = IproovClient::new(IproovConfig {
+            base_url: Some(base.to_owned()),
+            api_key: Secret::new(FAKE_API_KEY),
+            secret: Secret::new(FAKE_SECRET),
+            timeout_secs: 120,
+            ..IproovConfig::default()
+        })
+        .unwrap();
+        let user = UserId::parse(user).unwrap();
+        let image = std::fs::read(FACE).unwrap();
+        let started = journey::enrol(&client, &store, &user, &image, ImageSource::Eid, &facts())
+            .await
+            .unwrap();
+        if stage == "validate" {
+            let origin = base.trim_end_matches("/api/v2");
+            reqwest::Client::new()
+                .post(format!("{origin}/control/scan/{}", started.verify_token))
+                .json(&serde_json::json!({"outcome": "passed"}))
+                .send()
+                .await
+                .unwrap();
+            journey::validate(&client, &store, &user, &started.verify_token).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn killed_between_steps_leaves_a_consistent_database() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        child_main(&spec);
+        return;
+    }
+    let fake =
+        FakeIproov::spawn_thread("127.0.0.1:0".parse().unwrap(), FakeOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = [
+        (
+            Call::EnrolToken,
+            "enrol",
+            EnrolmentStatus::EnrolTokenRequested,
+            EnrolmentStatus::Abandoned,
+        ),
+        (
+            Call::EnrolImage,
+            "enrol",
+            EnrolmentStatus::ImageUploading,
+            EnrolmentStatus::OutcomeUnknown,
+        ),
+        (
+            Call::VerifyToken,
+            "enrol",
+            EnrolmentStatus::VerifyTokenRequested,
+            EnrolmentStatus::Enrolled,
+        ),
+        (Call::Validate, "validate", EnrolmentStatus::Validating, EnrolmentStatus::OutcomeUnknown),
+    ];
+    for (i, (call, stage, in_flight, settled)) in scenarios.into_iter().enumerate() {
+        let db = dir.path().join(format!("kill-{i}.db"));
+        let user = UserId::generate();
+        fake.clear_faults();
+        fake.set_fault(call, FaultKind::Delay(Duration::from_secs(300)), Some(1));
+        let spec = format!("{}|{}|{}|{stage}", db.display(), fake.base_url(), user);
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "killed_between_steps_leaves_a_consistent_database",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .env(CHILD_ENV, spec)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the child is inside the call, then kill it (SIGKILL: no clean-up).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let status = Store::open(&db)
+                .ok()
+                .and_then(|s| s.get(user.as_str()).ok().flatten())
+                .map(|r| r.status);
+            if status == Some(in_flight) {
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    std::io::Read::read_to_string(&mut e, &mut err).unwrap();
+                }
+                panic!("{call}: child ended early: {err}");
+            }
+            assert!(Instant::now() < deadline, "{call}: child never reached {in_flight}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        // Restart: the database is intact and the record is settled truthfully.
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok", "{call}");
+        drop(conn);
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.list().unwrap().len(), 1, "{call}: one record");
+        assert_eq!(store.get(user.as_str()).unwrap().unwrap().status, in_flight);
+        let rec = store.recover_interrupted(Duration::ZERO).unwrap();
+        assert_eq!(rec.len(), 1, "{call}");
+        assert_eq!((rec[0].was, rec[0].now), (in_flight, settled), "{call}");
+        let r = store.get(user.as_str()).unwrap().unwrap();
+        assert_eq!(r.passed, None, "{call}");
+        assert!(r.reason.is_some(), "{call}: staff are told what happened");
+        let last = store.audit_events(Some(user.as_str())).unwrap();
+        assert_eq!(last.last().unwrap().event, "recovered_after_interruption");
+        // The resumable case resumes: a new verify token for the enrolled customer.
+        if settled == EnrolmentStatus::Enrolled {
+            fake.clear_faults();
+            let client = IproovClient::new(IproovConfig {
+                base_url: Some(fake.base_url()),
+                api_key: Secret::new(FAKE_API_KEY),
+                secret: Secret::new(FAKE_SECRET),
+                ..IproovConfig::default()
+            })
+            .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let image = std::fs::read(FACE).unwrap();
+            let started = rt
+                .block_on(journey::enrol(
+                    &client,
+                    &store,
+                    &user,
+                    &image,
+                    ImageSource::Eid,
+                    &facts(),
+                ))
+                .unwrap();
+            fake.complete_scan(&started.verify_token, ScanOutcome::Passed).unwrap();
+            let out = rt
+                .block_on(journey::validate(&client, &store, &user, &started.verify_token))
+                .unwrap();
+            assert_eq!(out.passed, Some(true));
+            assert_eq!(store.list().unwrap().len(), 1);
+        }
+    }
+}
