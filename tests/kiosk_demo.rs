@@ -24,8 +24,7 @@ struct Kiosk {
 
 fn kiosk_with(card: DemoCard, snapshots: bool) -> Kiosk {
     let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(card, &dir.path().join("records.sqlite"), Duration::from_secs(600))
-        .unwrap();
+    let app = demo_app(card, &dir.path().join("records.sqlite"), Duration::from_secs(600)).unwrap();
     let mut b = Harness::builder().with_size([1280.0, 800.0]);
     if snapshots {
         b = b.wgpu();
@@ -176,7 +175,7 @@ fn wrong_mrz_is_refused_with_the_field_named() {
 
 #[test]
 fn passport_removed_while_reading_then_placed_again() {
-    let first = Behaviour { remove_after_apdu: Some(12), ..Behaviour::default() };
+    let first = Behaviour { remove_after_apdu: Some(6), ..Behaviour::default() };
     let card = DemoCard::new(Profile::demo().unwrap()).with_first_behaviour(first);
     let mut k = kiosk_with(card, false);
     k.click("Start enrolment");
@@ -195,7 +194,11 @@ fn passport_removed_while_reading_then_placed_again() {
 #[test]
 fn service_failing_offers_retry_which_then_succeeds() {
     let mut k = kiosk();
-    k.h.state().executor().fake().unwrap().set_fault(Call::EnrolToken, FaultKind::ServerError, None);
+    k.h.state().executor().fake().unwrap().set_fault(
+        Call::EnrolToken,
+        FaultKind::ServerError,
+        None,
+    );
     k.to_review();
     k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
     k.h.step();

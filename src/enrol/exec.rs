@@ -305,8 +305,8 @@ impl Executor {
                 self.started.push(("validate", Instant::now()));
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 self.rt.spawn(async move {
-                    let r = journey::validate(&svc.client, &svc.store, &user_id, &verify_token)
-                        .await;
+                    let r =
+                        journey::validate(&svc.client, &svc.store, &user_id, &verify_token).await;
                     sink.send(Input::Validated { job, result: r.map_err(|e| failure(&e)) });
                 });
             }

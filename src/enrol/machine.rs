@@ -61,23 +61,40 @@ pub enum Way {
 pub enum Stage {
     Home,
     /// MRZ / CAN entry; `error` is the plain reason the last entry was refused.
-    Document { error: Option<String> },
+    Document {
+        error: Option<String>,
+    },
     /// Waiting for the passport on the reader.
     PlacePassport,
     /// Reading the chip: current file and bytes of it.
-    Reading { file: String, done: usize, total: usize, files_done: usize },
+    Reading {
+        file: String,
+        done: usize,
+        total: usize,
+        files_done: usize,
+    },
     /// Staff check the chip data and confirm consent.
     Review,
     /// The enrolment API calls are running.
     Enrolling,
     /// The face scan was launched; waiting for it to finish.
-    FaceScan { scan_url: String },
+    FaceScan {
+        scan_url: String,
+    },
     /// Asking the service for the scan's outcome.
     Validating,
     /// The outcome. Personal data is already wiped here.
-    Result { passed: bool, reason: Option<String>, user_id: String },
+    Result {
+        passed: bool,
+        reason: Option<String>,
+        user_id: String,
+    },
     /// Something went wrong: a plain sentence and the ways forward.
-    Problem { title: String, detail: String, ways: Vec<Way> },
+    Problem {
+        title: String,
+        detail: String,
+        ways: Vec<Way>,
+    },
 }
 
 impl Stage {
@@ -125,16 +142,36 @@ pub enum Input {
     Start,
     Submit(DocumentInput),
     /// The reader sees a card; reading starts.
-    CardPresent { job: u64 },
-    Progress { job: u64, file: String, done: usize, total: usize },
-    ReadDone { job: u64, result: Result<Box<ChipResult>, ReadFailure> },
+    CardPresent {
+        job: u64,
+    },
+    Progress {
+        job: u64,
+        file: String,
+        done: usize,
+        total: usize,
+    },
+    ReadDone {
+        job: u64,
+        result: Result<Box<ChipResult>, ReadFailure>,
+    },
     /// Staff confirm the review; `consent` is the customer's consent checkbox.
-    Confirm { consent: bool },
-    Enrolled { job: u64, result: Result<EnrolStarted, ServiceFailure> },
+    Confirm {
+        consent: bool,
+    },
+    Enrolled {
+        job: u64,
+        result: Result<EnrolStarted, ServiceFailure>,
+    },
     /// The face-scan page (or the demo stand-in) reports the scan ended. It does not decide
     /// the outcome: validate does.
-    ScanFinished { job: u64 },
-    Validated { job: u64, result: Result<ValidateOutcome, ServiceFailure> },
+    ScanFinished {
+        job: u64,
+    },
+    Validated {
+        job: u64,
+        result: Result<ValidateOutcome, ServiceFailure>,
+    },
     Cancel,
     Choose(Way),
     NewCustomer,
@@ -313,8 +350,7 @@ impl Workflow {
                 Vec::new()
             }
             Input::Progress { job, file, done, total } if self.current(job) => {
-                if let Stage::Reading { file: f, done: d, total: t, files_done } = &mut self.stage
-                {
+                if let Stage::Reading { file: f, done: d, total: t, files_done } = &mut self.stage {
                     if *f != file && !f.is_empty() {
                         *files_done += 1;
                     }
@@ -452,8 +488,7 @@ impl Workflow {
         if !matches!(self.stage, Stage::FaceScan { .. }) {
             return Vec::new();
         }
-        let (Some(user_id), Some(token)) = (self.user_id.clone(), self.verify_token.clone())
-        else {
+        let (Some(user_id), Some(token)) = (self.user_id.clone(), self.verify_token.clone()) else {
             return Vec::new();
         };
         let job = self.next_job();

@@ -80,9 +80,7 @@ fn whole_path_to_a_passed_result_wipes_personal_data() {
     assert!(w.apply(Input::Confirm { consent: false }).is_empty(), "no consent, no enrol");
     assert_eq!(w.stage(), &Stage::Review);
     let fx = w.apply(Input::Confirm { consent: true });
-    let [Effect::Enrol { job: ej, user_id, image, .. }] = fx.as_slice() else {
-        panic!("{fx:?}")
-    };
+    let [Effect::Enrol { job: ej, user_id, image, .. }] = fx.as_slice() else { panic!("{fx:?}") };
     assert_ne!(*ej, job);
     assert!(image.len() > 100);
     let uid = user_id.as_str().to_owned();
@@ -92,9 +90,7 @@ fn whole_path_to_a_passed_result_wipes_personal_data() {
     assert!(matches!(w.stage(), Stage::FaceScan { .. }));
     assert!(!w.holds_personal_data(), "chip data dropped once the photo is enrolled");
     let fx = w.apply(Input::ScanFinished { job: ej });
-    let [Effect::Validate { job: vj, verify_token, .. }] = fx.as_slice() else {
-        panic!("{fx:?}")
-    };
+    let [Effect::Validate { job: vj, verify_token, .. }] = fx.as_slice() else { panic!("{fx:?}") };
     assert_eq!(verify_token, &"v".repeat(64));
     let vj = *vj;
     let out = ValidateOutcome {
@@ -161,12 +157,8 @@ fn access_denied_offers_reentering_the_mrz() {
     w.apply(Input::Start);
     let fx = w.apply(mrz(&demo_mrz()));
     let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!() };
-    let f = ReadFailure {
-        card_gone: false,
-        access_denied: true,
-        cancelled: false,
-        detail: "x".into(),
-    };
+    let f =
+        ReadFailure { card_gone: false, access_denied: true, cancelled: false, detail: "x".into() };
     w.apply(Input::ReadDone { job: *job, result: Err(f) });
     w.apply(Input::Choose(Way::ReenterDocument));
     assert_eq!(w.stage(), &Stage::Document { error: None });

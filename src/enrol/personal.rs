@@ -141,7 +141,8 @@ pub fn expiry_date(yymmdd: &str) -> String {
 /// flagged as expired: staff must look at the document.
 pub fn is_expired(yymmdd: &str, today: &str) -> bool {
     let exp = expiry_date(yymmdd);
-    if exp.len() != 10 || !exp.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+    if exp.len() != 10
+        || !exp.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
     {
         return true;
     }

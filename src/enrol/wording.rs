@@ -28,9 +28,9 @@ pub fn mrz_error(e: &MrzError) -> String {
             "This does not look like an MRZ ({found}). A passport MRZ is 2 lines of 44 \
              characters; the second line alone is enough."
         ),
-        MrzError::InvalidCharacter { line, position } => format!(
-            "Line {line}, character {position} cannot be in an MRZ (only A-Z, 0-9 and <)."
-        ),
+        MrzError::InvalidCharacter { line, position } => {
+            format!("Line {line}, character {position} cannot be in an MRZ (only A-Z, 0-9 and <).")
+        }
         MrzError::InvalidDate { field } => format!("The {field} is not a valid date (YYMMDD)."),
         MrzError::Empty { field } => format!("The {field} is missing."),
         other => format!("The MRZ was not accepted: {other}."),

@@ -89,9 +89,8 @@ impl KioskApp {
         self.sync_personal(ctx);
 
         let mut action = None;
-        let shortcuts = ctx.input(|i| {
-            (i.key_pressed(egui::Key::Escape), i.key_pressed(egui::Key::F2))
-        });
+        let shortcuts =
+            ctx.input(|i| (i.key_pressed(egui::Key::Escape), i.key_pressed(egui::Key::F2)));
         egui::TopBottomPanel::top("header").show(ctx, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Passport face enrolment");

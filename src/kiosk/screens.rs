@@ -236,7 +236,13 @@ pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
     action
 }
 
-pub fn reading(ui: &mut Ui, file: &str, done: usize, total: usize, files_done: usize) -> Option<Action> {
+pub fn reading(
+    ui: &mut Ui,
+    file: &str,
+    done: usize,
+    total: usize,
+    files_done: usize,
+) -> Option<Action> {
     heading(ui, "Reading the chip: keep the passport still");
     let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
     let what = if file.is_empty() { "Opening the chip".to_owned() } else { file.to_owned() };
@@ -261,7 +267,7 @@ pub fn review(
             Some(t) => {
                 ui.add(
                     egui::Image::new(t)
-                        .max_height(300.0)
+                        .max_height(280.0)
                         .max_width(240.0)
                         .alt_text("Photo from the chip"),
                 );
@@ -272,7 +278,7 @@ pub fn review(
         }
         ui.add_space(16.0);
         ui.vertical(|ui| {
-            egui::Grid::new("review").num_columns(2).spacing([20.0, 8.0]).show(ui, |ui| {
+            egui::Grid::new("review").num_columns(2).spacing([20.0, 6.0]).show(ui, |ui| {
                 row(ui, "Name", RichText::new(facts.name.as_str()));
                 row(ui, "Nationality", RichText::new(&facts.nationality));
                 row(ui, "Document", RichText::new(&facts.document_type));

@@ -41,8 +41,9 @@ pub fn install(ctx: &egui::Context) {
         ]
         .into();
         style.spacing.button_padding = Vec2::new(20.0, 12.0);
-        style.spacing.interact_size = Vec2::new(TOUCH, TOUCH);
-        style.spacing.item_spacing = Vec2::new(14.0, 14.0);
+        // Rows of text stay compact; buttons get their touch height from `screens::big`.
+        style.spacing.interact_size = Vec2::new(40.0, 36.0);
+        style.spacing.item_spacing = Vec2::new(12.0, 10.0);
         style.spacing.icon_width = 32.0;
         style.spacing.icon_width_inner = 20.0;
     });
