@@ -2,6 +2,8 @@
 //! accessible role and label, as staff would, against the simulated passport and the
 //! in-process fake iProov service. Snapshots of every screen render on Mesa lavapipe.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use eframe::egui::accesskit::Role;
@@ -94,7 +96,7 @@ impl Kiosk {
         self.h.snapshot_options(name, &options);
     }
 
-    fn to_review(&mut self) {
+    fn go_to_review(&mut self) {
         self.wait_for("Start enrolment");
         self.click("Start enrolment");
         self.type_into(MRZ_FIELD, &demo_mrz());
@@ -127,7 +129,7 @@ const CONSENT: &str = "The customer consents to enrolling their face with iProov
 #[test]
 fn demo_workflow_to_a_passed_result() {
     let mut k = kiosk();
-    k.to_review();
+    k.go_to_review();
     assert!(k.has("Photo from the chip"), "the chip photo is shown");
     assert!(k.has("The photo meets iProov's image rules"));
     assert!(k.h.state().workflow().holds_personal_data());
@@ -143,7 +145,7 @@ fn demo_workflow_to_a_passed_result() {
 #[test]
 fn demo_workflow_failed_scan_then_a_new_scan_passes() {
     let mut k = kiosk();
-    k.to_review();
+    k.go_to_review();
     k.enrol();
     k.click("Simulate fail");
     k.wait_for("The face scan did not pass");
@@ -199,7 +201,7 @@ fn service_failing_offers_retry_which_then_succeeds() {
         FaultKind::ServerError,
         None,
     );
-    k.to_review();
+    k.go_to_review();
     k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
     k.h.step();
     k.click("Enrol with iProov");

@@ -2,6 +2,8 @@
 //! (chip thread + network runtime) run a whole demo enrolment against the simulated
 //! passport and the in-process fake iProov, and the kiosk's own overhead is measured.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
