@@ -369,7 +369,14 @@ pub fn enrolling(ui: &mut Ui) -> Option<Action> {
 
 pub fn face_scan(ui: &mut Ui, demo: bool) -> Option<Action> {
     heading(ui, "Face scan");
-    ui.label("The face scan is open on the customer's screen. Ask the customer to look at it.");
+    if demo {
+        ui.label(
+            "Demo mode: no camera is used. Choose how the customer's face scan ends; iProov's \
+             answer (from the fake service) then decides the result.",
+        );
+    } else {
+        ui.label("The face scan is open on the customer's screen. Ask the customer to look at it.");
+    }
     ui.add_space(16.0);
     let mut action = None;
     ui.horizontal(|ui| {
