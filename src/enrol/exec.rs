@@ -332,6 +332,11 @@ impl Executor {
         true
     }
 
+    /// The verify token of the face scan waiting to end, if any.
+    pub fn scan_token(&self) -> Option<&str> {
+        self.scan_token.as_ref().map(|(_, t)| t.as_str())
+    }
+
     /// Staff say the face scan has ended (real mode: the browser page closed).
     pub fn scan_ended(&mut self) {
         if let Some((job, _)) = self.scan_token.take() {

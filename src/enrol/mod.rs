@@ -8,6 +8,7 @@
 //! [`personal::Personal`], which is zeroized when a customer is finished or abandoned.
 
 pub mod exec;
+pub mod headless;
 pub mod machine;
 pub mod personal;
 pub mod wording;
