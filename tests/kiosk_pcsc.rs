@@ -108,3 +108,41 @@ fn a_wrong_mrz_through_pcscd_is_a_problem_naming_the_mrz() {
         e => panic!("{e}"),
     }
 }
+
+/// `enrol-kiosk run` (the library entry the CLI calls): config file, records database,
+/// the scan completed on the fake's control endpoint over HTTP.
+#[test]
+fn run_command_enrols_headless_and_records_the_outcome() {
+    use enrol_kiosk::enrol::cli::{FakeScan, RunArgs, run_headless};
+    let profile = Profile::demo().unwrap();
+    let _card = attach(&profile, Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let fake =
+        FakeIproov::spawn_thread(SocketAddr::from(([127, 0, 0, 1], 0)), FakeOptions::default())
+            .unwrap();
+    let (key, secret) = fake.credentials();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[iproov]\nbase_url = \"{}\"\napi_key = \"{key}\"\nsecret = \"{secret}\"\n",
+            fake.base_url()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("records.sqlite");
+    let args = RunArgs {
+        reader: Some(READER.into()),
+        mrz: profile.mrz_text().to_owned(),
+        config: Some(config),
+        db: Some(db.clone()),
+        fake_scan: Some(FakeScan::Fail),
+        browser: String::new(),
+        json: true,
+    };
+    assert_eq!(run_headless(args), std::process::ExitCode::FAILURE, "a failed scan is not success");
+    let records = Store::open(&db).unwrap().list().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].status, EnrolmentStatus::Failed);
+    assert_eq!(records[0].passed, Some(false));
+}

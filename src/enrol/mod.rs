@@ -7,6 +7,7 @@
 //! Personal data (the access key, the chip files, the MRZ, the face) lives only in
 //! [`personal::Personal`], which is zeroized when a customer is finished or abandoned.
 
+pub mod cli;
 pub mod exec;
 pub mod headless;
 pub mod machine;
