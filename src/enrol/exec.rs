@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::machine::{Effect, Input, ReadFailure, ServiceFailure};
 use super::personal::ChipResult;
+use super::scan_page::ScanPage;
 use crate::card::{CardChannel, CardError};
 use crate::face::EncodePolicy;
 use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
@@ -114,8 +115,12 @@ impl CardSource for PcscCardSource {
 pub enum ScanControl {
     /// The in-process fake iProov: staff press "simulate pass" / "simulate fail".
     Demo,
-    /// Open the scan page with this command (program and arguments; the URL is appended).
+    /// Open the service's scan URL with this command (program and arguments; the URL is
+    /// appended).
     Browser(Vec<String>),
+    /// Serve the kiosk's own face-scan page ([`ScanPage`]) with the SDK from `sdk_dir` (a
+    /// stand-in element without one) and open it with `browser`.
+    Page { browser: Vec<String>, sdk_dir: Option<std::path::PathBuf> },
 }
 
 /// The network side: the iProov client and the records store.
@@ -155,6 +160,8 @@ pub struct Executor {
     fake: Option<FakeHandle>,
     /// The token of the running face scan (for the demo buttons).
     scan_token: Option<(u64, String)>,
+    page: Option<ScanPage>,
+    page_url: Option<String>,
     /// When the last effect was started, by name (for overhead figures).
     pub started: Vec<(&'static str, Instant)>,
 }
@@ -212,8 +219,19 @@ impl Executor {
             .name("kiosk-chip".into())
             .spawn(move || chip_thread(card, chip_rx, chip_sink))
             .map_err(|source| ExecError::Io { what: "chip thread", source })?;
+        let page = match &scan {
+            ScanControl::Page { sdk_dir, .. } => {
+                let base = services.client.config().region.base_url();
+                let p = ScanPage::start(&rt, sink.clone(), sdk_dir.clone(), base)
+                    .map_err(|source| ExecError::Io { what: "face-scan page", source })?;
+                Some(p)
+            }
+            _ => None,
+        };
         let exec = Executor {
             rt,
+            page,
+            page_url: None,
             chip: chip_tx,
             sink,
             services: Arc::new(services),
@@ -296,10 +314,16 @@ impl Executor {
                 });
             }
             Effect::LaunchScan { job, verify_token, scan_url, .. } => {
-                self.scan_token = Some((job, verify_token));
-                if let ScanControl::Browser(cmd) = &self.scan {
-                    launch_browser(cmd, &scan_url);
+                match (&self.scan, &self.page) {
+                    (ScanControl::Browser(cmd), _) => launch_browser(cmd, &scan_url),
+                    (ScanControl::Page { browser, .. }, Some(page)) => {
+                        let url = page.open(job, &verify_token);
+                        launch_browser(browser, &url);
+                        self.page_url = Some(url);
+                    }
+                    _ => {}
                 }
+                self.scan_token = Some((job, verify_token));
             }
             Effect::Validate { job, user_id, verify_token } => {
                 self.started.push(("validate", Instant::now()));
@@ -330,6 +354,16 @@ impl Executor {
         }
         self.sink.send(Input::ScanFinished { job });
         true
+    }
+
+    /// Where the kiosk's face-scan page server listens (with [`ScanControl::Page`]).
+    pub fn scan_page_addr(&self) -> Option<SocketAddr> {
+        self.page.as_ref().map(ScanPage::addr)
+    }
+
+    /// The kiosk's face-scan page opened last (with [`ScanControl::Page`]).
+    pub fn scan_page_url(&self) -> Option<&str> {
+        self.page_url.as_deref()
     }
 
     /// The verify token of the face scan waiting to end, if any.

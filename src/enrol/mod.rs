@@ -12,6 +12,7 @@ pub mod exec;
 pub mod headless;
 pub mod machine;
 pub mod personal;
+pub mod scan_page;
 pub mod wording;
 
 pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};

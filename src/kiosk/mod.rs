@@ -59,6 +59,10 @@ pub struct GuiArgs {
     /// (e.g. "chromium --kiosk --app").
     #[arg(long, default_value = "xdg-open")]
     pub browser: String,
+    /// Folder holding iProov's Web SDK files (`iProovMe.js`, from iProov's npm registry);
+    /// without it the face-scan page shows a stand-in that only simulates a scan.
+    #[arg(long)]
+    pub sdk_dir: Option<PathBuf>,
 }
 
 /// The demo kiosk's parts, without a window (GUI tests build the same thing).
@@ -124,8 +128,9 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
     let services = Services { client: Arc::new(client), store: Arc::new(store) };
     let card = Box::new(PcscCardSource { reader: args.reader.clone() });
     let browser: Vec<String> = args.browser.split_whitespace().map(str::to_owned).collect();
+    let sdk_dir = args.sdk_dir.clone();
     let (exec, inputs) =
-        match Executor::with_services(card, services, ScanControl::Browser(browser)) {
+        match Executor::with_services(card, services, ScanControl::Page { browser, sdk_dir }) {
             Ok(x) => x,
             Err(e) => return crate::cli::fail(&e),
         };
