@@ -162,8 +162,6 @@ pub struct Executor {
     scan_token: Option<(u64, String)>,
     page: Option<ScanPage>,
     page_url: Option<String>,
-    /// When the last effect was started, by name (for overhead figures).
-    pub started: Vec<(&'static str, Instant)>,
 }
 
 impl Executor {
@@ -238,7 +236,6 @@ impl Executor {
             scan,
             fake,
             scan_token: None,
-            started: Vec::new(),
         };
         Ok((exec, rx))
     }
@@ -267,7 +264,6 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::ReadPassport { job, key, cancel } => {
-                self.started.push(("read", Instant::now()));
                 if self.chip.send(ChipJob::Read { job, key, cancel }).is_err() {
                     self.sink.send(Input::ReadDone {
                         job,
@@ -281,7 +277,6 @@ impl Executor {
                 }
             }
             Effect::Enrol { job, user_id, image, facts } => {
-                self.started.push(("enrol", Instant::now()));
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 self.rt.spawn(async move {
                     let r = journey::enrol(
@@ -297,7 +292,6 @@ impl Executor {
                 });
             }
             Effect::NewVerifyToken { job, user_id } => {
-                self.started.push(("verify-token", Instant::now()));
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 self.rt.spawn(async move {
                     let r = journey::new_verify_token(&svc.client, &svc.store, &user_id).await;
@@ -326,7 +320,6 @@ impl Executor {
                 self.scan_token = Some((job, verify_token));
             }
             Effect::Validate { job, user_id, verify_token } => {
-                self.started.push(("validate", Instant::now()));
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 self.rt.spawn(async move {
                     let r =
