@@ -134,14 +134,30 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             Ok(x) => x,
             Err(e) => return crate::cli::fail(&e),
         };
-    let status = Status {
-        reader: args.reader.clone().unwrap_or_else(|| "the first PC/SC reader".into()),
-        service,
-        demo_mrz: None,
-    };
+    let status = Status { reader: reader_status(args.reader.as_deref()), service, demo_mrz: None };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
     let app = KioskApp::new(exec, inputs, status, None, idle);
     run_window(app, &args.window, launched)
+}
+
+/// The reader line of the Home screen, read once at start.
+fn reader_status(configured: Option<&str>) -> String {
+    let readers = crate::card::pcsc::Pcsc::establish().and_then(|p| p.readers());
+    match readers {
+        Err(e) => format!("PC/SC is not available ({e}); is pcscd running?"),
+        Ok(rs) => {
+            let found = match configured {
+                Some(name) => rs.into_iter().find(|r| r.name == name),
+                None => rs.into_iter().next(),
+            };
+            match (found, configured) {
+                (Some(r), _) if r.card_present => format!("{} (a card is on it)", r.name),
+                (Some(r), _) => r.name,
+                (None, Some(name)) => format!("{name} is not connected"),
+                (None, None) => "no PC/SC reader is connected".into(),
+            }
+        }
+    }
 }
 
 fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> ExitCode {
