@@ -66,6 +66,8 @@ fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
             assert_eq!(status, 200);
             assert!(page.contains(&format!("<iproov-me token=\"{token}\"")), "{page}");
             assert!(page.contains("kiosk_mode=\"true\""));
+            let origin = fake.base_url().trim_end_matches("/api/v2").to_owned();
+            assert!(page.contains(&format!("base_url=\"{origin}\"")), "SDK gets the origin");
             assert!(page.contains("Simulate pass"), "stand-in element without an SDK folder");
             assert_eq!(http("GET", &url, None, "").0, 410, "the page is served once");
             let secret =

@@ -219,7 +219,9 @@ impl Executor {
             .map_err(|source| ExecError::Io { what: "chip thread", source })?;
         let page = match &scan {
             ScanControl::Page { sdk_dir, .. } => {
-                let base = services.client.config().region.base_url();
+                // The SDK wants the service's origin (the token's region), not the API path.
+                let api = services.client.api_base().as_str().trim_end_matches('/').to_owned();
+                let base = api.trim_end_matches("/api/v2").to_owned();
                 let p = ScanPage::start(&rt, sink.clone(), sdk_dir.clone(), base)
                     .map_err(|source| ExecError::Io { what: "face-scan page", source })?;
                 Some(p)
