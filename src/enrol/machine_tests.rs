@@ -7,6 +7,7 @@ use crate::iproov::journey::{EnrolStarted, ValidateOutcome};
 use crate::reader::passport::{ReadOptions, read_passport};
 use crate::records::EnrolmentStatus;
 use crate::sim::{Chip, Profile};
+use zeroize::Zeroizing;
 
 fn demo_mrz() -> String {
     Profile::demo().unwrap().mrz_text().to_owned()

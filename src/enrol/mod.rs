@@ -13,6 +13,7 @@ pub mod headless;
 pub mod machine;
 pub mod personal;
 pub mod scan_page;
+pub mod signals;
 pub mod wording;
 
 pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
