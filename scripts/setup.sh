@@ -3,7 +3,8 @@
 # vsmartcard's virtual reader driver (vpcd), the PC/SC headers, and a Rust toolchain.
 set -euo pipefail
 
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config libopenjp2-tools)
+# mesa-vulkan-drivers + libvulkan1: the GUI snapshot tests render on lavapipe (CPU Vulkan).
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config libopenjp2-tools mesa-vulkan-drivers libvulkan1)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

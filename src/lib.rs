@@ -7,9 +7,11 @@
 pub mod access;
 pub mod card;
 pub mod cli;
+pub mod enrol;
 pub mod face;
 pub mod iproov;
 pub mod iso7816;
+pub mod kiosk;
 pub mod lds;
 pub mod mrz;
 pub mod reader;

@@ -17,8 +17,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a demo: a simulated passport on the virtual reader, read through PC/SC.
-    Demo(read::DemoArgs),
+    /// The kiosk with a USB NFC reader (PC/SC) and the configured iProov service.
+    Gui(crate::kiosk::GuiArgs),
+    /// The kiosk with a built-in simulated passport and a built-in fake iProov service.
+    Demo(crate::kiosk::DemoArgs),
+    /// A whole enrolment without a window: chip, image, iProov calls, scan, validate.
+    Run(crate::enrol::cli::RunArgs),
+    /// A simulated passport on the virtual reader, read through PC/SC (no window).
+    ChipDemo(read::DemoArgs),
     /// List PC/SC readers and whether a card is present.
     Readers(read::ReadersArgs),
     /// Read a passport chip and write its files and report.json.
@@ -42,16 +48,23 @@ pub enum Command {
     BenchRead(bench::BenchArgs),
 }
 
+/// `enrol-kiosk` with no subcommand runs `gui` with its defaults.
+#[derive(Debug, Parser)]
+struct DefaultGui {
+    #[command(flatten)]
+    args: crate::kiosk::GuiArgs,
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        None => {
-            eprintln!("The kiosk window is not built yet: try `enrol-kiosk demo` or `--help`.");
-            ExitCode::from(2)
-        }
-        Some(Command::Demo(a)) => read::run_demo(a),
+        None => crate::kiosk::run_gui(DefaultGui::parse_from(["enrol-kiosk"]).args),
+        Some(Command::Gui(a)) => crate::kiosk::run_gui(a),
+        Some(Command::Demo(a)) => crate::kiosk::run_demo(a),
+        Some(Command::Run(a)) => crate::enrol::cli::run_headless(a),
+        Some(Command::ChipDemo(a)) => read::run_demo(a),
         Some(Command::Readers(a)) => read::run_readers(a),
         Some(Command::Read(a)) => read::run_read(a),
         Some(Command::Simulate(a)) => match crate::sim::cli::run_simulate(a) {

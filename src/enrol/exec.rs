@@ -1,0 +1,442 @@
+//! Carries out the workflow's [`Effect`]s: chip work on a named thread (`kiosk-chip`),
+//! network calls on a tokio runtime the executor owns (`kiosk-net`). Every result goes back
+//! as an [`Input`] over a channel, followed by a wake-up call (the GUI's
+//! `ctx.request_repaint()`), so nothing polls and nothing repaints while idle.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::machine::{Effect, Input, ReadFailure, ServiceFailure};
+use super::personal::ChipResult;
+use super::scan_page::ScanPage;
+use crate::card::{CardChannel, CardError};
+use crate::face::EncodePolicy;
+use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
+use crate::iproov::journey::{self, EnrolStarted, JourneyError};
+use crate::iproov::{ImageSource, IproovClient, IproovConfig, IproovError, Secret};
+use crate::mrz::AccessKey;
+use crate::reader::ReadError;
+use crate::reader::passport::{ReadOptions, read_passport};
+use crate::records::Store;
+use crate::sim::{Behaviour, Chip, Profile};
+
+/// Why the executor could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("kiosk: cannot start the {what}: {source}")]
+    Io { what: &'static str, source: std::io::Error },
+    #[error("kiosk: the iProov client cannot be set up: {0}")]
+    Iproov(#[from] IproovError),
+    #[error("kiosk: the records store cannot be opened: {0}")]
+    Records(#[from] crate::records::RecordsError),
+}
+
+/// Where passports come from.
+pub trait CardSource: Send {
+    /// Waits for a passport on the reader (giving up when `cancel` is set), then connects.
+    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError>;
+}
+
+/// The built-in simulated passport (demo mode, GUI tests). It is "placed" when staff press
+/// the button on the Place-passport screen ([`DemoCard::placer`]).
+pub struct DemoCard {
+    profile: Profile,
+    behaviour: Behaviour,
+    /// Used for the first placement only (e.g. removal while reading), then `behaviour`.
+    first: Option<Behaviour>,
+    placed: Arc<AtomicBool>,
+}
+
+impl DemoCard {
+    pub fn new(profile: Profile) -> DemoCard {
+        let behaviour = profile.behaviour().clone();
+        DemoCard { profile, behaviour, first: None, placed: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// The first passport placed behaves like this (a fault), the next ones normally.
+    pub fn with_first_behaviour(mut self, b: Behaviour) -> DemoCard {
+        self.first = Some(b);
+        self
+    }
+
+    /// Set to place the simulated passport on the reader.
+    pub fn placer(&self) -> Arc<AtomicBool> {
+        self.placed.clone()
+    }
+}
+
+impl CardSource for DemoCard {
+    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError> {
+        // Polls a flag on the chip thread only (not the UI), like a reader's status change.
+        while !self.placed.swap(false, Ordering::SeqCst) {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(CardError::NoCard);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let b = self.first.take().unwrap_or_else(|| self.behaviour.clone());
+        Ok(Box::new(Chip::new(&self.profile, b)))
+    }
+}
+
+/// A PC/SC reader: the configured one, else the first one listed.
+pub struct PcscCardSource {
+    pub reader: Option<String>,
+}
+
+impl CardSource for PcscCardSource {
+    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError> {
+        let pcsc = crate::card::pcsc::Pcsc::establish()?;
+        loop {
+            let name = match &self.reader {
+                Some(r) => Some(r.clone()),
+                None => pcsc.readers()?.into_iter().next().map(|r| r.name),
+            };
+            if let Some(name) = name {
+                match pcsc.wait_for_card(&name, Duration::from_millis(250)) {
+                    Ok(()) => return Ok(Box::new(pcsc.connect(&name)?)),
+                    Err(CardError::Timeout) => {}
+                    Err(e) => return Err(e),
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            if cancel.load(Ordering::SeqCst) {
+                return Err(CardError::NoCard);
+            }
+        }
+    }
+}
+
+/// How the face scan is run.
+pub enum ScanControl {
+    /// The in-process fake iProov: staff press "simulate pass" / "simulate fail".
+    Demo,
+    /// Open the service's scan URL with this command (program and arguments; the URL is
+    /// appended).
+    Browser(Vec<String>),
+    /// Serve the kiosk's own face-scan page ([`ScanPage`]) with the SDK from `sdk_dir` (a
+    /// stand-in element without one) and open it with `browser`.
+    Page { browser: Vec<String>, sdk_dir: Option<std::path::PathBuf> },
+}
+
+/// The network side: the iProov client and the records store.
+pub struct Services {
+    pub client: Arc<IproovClient>,
+    pub store: Arc<Store>,
+}
+
+/// Sends inputs to the UI thread and wakes it.
+#[derive(Clone)]
+pub struct Sink {
+    tx: Sender<Input>,
+    wake: Arc<Mutex<Arc<dyn Fn() + Send + Sync>>>,
+}
+
+impl Sink {
+    pub fn send(&self, input: Input) {
+        if self.tx.send(input).is_ok()
+            && let Ok(w) = self.wake.lock()
+        {
+            (**w)();
+        }
+    }
+}
+
+enum ChipJob {
+    Read { job: u64, key: AccessKey, cancel: Arc<AtomicBool> },
+}
+
+/// Runs effects; owns the chip thread, the runtime and (in demo mode) the fake service.
+pub struct Executor {
+    rt: tokio::runtime::Runtime,
+    chip: Sender<ChipJob>,
+    sink: Sink,
+    services: Arc<Services>,
+    scan: ScanControl,
+    fake: Option<FakeHandle>,
+    /// The token of the running face scan (for the demo buttons).
+    scan_token: Option<(u64, String)>,
+    page: Option<ScanPage>,
+    page_url: Option<String>,
+}
+
+impl Executor {
+    /// The demo: simulated passport `card`, an in-process fake iProov on loopback, records
+    /// in `records_path`. Returns the executor and the receiver of workflow inputs.
+    pub fn demo(
+        card: DemoCard,
+        records_path: &std::path::Path,
+    ) -> Result<(Executor, Receiver<Input>), ExecError> {
+        let rt = runtime()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let fake = rt
+            .block_on(FakeIproov::start(addr))
+            .map_err(|source| ExecError::Io { what: "fake iProov service", source })?;
+        let config = IproovConfig {
+            base_url: Some(fake.base_url()),
+            api_key: Secret::new(FAKE_API_KEY),
+            secret: Secret::new(FAKE_SECRET),
+            backoff_ms: 50,
+            ..IproovConfig::default()
+        };
+        let client = {
+            let _guard = rt.enter();
+            IproovClient::new(config)?
+        };
+        let store = Store::open(records_path)?;
+        let services = Services { client: Arc::new(client), store: Arc::new(store) };
+        Executor::new(rt, Box::new(card), services, ScanControl::Demo, Some(fake))
+    }
+
+    /// The real kiosk: PC/SC (or any) `card` source, a configured client and store.
+    pub fn with_services(
+        card: Box<dyn CardSource>,
+        services: Services,
+        scan: ScanControl,
+    ) -> Result<(Executor, Receiver<Input>), ExecError> {
+        Executor::new(runtime()?, card, services, scan, None)
+    }
+
+    fn new(
+        rt: tokio::runtime::Runtime,
+        card: Box<dyn CardSource>,
+        services: Services,
+        scan: ScanControl,
+        fake: Option<FakeHandle>,
+    ) -> Result<(Executor, Receiver<Input>), ExecError> {
+        let (tx, rx) = mpsc::channel();
+        let noop: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+        let sink = Sink { tx, wake: Arc::new(Mutex::new(noop)) };
+        let (chip_tx, chip_rx) = mpsc::channel();
+        let chip_sink = sink.clone();
+        std::thread::Builder::new()
+            .name("kiosk-chip".into())
+            .spawn(move || chip_thread(card, chip_rx, chip_sink))
+            .map_err(|source| ExecError::Io { what: "chip thread", source })?;
+        let page = match &scan {
+            ScanControl::Page { sdk_dir, .. } => {
+                // The SDK wants the service's origin (the token's region), not the API path.
+                let api = services.client.api_base().as_str().trim_end_matches('/').to_owned();
+                let base = api.trim_end_matches("/api/v2").to_owned();
+                let p = ScanPage::start(&rt, sink.clone(), sdk_dir.clone(), base)
+                    .map_err(|source| ExecError::Io { what: "face-scan page", source })?;
+                Some(p)
+            }
+            _ => None,
+        };
+        let exec = Executor {
+            rt,
+            page,
+            page_url: None,
+            chip: chip_tx,
+            sink,
+            services: Arc::new(services),
+            scan,
+            fake,
+            scan_token: None,
+        };
+        Ok((exec, rx))
+    }
+
+    /// Called after every input sent (the GUI passes `ctx.request_repaint`).
+    pub fn set_wake(&self, wake: Arc<dyn Fn() + Send + Sync>) {
+        if let Ok(mut w) = self.sink.wake.lock() {
+            *w = wake;
+        }
+    }
+
+    /// The in-process fake service (demo mode), e.g. to inject faults in tests.
+    pub fn fake(&self) -> Option<&FakeHandle> {
+        self.fake.as_ref()
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.scan, ScanControl::Demo)
+    }
+
+    /// Starts one effect; its result arrives later as an input.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::ReadPassport { job, key, cancel } => {
+                if self.chip.send(ChipJob::Read { job, key, cancel }).is_err() {
+                    self.sink.send(Input::ReadDone {
+                        job,
+                        result: Err(ReadFailure {
+                            card_gone: false,
+                            access_denied: false,
+                            cancelled: false,
+                            detail: "the chip thread has stopped".into(),
+                        }),
+                    });
+                }
+            }
+            Effect::Enrol { job, user_id, image, facts } => {
+                let (svc, sink) = (self.services.clone(), self.sink.clone());
+                self.rt.spawn(async move {
+                    let r = journey::enrol(
+                        &svc.client,
+                        &svc.store,
+                        &user_id,
+                        &image,
+                        ImageSource::Eid,
+                        &facts,
+                    )
+                    .await;
+                    sink.send(Input::Enrolled { job, result: r.map_err(|e| failure(&e)) });
+                });
+            }
+            Effect::NewVerifyToken { job, user_id } => {
+                let (svc, sink) = (self.services.clone(), self.sink.clone());
+                self.rt.spawn(async move {
+                    let r = journey::new_verify_token(&svc.client, &svc.store, &user_id).await;
+                    let result = match r {
+                        Ok(token) => Ok(EnrolStarted {
+                            user_id: user_id.as_str().to_owned(),
+                            enrol_token: None,
+                            scan_url: svc.client.scan_url(&token),
+                            verify_token: token,
+                        }),
+                        Err(e) => Err(failure(&e)),
+                    };
+                    sink.send(Input::Enrolled { job, result });
+                });
+            }
+            Effect::LaunchScan { job, verify_token, scan_url, .. } => {
+                match (&self.scan, &self.page) {
+                    (ScanControl::Browser(cmd), _) => launch_browser(cmd, &scan_url),
+                    (ScanControl::Page { browser, .. }, Some(page)) => {
+                        let url = page.open(job, &verify_token);
+                        launch_browser(browser, &url);
+                        self.page_url = Some(url);
+                    }
+                    _ => {}
+                }
+                self.scan_token = Some((job, verify_token));
+            }
+            Effect::Validate { job, user_id, verify_token } => {
+                let (svc, sink) = (self.services.clone(), self.sink.clone());
+                self.rt.spawn(async move {
+                    let r =
+                        journey::validate(&svc.client, &svc.store, &user_id, &verify_token).await;
+                    sink.send(Input::Validated { job, result: r.map_err(|e| failure(&e)) });
+                });
+            }
+        }
+    }
+
+    /// Demo: the stand-in face scan ends with `passed`; the fake records the outcome and the
+    /// workflow is told the scan finished (validate then decides). Returns false when there
+    /// is no demo scan running.
+    pub fn simulate_scan(&mut self, passed: bool) -> bool {
+        let (Some(fake), Some((job, token))) = (&self.fake, self.scan_token.take()) else {
+            return false;
+        };
+        let outcome = if passed {
+            ScanOutcome::Passed
+        } else {
+            ScanOutcome::Failed { reason: Some("ambiguous_outcome".into()) }
+        };
+        if let Err(e) = fake.complete_scan(&token, outcome) {
+            tracing::warn!(error = ?e, "fake service refused the simulated scan");
+        }
+        self.sink.send(Input::ScanFinished { job });
+        true
+    }
+
+    /// Where the kiosk's face-scan page server listens (with [`ScanControl::Page`]).
+    pub fn scan_page_addr(&self) -> Option<SocketAddr> {
+        self.page.as_ref().map(ScanPage::addr)
+    }
+
+    /// The kiosk's face-scan page opened last (with [`ScanControl::Page`]).
+    pub fn scan_page_url(&self) -> Option<&str> {
+        self.page_url.as_deref()
+    }
+
+    /// The verify token of the face scan waiting to end, if any.
+    pub fn scan_token(&self) -> Option<&str> {
+        self.scan_token.as_ref().map(|(_, t)| t.as_str())
+    }
+
+    /// Staff say the face scan has ended (real mode: the browser page closed).
+    pub fn scan_ended(&mut self) {
+        if let Some((job, _)) = self.scan_token.take() {
+            self.sink.send(Input::ScanFinished { job });
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExecError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("kiosk-net")
+        .enable_all()
+        .build()
+        .map_err(|source| ExecError::Io { what: "network runtime", source })
+}
+
+fn failure(e: &JourneyError) -> ServiceFailure {
+    ServiceFailure { message: e.to_string(), outcome_unknown: e.is_outcome_unknown() }
+}
+
+fn launch_browser(cmd: &[String], url: &str) {
+    let Some((program, args)) = cmd.split_first() else {
+        tracing::warn!("no face-scan browser command configured");
+        return;
+    };
+    let spawned = std::process::Command::new(program).args(args).arg(url).spawn();
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the face-scan browser could not be started");
+    }
+}
+
+fn chip_thread(mut card: Box<dyn CardSource>, jobs: Receiver<ChipJob>, sink: Sink) {
+    let policy = EncodePolicy::default();
+    for ChipJob::Read { job, key, cancel } in jobs {
+        let result = read_one(card.as_mut(), job, &key, &cancel, &sink, &policy);
+        sink.send(Input::ReadDone { job, result });
+    }
+}
+
+fn read_one(
+    card: &mut dyn CardSource,
+    job: u64,
+    key: &AccessKey,
+    cancel: &Arc<AtomicBool>,
+    sink: &Sink,
+    policy: &EncodePolicy,
+) -> Result<Box<ChipResult>, ReadFailure> {
+    let channel = card.wait(cancel).map_err(|e| ReadFailure {
+        card_gone: false,
+        access_denied: false,
+        cancelled: cancel.load(Ordering::SeqCst),
+        detail: e.to_string(),
+    })?;
+    sink.send(Input::CardPresent { job });
+    let options = ReadOptions { cancel: Some(cancel.clone()), ..ReadOptions::default() };
+    let mut last = Instant::now();
+    let mut last_file = String::new();
+    let mut progress = |file: &str, done: usize, total: usize| {
+        // At most ~30 updates a second, plus every change of file and the end of each.
+        if file != last_file || done >= total || last.elapsed() >= Duration::from_millis(33) {
+            last = Instant::now();
+            last_file = file.to_owned();
+            sink.send(Input::Progress { job, file: file.to_owned(), done, total });
+        }
+    };
+    let read = read_passport(channel, key, &options, &mut progress).map_err(|e| ReadFailure {
+        card_gone: e.is_card_gone(),
+        access_denied: matches!(e, ReadError::Access(_)),
+        cancelled: matches!(e, ReadError::Cancelled),
+        detail: e.to_string(),
+    })?;
+    Ok(Box::new(ChipResult::from_read(read, policy, &crate::records::now_rfc3339())))
+}

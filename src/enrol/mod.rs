@@ -1,0 +1,23 @@
+//! The enrolment workflow (issue 5): document entry → wait for passport → read → review →
+//! enrol → face scan → validate → result, as an explicit state machine that knows nothing
+//! of the screen. The kiosk GUI (and a headless driver) feed it [`Input`]s and carry out
+//! the [`Effect`]s it returns; [`exec`] carries them out on a named chip thread and an
+//! owned tokio runtime.
+//!
+//! Personal data (the access key, the chip files, the MRZ, the face) lives only in
+//! [`personal::Personal`], which is zeroized when a customer is finished or abandoned.
+
+pub mod cli;
+pub mod exec;
+pub mod headless;
+pub mod machine;
+pub mod personal;
+pub mod scan_page;
+pub mod signals;
+pub mod wording;
+
+pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
+pub use machine::{
+    DocumentInput, Effect, Input, ReadFailure, ServiceFailure, Stage, Way, Workflow,
+};
+pub use personal::{ChipResult, Personal, ReviewFacts};

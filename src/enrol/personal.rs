@@ -1,0 +1,204 @@
+//! The customer's personal data while the workflow needs it: the chip files, the MRZ read
+//! from DG1, the upload-ready face and the facts staff review (ICAO 9303 Part 10 DG1/DG2,
+//! Part 11 passive authentication via `report`). Zeroized when dropped; `Debug` redacts.
+
+use std::fmt;
+
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::face::{EncodePolicy, PreparedFace};
+use crate::lds::{self, Ef};
+use crate::mrz::Mrz;
+use crate::reader::passport::PassportRead;
+use crate::records::DocumentFacts;
+
+/// What staff see on the Review screen. Names are personal data (zeroized).
+#[derive(Clone, Default)]
+pub struct ReviewFacts {
+    /// "PRIMARY, Secondary" as on the chip.
+    pub name: Zeroizing<String>,
+    pub nationality: String,
+    pub issuing_state: String,
+    /// e.g. "Passport (P)".
+    pub document_type: String,
+    /// Expiry as YYYY-MM-DD.
+    pub expiry: String,
+    pub expired: bool,
+    /// `valid` | `invalid` | `unverified`.
+    pub authenticity: String,
+    pub authenticity_reason: String,
+    /// e.g. `BAC`.
+    pub access: String,
+}
+
+impl fmt::Debug for ReviewFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReviewFacts")
+            .field("name", &"REDACTED")
+            .field("issuing_state", &self.issuing_state)
+            .field("document_type", &self.document_type)
+            .field("expired", &self.expired)
+            .field("authenticity", &self.authenticity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A chip read and what was made of it (on the chip thread, before Review).
+pub struct ChipResult {
+    pub read: PassportRead,
+    pub mrz: Option<Mrz>,
+    pub face: Option<PreparedFace>,
+    /// Why there is no usable face, in plain words.
+    pub face_error: Option<String>,
+    pub facts: ReviewFacts,
+    /// Time spent interpreting (parsing, passive authentication, face preparation).
+    pub interpret: std::time::Duration,
+}
+
+impl fmt::Debug for ChipResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChipResult")
+            .field("files", &self.read.files.keys().collect::<Vec<_>>())
+            .field("face", &self.face)
+            .field("facts", &self.facts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChipResult {
+    /// Interprets a read: DG1's MRZ, passive authentication, DG2's first face made
+    /// upload-ready. `today` is YYYY-MM-DD (for the expiry flag).
+    pub fn from_read(read: PassportRead, policy: &EncodePolicy, today: &str) -> ChipResult {
+        let started = std::time::Instant::now();
+        let mrz = read.files.get(&Ef::Dg(1).name()).and_then(|b| lds::dg1::parse(b).ok());
+        let report = crate::report::build(&read);
+        let pa = report.passive_authentication;
+        let (face, face_error) = match read.files.get(&Ef::Dg(2).name()) {
+            None => (None, Some("The chip has no face image (DG2 was not read).".to_owned())),
+            Some(dg2) => match crate::face::cli::input_image(dg2) {
+                Err(e) => (None, Some(format!("The chip's face image is unusable: {e}."))),
+                Ok((image, eyes)) => {
+                    let image = Zeroizing::new(image);
+                    match crate::face::prepare(&image, eyes, policy) {
+                        Ok(f) => (Some(f), None),
+                        Err(e) => (None, Some(format!("The chip's face image is unusable: {e}."))),
+                    }
+                }
+            },
+        };
+        let facts = match &mrz {
+            Some(m) => ReviewFacts {
+                name: Zeroizing::new(display_name(m)),
+                nationality: m.nationality.clone(),
+                issuing_state: m.issuing_state.clone(),
+                document_type: document_type(&m.document_code),
+                expiry: expiry_date(&m.date_of_expiry),
+                expired: is_expired(&m.date_of_expiry, today),
+                authenticity: pa.status.clone(),
+                authenticity_reason: pa.reason.clone(),
+                access: read.access.clone(),
+            },
+            None => ReviewFacts {
+                authenticity: pa.status.clone(),
+                authenticity_reason: pa.reason.clone(),
+                access: read.access.clone(),
+                ..ReviewFacts::default()
+            },
+        };
+        ChipResult { read, mrz, face, face_error, facts, interpret: started.elapsed() }
+    }
+}
+
+fn display_name(m: &Mrz) -> String {
+    match (m.primary_identifier.trim(), m.secondary_identifier.trim()) {
+        (p, "") => p.to_owned(),
+        ("", s) => s.to_owned(),
+        (p, s) => format!("{p}, {s}"),
+    }
+}
+
+/// "P" → "Passport (P)", "PD" → "Passport (PD)", "I…"/"A…"/"C…" → "Identity card (..)".
+pub fn document_type(code: &str) -> String {
+    let code = code.trim_end_matches('<');
+    let kind = match code.chars().next() {
+        Some('P') => "Passport",
+        Some('I' | 'A' | 'C') => "Identity card",
+        Some('V') => "Visa",
+        _ => "Travel document",
+    };
+    format!("{kind} ({code})")
+}
+
+/// YYMMDD expiry → YYYY-MM-DD (expiry dates are read in this century).
+pub fn expiry_date(yymmdd: &str) -> String {
+    match (yymmdd.get(0..2), yymmdd.get(2..4), yymmdd.get(4..6)) {
+        (Some(y), Some(m), Some(d)) => format!("20{y}-{m}-{d}"),
+        _ => yymmdd.to_owned(),
+    }
+}
+
+/// True when the YYMMDD expiry lies before `today` (YYYY-MM-DD). An unreadable date is
+/// flagged as expired: staff must look at the document.
+pub fn is_expired(yymmdd: &str, today: &str) -> bool {
+    let exp = expiry_date(yymmdd);
+    if exp.len() != 10
+        || !exp.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+    {
+        return true;
+    }
+    exp.as_str() < today.get(0..10).unwrap_or("")
+}
+
+/// The customer's data for one enrolment.
+pub struct Personal {
+    chip: Box<ChipResult>,
+}
+
+impl fmt::Debug for Personal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Personal(REDACTED)")
+    }
+}
+
+impl Personal {
+    pub fn new(chip: Box<ChipResult>) -> Personal {
+        Personal { chip }
+    }
+
+    pub fn chip(&self) -> &ChipResult {
+        &self.chip
+    }
+
+    pub fn facts(&self) -> &ReviewFacts {
+        &self.chip.facts
+    }
+
+    /// The upload image, when the face meets the API's image rules.
+    pub fn upload_image(&self) -> Option<Zeroizing<Vec<u8>>> {
+        let f = self.chip.face.as_ref()?;
+        f.meets_requirements.then(|| Zeroizing::new(f.bytes.clone()))
+    }
+
+    /// What the records keep of the document (no name; the number is hashed there).
+    pub fn document_facts(&self) -> DocumentFacts {
+        let mrz = self.chip.mrz.as_ref();
+        DocumentFacts {
+            issuing_state: mrz.map(|m| m.issuing_state.clone()),
+            document_type: mrz.map(|m| m.document_code.clone()),
+            document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
+            access_protocol: Some(self.chip.read.access.clone()),
+            authenticity: Some(self.chip.facts.authenticity.clone()),
+        }
+    }
+}
+
+impl Drop for Personal {
+    fn drop(&mut self) {
+        // PassportRead's files and Mrz zeroize themselves; the face buffers do not.
+        if let Some(face) = self.chip.face.as_mut() {
+            face.bytes.zeroize();
+            let pixels: &mut [u8] = &mut face.display;
+            pixels.zeroize();
+        }
+    }
+}

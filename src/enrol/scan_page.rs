@@ -1,0 +1,269 @@
+//! The face-scan page (issue 5 §4): a loopback web server that hosts iProov's Web SDK
+//! element `<iproov-me>` for one verify token and hears the SDK's events back.
+//!
+//! Each scan gets an unguessable page id and a per-scan secret. The page is served once
+//! (a second load is refused, so another local process that learns the URL from the
+//! browser's command line gets nothing), and events count only with the secret. An event
+//! never decides the outcome: it only tells the workflow the scan ended, and validate asks
+//! the service. The SDK files come from the operator's folder (`/sdk/iProovMe.js`); without
+//! one, a stand-in element fires the same events (demo and tests).
+//!
+//! Browsers treat `http://127.0.0.1` as a secure context, so the camera works; serving it
+//! over HTTPS with a self-signed certificate is still to do.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+
+use super::exec::Sink;
+use super::machine::Input;
+
+/// Largest event body accepted.
+const MAX_EVENT: usize = 4096;
+/// Largest SDK file served.
+const MAX_SDK_FILE: u64 = 16 * 1024 * 1024;
+/// The SDK events that end a scan.
+const FINAL_EVENTS: &[&str] = &[
+    "passed",
+    "failed",
+    "error",
+    "canceled",
+    "cancelled",
+    "aborted",
+    "unsupported",
+    "permission_denied",
+];
+
+struct Scan {
+    job: u64,
+    token: String,
+    secret: String,
+    served: bool,
+    done: bool,
+}
+
+struct Shared {
+    scans: Mutex<HashMap<String, Scan>>,
+    sdk_dir: Option<PathBuf>,
+    sdk_base_url: String,
+    sink: Sink,
+}
+
+/// The running page server.
+pub struct ScanPage {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+impl ScanPage {
+    /// Binds 127.0.0.1 (a free port) and serves on `rt`. `sdk_base_url` is the token's
+    /// region, handed to the SDK element.
+    pub fn start(
+        rt: &tokio::runtime::Runtime,
+        sink: Sink,
+        sdk_dir: Option<PathBuf>,
+        sdk_base_url: String,
+    ) -> std::io::Result<ScanPage> {
+        let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+        let addr = listener.local_addr()?;
+        let shared =
+            Arc::new(Shared { scans: Mutex::new(HashMap::new()), sdk_dir, sdk_base_url, sink });
+        let s = shared.clone();
+        rt.spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| handle(s.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        Ok(ScanPage { addr, shared })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Registers a scan of `token` for workflow job `job`; returns the page URL to open.
+    pub fn open(&self, job: u64, token: &str) -> String {
+        let id = random_hex(16);
+        let scan = Scan {
+            job,
+            token: token.to_owned(),
+            secret: random_hex(32),
+            served: false,
+            done: false,
+        };
+        if let Ok(mut scans) = self.shared.scans.lock() {
+            scans.retain(|_, s| !s.done);
+            scans.insert(id.clone(), scan);
+        }
+        format!("http://{}/scan/{id}", self.addr)
+    }
+}
+
+fn text(status: StatusCode, ct: &'static str, body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(ct));
+    r.headers_mut()
+        .insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    r
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Resp {
+    text(status, "text/plain; charset=utf-8", body)
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, hyper::Error> {
+    let path = req.uri().path().to_owned();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let resp = match (req.method(), parts.as_slice()) {
+        (&Method::GET, ["scan", id]) => page(&shared, id),
+        (&Method::GET, ["sdk", name]) => sdk_file(&shared, name),
+        (&Method::POST, ["event", id]) => {
+            let id = (*id).to_owned();
+            let secret = req
+                .headers()
+                .get("x-scan-secret")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            match Limited::new(req.into_body(), MAX_EVENT).collect().await {
+                Ok(b) => event(&shared, &id, &secret, &b.to_bytes()),
+                Err(_) => plain(StatusCode::PAYLOAD_TOO_LARGE, "event too large"),
+            }
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found"),
+    };
+    Ok(resp)
+}
+
+fn page(shared: &Shared, id: &str) -> Resp {
+    let Ok(mut scans) = shared.scans.lock() else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "state lock poisoned");
+    };
+    let Some(scan) = scans.get_mut(id) else {
+        return plain(StatusCode::NOT_FOUND, "no such face scan");
+    };
+    if scan.served {
+        return plain(StatusCode::GONE, "this face scan page was already opened");
+    }
+    scan.served = true;
+    let sdk = if shared.sdk_dir.is_some() {
+        "<script src=\"/sdk/iProovMe.js\"></script>".to_owned()
+    } else {
+        format!("<script>{STAND_IN}</script>")
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Face scan</title>\
+         <body style=\"margin:0;background:#111;color:#eee;font:24px sans-serif\">{sdk}\
+         <iproov-me token=\"{token}\" base_url=\"{base}\" kiosk_mode=\"true\"></iproov-me>\
+         <script>\
+         const el=document.querySelector('iproov-me');\
+         function report(ev){{fetch('/event/{id}',{{method:'POST',\
+         headers:{{'content-type':'application/json','x-scan-secret':'{secret}'}},\
+         body:JSON.stringify({{event:ev}})}});}}\
+         for(const ev of {events})el.addEventListener(ev,()=>report(ev));\
+         </script></body></html>",
+        token = escape(&scan.token),
+        base = escape(&shared.sdk_base_url),
+        id = escape(id),
+        secret = scan.secret,
+        events = serde_json::to_string(FINAL_EVENTS).unwrap_or_else(|_| "[]".into()),
+    );
+    text(StatusCode::OK, "text/html; charset=utf-8", body)
+}
+
+/// A stand-in `<iproov-me>`: two buttons that fire the SDK's `passed` / `failed` events.
+const STAND_IN: &str = "customElements.define('iproov-me',class extends HTMLElement{\
+connectedCallback(){this.innerHTML='<p>Stand-in face scan (no iProov SDK configured)</p>\
+<button id=p>Simulate pass</button> <button id=f>Simulate fail</button>';\
+this.querySelector('#p').onclick=()=>this.dispatchEvent(new CustomEvent('passed'));\
+this.querySelector('#f').onclick=()=>this.dispatchEvent(new CustomEvent('failed'));}});";
+
+fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Local SDK files are small; read them directly (tokio's `fs` feature is not enabled).
+fn sdk_file(shared: &Shared, name: &str) -> Resp {
+    let safe = !name.is_empty()
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let Some(dir) = shared.sdk_dir.as_ref().filter(|_| safe) else {
+        return plain(StatusCode::NOT_FOUND, "not found");
+    };
+    let path = dir.join(name);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() && m.len() <= MAX_SDK_FILE => {}
+        _ => return plain(StatusCode::NOT_FOUND, "not found"),
+    }
+    let ct = match path.extension().and_then(|e| e.to_str()) {
+        Some("js" | "mjs") => "text/javascript",
+        Some("css") => "text/css",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => text(StatusCode::OK, ct, bytes),
+        Err(_) => plain(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+fn event(shared: &Shared, id: &str, secret: &str, body: &[u8]) -> Resp {
+    let Ok(mut scans) = shared.scans.lock() else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "state lock poisoned");
+    };
+    let Some(scan) = scans.get_mut(id) else {
+        return plain(StatusCode::NOT_FOUND, "no such face scan");
+    };
+    if !bool::from(scan.secret.as_bytes().ct_eq(secret.as_bytes())) {
+        return plain(StatusCode::FORBIDDEN, "wrong scan secret");
+    }
+    let name = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("event").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    if !FINAL_EVENTS.contains(&name.as_str()) {
+        return plain(StatusCode::NO_CONTENT, "");
+    }
+    if !scan.done {
+        scan.done = true;
+        tracing::info!(event = %name, "face scan page reports the scan ended");
+        shared.sink.send(Input::ScanFinished { job: scan.job });
+    }
+    plain(StatusCode::NO_CONTENT, "")
+}

@@ -1,0 +1,180 @@
+//! The kiosk window (issue 5): the egui staff workflow from MRZ to validated result.
+//! `enrol-kiosk demo` runs it with the built-in simulated passport and the in-process fake
+//! iProov service; `enrol-kiosk gui` with PC/SC and the configured service.
+
+pub mod app;
+pub mod screens;
+pub mod theme;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+pub use app::KioskApp;
+pub use screens::Status;
+
+use crate::enrol::{DemoCard, Executor, PcscCardSource, ScanControl, Services};
+use crate::iproov::{IproovClient, IproovConfig};
+use crate::sim::Profile;
+
+/// Window options shared by `demo` and `gui`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WindowArgs {
+    /// Fullscreen without decorations (kiosk mode).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Return Home and wipe the customer's data after this many seconds without input.
+    #[arg(long, default_value_t = 180)]
+    pub idle_timeout_secs: u64,
+}
+
+/// `enrol-kiosk demo`: the whole chain with no hardware and no account.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Records database (default: a fresh file in the temporary directory).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+}
+
+/// `enrol-kiosk gui`: the kiosk with a PC/SC reader and the configured iProov service.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GuiArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Configuration file (`[iproov]`, `[records]` tables).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Records database (overrides the configuration).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// PC/SC reader name (default: the first reader).
+    #[arg(long)]
+    pub reader: Option<String>,
+    /// Command that opens the face-scan page; the URL is appended
+    /// (e.g. "chromium --kiosk --app").
+    #[arg(long, default_value = "xdg-open")]
+    pub browser: String,
+    /// Folder holding iProov's Web SDK files (`iProovMe.js`, from iProov's npm registry);
+    /// without it the face-scan page shows a stand-in that only simulates a scan.
+    #[arg(long)]
+    pub sdk_dir: Option<PathBuf>,
+}
+
+/// The demo kiosk's parts, without a window (GUI tests build the same thing).
+pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<KioskApp, String> {
+    let placer = card.placer();
+    let demo_mrz = Profile::demo().map_err(|e| e.to_string())?.mrz_text().to_owned();
+    let (exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
+    let service = match exec.fake() {
+        Some(f) => format!("fake iProov service (demo) on {}", f.addr()),
+        None => "fake iProov service (demo)".into(),
+    };
+    let status = Status {
+        reader: "simulated passport reader (demo)".into(),
+        service,
+        demo_mrz: Some(demo_mrz),
+    };
+    Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
+}
+
+/// Runs `enrol-kiosk demo`.
+pub fn run_demo(args: DemoArgs) -> ExitCode {
+    let launched = Instant::now();
+    let db = args.db.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("enrol-kiosk-demo-{}.sqlite", std::process::id()))
+    });
+    let card = match Profile::demo() {
+        Ok(p) => DemoCard::new(p),
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let idle = Duration::from_secs(args.window.idle_timeout_secs);
+    match demo_app(card, &db, idle) {
+        Ok(app) => run_window(app, &args.window, launched),
+        Err(e) => {
+            eprintln!("error: the demo cannot start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `enrol-kiosk gui`.
+pub fn run_gui(args: GuiArgs) -> ExitCode {
+    let launched = Instant::now();
+    let config = match &args.config {
+        Some(p) => IproovConfig::from_file(p),
+        None => Ok(IproovConfig::default()),
+    };
+    let config = match config {
+        Ok(c) => c.with_env(),
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let service = config.base_url.clone().unwrap_or_else(|| config.region.base_url());
+    let client = match IproovClient::new(config) {
+        Ok(c) => c,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let store = match crate::records::cli::open_store(args.db.as_ref(), args.config.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let services = Services { client: Arc::new(client), store: Arc::new(store) };
+    let card = Box::new(PcscCardSource { reader: args.reader.clone() });
+    let browser: Vec<String> = args.browser.split_whitespace().map(str::to_owned).collect();
+    let sdk_dir = args.sdk_dir.clone();
+    let (exec, inputs) =
+        match Executor::with_services(card, services, ScanControl::Page { browser, sdk_dir }) {
+            Ok(x) => x,
+            Err(e) => return crate::cli::fail(&e),
+        };
+    let status = Status { reader: reader_status(args.reader.as_deref()), service, demo_mrz: None };
+    let idle = Duration::from_secs(args.window.idle_timeout_secs);
+    let app = KioskApp::new(exec, inputs, status, None, idle);
+    run_window(app, &args.window, launched)
+}
+
+/// The reader line of the Home screen, read once at start.
+fn reader_status(configured: Option<&str>) -> String {
+    let readers = crate::card::pcsc::Pcsc::establish().and_then(|p| p.readers());
+    match readers {
+        Err(e) => format!("PC/SC is not available ({e}); is pcscd running?"),
+        Ok(rs) => {
+            let found = match configured {
+                Some(name) => rs.into_iter().find(|r| r.name == name),
+                None => rs.into_iter().next(),
+            };
+            match (found, configured) {
+                (Some(r), _) if r.card_present => format!("{} (a card is on it)", r.name),
+                (Some(r), _) => r.name,
+                (None, Some(name)) => format!("{name} is not connected"),
+                (None, None) => "no PC/SC reader is connected".into(),
+            }
+        }
+    }
+}
+
+fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> ExitCode {
+    app.launched = Some(launched);
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("enrol-kiosk")
+        .with_app_id("enrol-kiosk")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([900.0, 600.0])
+        .with_fullscreen(window.fullscreen)
+        .with_decorations(!window.fullscreen);
+    let options = eframe::NativeOptions { viewport, ..eframe::NativeOptions::default() };
+    match eframe::run_native("enrol-kiosk", options, Box::new(|_cc| Ok(Box::new(app)))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the kiosk window could not be opened: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! The kiosk's screens, one function each (issue 5 §2). Drawing never changes the workflow:
+//! each screen returns the [`Action`] staff chose, applied after the frame.
+
+use eframe::egui::{self, Button, Color32, RichText, TextEdit, Ui};
+use zeroize::Zeroizing;
+
+use super::theme::{self, BUTTON_WIDTH, TOUCH};
+use crate::enrol::personal::Personal;
+use crate::enrol::{DocumentInput, Input, Stage, Way, wording};
+use crate::mrz::{AccessKey, check_digit};
+
+/// What staff chose on a screen.
+pub enum Action {
+    Do(Input),
+    /// Demo: lay the simulated passport on the simulated reader.
+    PlaceDemoPassport,
+    /// Demo: the stand-in face scan ends (true: pass).
+    SimulateScan(bool),
+    /// Real mode: staff say the face scan page has finished.
+    ScanEnded,
+}
+
+/// How the document is identified on the Document screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EntryMode {
+    #[default]
+    Mrz,
+    Fields,
+    Can,
+}
+
+/// What staff typed (personal data: zeroized on drop and on [`Form::clear`]).
+#[derive(Default)]
+pub struct Form {
+    pub mode: EntryMode,
+    pub mrz: Zeroizing<String>,
+    pub number: Zeroizing<String>,
+    pub birth: Zeroizing<String>,
+    pub expiry: Zeroizing<String>,
+    pub can: Zeroizing<String>,
+    pub consent: bool,
+}
+
+impl Form {
+    pub fn clear(&mut self) {
+        *self = Form::default();
+    }
+
+    fn input(&self) -> DocumentInput {
+        match self.mode {
+            EntryMode::Mrz => DocumentInput::Mrz(self.mrz.clone()),
+            EntryMode::Fields => DocumentInput::Fields {
+                number: self.number.clone(),
+                birth: self.birth.clone(),
+                expiry: self.expiry.clone(),
+            },
+            EntryMode::Can => DocumentInput::Can(self.can.clone()),
+        }
+    }
+}
+
+/// Facts shown on Home and Place passport.
+pub struct Status {
+    pub reader: String,
+    pub service: String,
+    /// Demo mode: the simulated passport's MRZ, shown so a newcomer can type it.
+    pub demo_mrz: Option<String>,
+}
+
+fn big(ui: &mut Ui, text: &str) -> bool {
+    ui.add_sized([BUTTON_WIDTH, TOUCH], Button::new(text)).clicked()
+}
+
+fn big_enabled(ui: &mut Ui, enabled: bool, text: &str) -> bool {
+    ui.add_enabled_ui(enabled, |ui| big(ui, text)).inner
+}
+
+fn heading(ui: &mut Ui, text: &str) {
+    ui.add_space(8.0);
+    ui.heading(text);
+    ui.add_space(8.0);
+}
+
+pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
+    heading(ui, "Ready for the next customer");
+    egui::Grid::new("home-status").num_columns(2).spacing([24.0, 12.0]).show(ui, |ui| {
+        ui.label("Passport reader");
+        ui.label(&status.reader);
+        ui.end_row();
+        ui.label("iProov service");
+        ui.label(&status.service);
+        ui.end_row();
+    });
+    if let Some(mrz) = &status.demo_mrz {
+        ui.add_space(12.0);
+        ui.label("Demo mode: the simulated passport's MRZ (type or paste it):");
+        ui.label(RichText::new(mrz).monospace());
+    }
+    ui.add_space(24.0);
+    big(ui, "Start enrolment").then_some(Action::Do(Input::Start))
+}
+
+pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Action> {
+    heading(ui, "Identify the passport");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut form.mode, EntryMode::Mrz, "MRZ");
+        ui.radio_value(&mut form.mode, EntryMode::Fields, "Number and dates");
+        ui.radio_value(&mut form.mode, EntryMode::Can, "CAN");
+    });
+    let mut submit = false;
+    match form.mode {
+        EntryMode::Mrz => {
+            let label = ui.label("MRZ: the 2 lines at the bottom of the photo page (type or scan)");
+            let r = ui
+                .add(
+                    TextEdit::multiline(&mut *form.mrz)
+                        .font(egui::TextStyle::Monospace)
+                        .desired_rows(2)
+                        .desired_width(f32::INFINITY)
+                        .char_limit(200),
+                )
+                .labelled_by(label.id);
+            // A keyboard-wedge scanner ends with Enter after line 2: submit when it parses.
+            if r.changed() && form.mrz.trim_end().len() >= 44 && form.mrz.ends_with('\n') {
+                submit = AccessKey::from_mrz_text(&form.mrz).is_ok();
+            }
+            mrz_feedback(ui, &form.mrz);
+        }
+        EntryMode::Fields => {
+            egui::Grid::new("fields").num_columns(3).spacing([16.0, 12.0]).show(ui, |ui| {
+                field(ui, "Document number", &mut form.number, 9, |v| {
+                    check_digit(v).map(|d| format!("check digit {d}")).map_err(|e| e.to_string())
+                });
+                field(ui, "Date of birth (YYMMDD)", &mut form.birth, 6, date_hint);
+                field(ui, "Date of expiry (YYMMDD)", &mut form.expiry, 6, date_hint);
+            });
+        }
+        EntryMode::Can => {
+            let label = ui.label("CAN (6 digits printed on the photo page)");
+            ui.add(TextEdit::singleline(&mut *form.can).char_limit(6).desired_width(200.0))
+                .labelled_by(label.id);
+        }
+    }
+    if let Some(e) = error {
+        ui.colored_label(theme::BAD, e);
+    }
+    ui.add_space(12.0);
+    let enter = ui.input(|i| i.key_pressed(egui::Key::Enter) && !i.modifiers.shift)
+        && form.mode != EntryMode::Mrz;
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if big(ui, "Continue") || submit || enter {
+            action = Some(Action::Do(Input::Submit(form.input())));
+        }
+        if big(ui, "Cancel") {
+            action = Some(Action::Do(Input::Cancel));
+        }
+    });
+    action
+}
+
+fn date_hint(v: &str) -> Result<String, String> {
+    let ok = v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit());
+    let month = v.get(2..4).and_then(|m| m.parse::<u8>().ok()).unwrap_or(0);
+    let day = v.get(4..6).and_then(|d| d.parse::<u8>().ok()).unwrap_or(0);
+    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
+        check_digit(v).map(|d| format!("check digit {d}")).map_err(|e| e.to_string())
+    } else {
+        Err("6 digits: year, month, day".into())
+    }
+}
+
+fn field(
+    ui: &mut Ui,
+    name: &str,
+    value: &mut Zeroizing<String>,
+    width: usize,
+    hint: impl Fn(&str) -> Result<String, String>,
+) {
+    let label = ui.label(name);
+    ui.add(
+        TextEdit::singleline(&mut **value)
+            .font(egui::TextStyle::Monospace)
+            .char_limit(width.max(9) + 6)
+            .desired_width(260.0),
+    )
+    .labelled_by(label.id);
+    let v = value.trim().to_ascii_uppercase();
+    match (v.is_empty(), hint(&v)) {
+        (true, _) => ui.label(""),
+        (false, Ok(h)) => ui.colored_label(theme::OK, h),
+        (false, Err(e)) => ui.colored_label(theme::WARN, e),
+    };
+    ui.end_row();
+}
+
+/// Live check-digit feedback while the MRZ is typed.
+fn mrz_feedback(ui: &mut Ui, text: &str) {
+    let t = text.trim();
+    if t.is_empty() {
+        ui.label(RichText::new("Waiting for the MRZ…").small());
+        return;
+    }
+    match AccessKey::from_mrz_text(t) {
+        Ok(_) => {
+            ui.colored_label(theme::OK, "✔ All check digits match");
+        }
+        Err(e) => {
+            let typed: usize = t.split_whitespace().map(str::len).sum();
+            if typed < 44 {
+                ui.label(format!("{typed} characters typed…"));
+            } else {
+                ui.colored_label(theme::WARN, wording::mrz_error(&e));
+            }
+        }
+    }
+}
+
+pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
+    heading(ui, "Place the passport on the reader");
+    ui.label("Open the passport at the photo page and lay it flat on the reader.");
+    ui.horizontal(|ui| {
+        ui.add(egui::Spinner::new().size(28.0));
+        ui.label(format!("Waiting for a passport on: {}", status.reader));
+    });
+    ui.add_space(16.0);
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if status.demo_mrz.is_some() && big(ui, "Place the demo passport") {
+            action = Some(Action::PlaceDemoPassport);
+        }
+        if big(ui, "Cancel") {
+            action = Some(Action::Do(Input::Cancel));
+        }
+    });
+    action
+}
+
+pub fn reading(
+    ui: &mut Ui,
+    file: &str,
+    done: usize,
+    total: usize,
+    files_done: usize,
+) -> Option<Action> {
+    heading(ui, "Reading the chip: keep the passport still");
+    let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+    let what = if file.is_empty() { "Opening the chip".to_owned() } else { file.to_owned() };
+    ui.label(format!("{what}: {} of {} kB", done / 1024, total.div_ceil(1024)));
+    ui.add(egui::ProgressBar::new(fraction).desired_width(600.0).show_percentage());
+    ui.label(format!("Files read so far: {files_done}"));
+    ui.add_space(16.0);
+    big(ui, "Cancel").then_some(Action::Do(Input::Cancel))
+}
+
+pub fn review(
+    ui: &mut Ui,
+    personal: &Personal,
+    face: Option<&egui::TextureHandle>,
+    consent: &mut bool,
+) -> Option<Action> {
+    heading(ui, "Check the passport");
+    let facts = personal.facts();
+    let chip = personal.chip();
+    ui.horizontal_top(|ui| {
+        match face {
+            Some(t) => {
+                ui.add(
+                    egui::Image::new(t)
+                        .max_height(280.0)
+                        .max_width(240.0)
+                        .alt_text("Photo from the chip"),
+                );
+            }
+            None => {
+                ui.colored_label(theme::BAD, "No photo");
+            }
+        }
+        ui.add_space(16.0);
+        ui.vertical(|ui| {
+            egui::Grid::new("review").num_columns(2).spacing([20.0, 6.0]).show(ui, |ui| {
+                row(ui, "Name", RichText::new(facts.name.as_str()));
+                row(ui, "Nationality", RichText::new(&facts.nationality));
+                row(ui, "Document", RichText::new(&facts.document_type));
+                row(ui, "Issued by", RichText::new(&facts.issuing_state));
+                let exp = if facts.expired {
+                    RichText::new(format!("{}  EXPIRED", facts.expiry)).color(theme::BAD).strong()
+                } else {
+                    RichText::new(&facts.expiry)
+                };
+                row(ui, "Expiry", exp);
+                let (text, color) = match facts.authenticity.as_str() {
+                    "valid" => ("Authentic: the chip data is signed by its issuer", theme::OK),
+                    "invalid" => ("NOT authentic: the chip data fails its signature", theme::BAD),
+                    _ => ("Not verified: no trusted issuer certificate", theme::WARN),
+                };
+                row(ui, "Authenticity", RichText::new(text).color(color));
+                row(ui, "Chip access", RichText::new(&facts.access));
+            });
+            if !facts.authenticity_reason.is_empty() {
+                ui.label(RichText::new(&facts.authenticity_reason).small());
+            }
+        });
+    });
+    ui.add_space(8.0);
+    let usable = photo_rules(ui, personal);
+    if let Some(e) = &chip.face_error {
+        ui.colored_label(theme::BAD, e);
+    }
+    ui.add_space(8.0);
+    ui.checkbox(consent, "The customer consents to enrolling their face with iProov");
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if big_enabled(ui, *consent && usable, "Enrol with iProov") {
+            action = Some(Action::Do(Input::Confirm { consent: *consent }));
+        }
+        if big(ui, "Cancel") {
+            action = Some(Action::Do(Input::Cancel));
+        }
+    });
+    action
+}
+
+fn row(ui: &mut Ui, name: &str, value: RichText) {
+    ui.label(RichText::new(name).color(Color32::DARK_GRAY));
+    ui.label(value);
+    ui.end_row();
+}
+
+/// The API's image rules with plain explanations; returns whether the photo can be used.
+fn photo_rules(ui: &mut Ui, personal: &Personal) -> bool {
+    let Some(f) = &personal.chip().face else { return false };
+    if f.meets_requirements {
+        ui.colored_label(theme::OK, "✔ The photo meets iProov's image rules");
+    } else {
+        ui.colored_label(theme::BAD, "✘ The photo does not meet iProov's image rules");
+    }
+    let eyes = match f.eye_distance_px {
+        Some(d) => format!(
+            "eyes {d:.0} px apart (at least {:.0} needed)",
+            crate::face::MIN_EYE_DISTANCE_PX
+        ),
+        None => "eye distance not measured".into(),
+    };
+    ui.label(
+        RichText::new(format!(
+            "{} x {} px, {} kB {} (at most 2 MB), {eyes}",
+            f.width,
+            f.height,
+            f.bytes.len().div_ceil(1024),
+            f.output_format.media_type()
+        ))
+        .small(),
+    );
+    for p in &f.problems {
+        ui.colored_label(theme::WARN, p);
+    }
+    f.meets_requirements
+}
+
+pub fn enrolling(ui: &mut Ui) -> Option<Action> {
+    heading(ui, "Registering the passport photo with iProov");
+    ui.horizontal(|ui| {
+        ui.add(egui::Spinner::new().size(28.0));
+        ui.label("Enrol token, photo upload, then a verify token for the face scan…");
+    });
+    None
+}
+
+pub fn face_scan(ui: &mut Ui, demo: bool) -> Option<Action> {
+    heading(ui, "Face scan");
+    if demo {
+        ui.label(
+            "Demo mode: no camera is used. Choose how the customer's face scan ends; iProov's \
+             answer (from the fake service) then decides the result.",
+        );
+    } else {
+        ui.label("The face scan is open on the customer's screen. Ask the customer to look at it.");
+    }
+    ui.add_space(16.0);
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if demo {
+            if big(ui, "Simulate pass") {
+                action = Some(Action::SimulateScan(true));
+            }
+            if big(ui, "Simulate fail") {
+                action = Some(Action::SimulateScan(false));
+            }
+        } else if big(ui, "The scan has finished") {
+            action = Some(Action::ScanEnded);
+        }
+        if big(ui, "Cancel scan") {
+            action = Some(Action::Do(Input::Cancel));
+        }
+    });
+    action
+}
+
+pub fn validating(ui: &mut Ui) -> Option<Action> {
+    heading(ui, "Getting the result from iProov");
+    ui.add(egui::Spinner::new().size(28.0));
+    None
+}
+
+pub fn result(ui: &mut Ui, passed: bool, reason: Option<&str>, user_id: &str) -> Option<Action> {
+    let reference = user_id.get(..8).unwrap_or(user_id);
+    let mut action = None;
+    if passed {
+        ui.heading(RichText::new("Enrolment passed").color(theme::OK).size(44.0));
+        ui.label("The customer's face is enrolled with iProov.");
+        ui.label(format!("Record saved (reference {reference}…)."));
+        if big(ui, "New customer") {
+            action = Some(Action::Do(Input::NewCustomer));
+        }
+    } else {
+        ui.heading(RichText::new("The face scan did not pass").color(theme::BAD).size(44.0));
+        ui.label(wording::failed_scan(reason));
+        ui.label(format!("Record saved (reference {reference}…)."));
+        ui.horizontal(|ui| {
+            if big(ui, "Start a new face scan") {
+                action = Some(Action::Do(Input::Choose(Way::NewScan)));
+            }
+            if big(ui, "New customer") {
+                action = Some(Action::Do(Input::NewCustomer));
+            }
+        });
+    }
+    action
+}
+
+pub fn problem(ui: &mut Ui, title: &str, detail: &str, ways: &[Way]) -> Option<Action> {
+    ui.heading(RichText::new(title).color(theme::BAD));
+    ui.label(detail);
+    ui.add_space(16.0);
+    let mut action = None;
+    ui.horizontal_wrapped(|ui| {
+        for way in ways {
+            let text = match way {
+                Way::PlaceAgain => "Place the passport again",
+                Way::ReenterDocument => "Type the MRZ again",
+                Way::RetryEnrol => "Try again",
+                Way::NewScan => "Start a new face scan",
+                Way::NewCustomer => "New customer",
+            };
+            if big(ui, text) {
+                action = Some(Action::Do(Input::Choose(*way)));
+            }
+        }
+    });
+    action
+}
+
+/// Draws the stage's screen.
+pub fn stage(
+    ui: &mut Ui,
+    stage: &Stage,
+    personal: Option<&Personal>,
+    face: Option<&egui::TextureHandle>,
+    form: &mut Form,
+    status: &Status,
+) -> Option<Action> {
+    match stage {
+        Stage::Home => home(ui, status),
+        Stage::Document { error } => document(ui, form, error.as_deref()),
+        Stage::PlacePassport => place_passport(ui, status),
+        Stage::Reading { file, done, total, files_done } => {
+            reading(ui, file, *done, *total, *files_done)
+        }
+        Stage::Review => match personal {
+            Some(p) => review(ui, p, face, &mut form.consent),
+            None => None,
+        },
+        Stage::Enrolling => enrolling(ui),
+        Stage::FaceScan { .. } => face_scan(ui, status.demo_mrz.is_some()),
+        Stage::Validating => validating(ui),
+        Stage::Result { passed, reason, user_id } => {
+            result(ui, *passed, reason.as_deref(), user_id)
+        }
+        Stage::Problem { title, detail, ways } => problem(ui, title, detail, ways),
+    }
+}

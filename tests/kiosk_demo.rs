@@ -1,0 +1,271 @@
+//! GUI tests of the demo kiosk (issue 5): egui_kittest drives the real screens by
+//! accessible role and label, as staff would, against the simulated passport and the
+//! in-process fake iProov service. Snapshots of every screen render on Mesa lavapipe.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, SnapshotOptions};
+use enrol_kiosk::enrol::{DemoCard, Stage};
+use enrol_kiosk::iproov::Call;
+use enrol_kiosk::iproov::fake::FaultKind;
+use enrol_kiosk::kiosk::{KioskApp, demo_app};
+use enrol_kiosk::records::EnrolmentStatus;
+use enrol_kiosk::sim::{Behaviour, Profile};
+
+const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
+
+struct Kiosk {
+    h: Harness<'static, KioskApp>,
+    _dir: tempfile::TempDir,
+    snapshots: bool,
+}
+
+fn kiosk_with(card: DemoCard, snapshots: bool) -> Kiosk {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(card, &dir.path().join("records.sqlite"), Duration::from_secs(600)).unwrap();
+    let mut b = Harness::builder().with_size([1280.0, 800.0]);
+    if snapshots {
+        b = b.wgpu();
+    }
+    let h = b.build_state(|ctx, app: &mut KioskApp| app.ui(ctx), app);
+    Kiosk { h, _dir: dir, snapshots }
+}
+
+fn kiosk() -> Kiosk {
+    kiosk_with(DemoCard::new(Profile::demo().unwrap()), false)
+}
+
+fn demo_mrz() -> String {
+    Profile::demo().unwrap().mrz_text().to_owned()
+}
+
+impl Kiosk {
+    fn has(&self, label: &str) -> bool {
+        self.h.query_all_by_label_contains(label).next().is_some()
+    }
+
+    /// Steps the UI until something labelled `label` shows (workers run meanwhile).
+    fn wait_for(&mut self, label: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            self.h.step();
+            if self.has(label) {
+                self.h.step();
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {label:?}; stage {}",
+                self.h.state().workflow().stage().name()
+            );
+            std::thread::sleep(Duration::from_millis(15));
+        }
+    }
+
+    fn click(&mut self, label: &str) {
+        self.h.get_by_role_and_label(Role::Button, label).click();
+        self.h.step();
+        self.h.step();
+    }
+
+    fn type_into(&mut self, field: &str, text: &str) {
+        self.h.get_by_label(field).focus();
+        self.h.step();
+        self.h.get_by_label(field).type_text(text);
+        self.h.step();
+        self.h.step();
+    }
+
+    /// Compares the screen with tests/snapshots/NAME.png, masking what changes per run.
+    fn snap(&mut self, name: &str) {
+        if !self.snapshots {
+            return;
+        }
+        for varying in ["fake iProov service on", "Record saved (reference"] {
+            let rects: Vec<_> =
+                self.h.query_all_by_label_contains(varying).map(|n| n.rect()).collect();
+            for r in rects {
+                self.h.mask(r);
+            }
+        }
+        let options = SnapshotOptions::new().failed_pixel_count_threshold(1200_usize);
+        self.h.snapshot_options(name, &options);
+    }
+
+    fn go_to_review(&mut self) {
+        self.wait_for("Start enrolment");
+        self.click("Start enrolment");
+        self.type_into(MRZ_FIELD, &demo_mrz());
+        self.wait_for("All check digits match");
+        self.click("Continue");
+        self.wait_for("Place the demo passport");
+        self.click("Place the demo passport");
+        self.wait_for("Check the passport");
+    }
+
+    fn enrol(&mut self) {
+        self.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
+        self.h.step();
+        self.click("Enrol with iProov");
+        self.wait_for("Simulate pass");
+    }
+
+    fn record_status(&self) -> (EnrolmentStatus, Option<bool>) {
+        let app = self.h.state();
+        let Stage::Result { user_id, .. } = app.workflow().stage() else {
+            panic!("not at a result: {}", app.workflow().stage().name())
+        };
+        let rec = app.executor().services().store.get(user_id).unwrap().unwrap();
+        (rec.status, rec.passed)
+    }
+}
+
+const CONSENT: &str = "The customer consents to enrolling their face with iProov";
+
+#[test]
+fn demo_workflow_to_a_passed_result() {
+    let mut k = kiosk();
+    k.go_to_review();
+    assert!(k.has("Photo from the chip"), "the chip photo is shown");
+    assert!(k.has("The photo meets iProov's image rules"));
+    assert!(k.h.state().workflow().holds_personal_data());
+    k.enrol();
+    k.click("Simulate pass");
+    k.wait_for("Enrolment passed");
+    assert_eq!(k.record_status(), (EnrolmentStatus::Passed, Some(true)));
+    assert!(!k.h.state().workflow().holds_personal_data(), "data wiped at the result");
+    k.click("New customer");
+    k.wait_for("Ready for the next customer");
+}
+
+#[test]
+fn demo_workflow_failed_scan_then_a_new_scan_passes() {
+    let mut k = kiosk();
+    k.go_to_review();
+    k.enrol();
+    k.click("Simulate fail");
+    k.wait_for("The face scan did not pass");
+    assert_eq!(k.record_status(), (EnrolmentStatus::Failed, Some(false)));
+    k.click("Start a new face scan");
+    k.wait_for("Simulate pass");
+    k.click("Simulate pass");
+    k.wait_for("Enrolment passed");
+}
+
+#[test]
+fn wrong_mrz_is_refused_with_the_field_named() {
+    let mut k = kiosk();
+    k.click("Start enrolment");
+    let good = demo_mrz();
+    // Change the date of birth's last digit (line 2, position 19): its check digit fails.
+    let at = good.len() - 44 + 18;
+    let mut bad = good.clone();
+    let c = good.as_bytes()[at];
+    let swapped = if c == b'1' { "2" } else { "1" };
+    bad.replace_range(at..at + 1, swapped);
+    k.type_into(MRZ_FIELD, &bad);
+    k.wait_for("does not match its check digit");
+    k.click("Continue");
+    k.wait_for("date of birth does not match its check digit");
+    assert!(matches!(k.h.state().workflow().stage(), Stage::Document { error: Some(_) }));
+    assert!(!k.h.state().workflow().holds_personal_data());
+}
+
+#[test]
+fn passport_removed_while_reading_then_placed_again() {
+    let first = Behaviour { remove_after_apdu: Some(6), ..Behaviour::default() };
+    let card = DemoCard::new(Profile::demo().unwrap()).with_first_behaviour(first);
+    let mut k = kiosk_with(card, false);
+    k.click("Start enrolment");
+    k.type_into(MRZ_FIELD, &demo_mrz());
+    k.click("Continue");
+    k.wait_for("Place the demo passport");
+    k.click("Place the demo passport");
+    k.wait_for("The passport was moved away");
+    assert!(k.h.state().workflow().personal().is_none());
+    k.click("Place the passport again");
+    k.wait_for("Place the demo passport");
+    k.click("Place the demo passport");
+    k.wait_for("Check the passport");
+}
+
+#[test]
+fn service_failing_offers_retry_which_then_succeeds() {
+    let mut k = kiosk();
+    k.h.state().executor().fake().unwrap().set_fault(
+        Call::EnrolToken,
+        FaultKind::ServerError,
+        None,
+    );
+    k.go_to_review();
+    k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
+    k.h.step();
+    k.click("Enrol with iProov");
+    k.wait_for("The enrolment with iProov did not go through");
+    assert!(k.h.state().workflow().holds_personal_data(), "photo kept for the retry");
+    k.h.state().executor().fake().unwrap().clear_faults();
+    k.click("Try again");
+    k.wait_for("Simulate pass");
+    k.click("Simulate pass");
+    k.wait_for("Enrolment passed");
+}
+
+/// Every screen, rendered and compared with tests/snapshots (lavapipe).
+#[test]
+fn snapshots_of_every_screen() {
+    let slow = Behaviour { latency_ms: 60, ..Behaviour::default() };
+    let card = DemoCard::new(Profile::demo().unwrap()).with_first_behaviour(slow);
+    let mut k = kiosk_with(card, true);
+    let fake_delay = Duration::from_millis(1500);
+    k.wait_for("Start enrolment");
+    k.snap("01-home");
+    k.click("Start enrolment");
+    k.type_into(MRZ_FIELD, &demo_mrz());
+    k.wait_for("All check digits match");
+    k.snap("02-document");
+    k.click("Continue");
+    k.wait_for("Place the demo passport");
+    k.snap("03-place-passport");
+    k.click("Place the demo passport");
+    k.wait_for("Files read so far: 1");
+    // Progress differs from run to run: rendered for the record, not compared.
+    let reading = k.h.render().unwrap();
+    assert!(reading.width() >= 1280, "rendered at the window size");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        reading.save("tests/snapshots/04-reading.png").unwrap();
+    }
+    k.wait_for("Check the passport");
+    k.snap("05-review");
+    let fake = k.h.state().executor().fake().unwrap();
+    fake.set_fault(Call::EnrolToken, FaultKind::Delay(fake_delay), Some(1));
+    fake.set_fault(Call::Validate, FaultKind::Delay(fake_delay), Some(1));
+    k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
+    k.h.step();
+    k.click("Enrol with iProov");
+    k.wait_for("Registering the passport photo with iProov");
+    k.snap("06-enrolling");
+    k.wait_for("Simulate pass");
+    k.snap("07-face-scan");
+    k.click("Simulate fail");
+    k.wait_for("Getting the result from iProov");
+    k.snap("08-validating");
+    k.wait_for("The face scan did not pass");
+    k.snap("09-result-failed");
+    k.click("Start a new face scan");
+    k.wait_for("Simulate pass");
+    k.click("Simulate pass");
+    k.wait_for("Enrolment passed");
+    k.snap("10-result-passed");
+    k.click("New customer");
+    k.click("Start enrolment");
+    k.type_into(MRZ_FIELD, "P<UTOERIKSSON<<ANNA");
+    k.click("Continue");
+    k.wait_for("This does not look like an MRZ");
+    k.snap("11-document-error");
+    k.click("Cancel");
+    k.wait_for("Ready for the next customer");
+}
