@@ -46,4 +46,22 @@ impl LdsError {
     pub(crate) fn invalid(file: &'static str, what: impl Into<String>) -> LdsError {
         LdsError::Invalid { file, what: what.into() }
     }
+
+    /// Checks a declared count against its cap before anything is allocated for it.
+    pub(crate) fn check_count(
+        file: &'static str,
+        what: &'static str,
+        declared: usize,
+        limit: usize,
+    ) -> Result<usize, LdsError> {
+        if declared > limit {
+            return Err(LdsError::TooLarge {
+                file,
+                what,
+                declared: declared as u64,
+                limit: limit as u64,
+            });
+        }
+        Ok(declared)
+    }
 }

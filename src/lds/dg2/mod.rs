@@ -136,14 +136,7 @@ pub fn parse(bytes: &[u8]) -> Result<Dg2, LdsError> {
     if declared == 0 {
         return Err(LdsError::Missing { file: FILE, what: "biometric information template" });
     }
-    if declared > MAX_TEMPLATES {
-        return Err(LdsError::TooLarge {
-            file: FILE,
-            what: "number of biometric templates",
-            declared: declared as u64,
-            limit: MAX_TEMPLATES as u64,
-        });
-    }
+    LdsError::check_count(FILE, "number of biometric templates", declared, MAX_TEMPLATES)?;
     let mut faces = Vec::new();
     for _ in 0..declared {
         let template = g.expect(0x7F60).map_err(&err)?;

@@ -100,14 +100,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<FaceImage>, LdsError> {
     if count == 0 {
         return Err(LdsError::Missing { file: FILE, what: "facial image (record lists none)" });
     }
-    if count > MAX_FACES_PER_RECORD {
-        return Err(LdsError::TooLarge {
-            file: FILE,
-            what: "number of facial images",
-            declared: count as u64,
-            limit: MAX_FACES_PER_RECORD as u64,
-        });
-    }
+    LdsError::check_count(FILE, "number of facial images", count, MAX_FACES_PER_RECORD)?;
     let mut faces = Vec::new();
     for _ in 0..count {
         let start = c.pos;
@@ -136,15 +129,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<FaceImage>, LdsError> {
 /// One face: `block` is the facial record data after its 4-byte length.
 fn parse_face(block: &[u8], start: usize) -> Result<FaceImage, LdsError> {
     let mut c = Cursor { buf: block, pos: 0 };
-    let n_points = usize::from(c.u16()?);
-    if n_points > MAX_FEATURE_POINTS {
-        return Err(LdsError::TooLarge {
-            file: FILE,
-            what: "number of feature points",
-            declared: n_points as u64,
-            limit: MAX_FEATURE_POINTS as u64,
-        });
-    }
+    let n_points = LdsError::check_count(
+        FILE,
+        "number of feature points",
+        usize::from(c.u16()?),
+        MAX_FEATURE_POINTS,
+    )?;
     let gender = c.u8()?;
     let eye_colour = c.u8()?;
     let hair_colour = c.u8()?;
