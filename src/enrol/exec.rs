@@ -314,7 +314,7 @@ impl Executor {
                     (ScanControl::Browser(cmd), _) => launch_browser(cmd, &scan_url),
                     (ScanControl::Page { browser, .. }, Some(page)) => {
                         let url = page.open(job, &verify_token);
-                        launch_browser(browser, &url);
+                        launch_browser(&page.browser_command(browser), &url);
                         self.page_url = Some(url);
                     }
                     _ => {}
@@ -354,6 +354,17 @@ impl Executor {
     /// Where the kiosk's face-scan page server listens (with [`ScanControl::Page`]).
     pub fn scan_page_addr(&self) -> Option<SocketAddr> {
         self.page.as_ref().map(ScanPage::addr)
+    }
+
+    /// The browser command the face-scan page is opened with (see
+    /// [`ScanPage::browser_command`]).
+    pub fn scan_browser_command(&self, cmd: &[String]) -> Vec<String> {
+        self.page.as_ref().map_or_else(|| cmd.to_vec(), |p| p.browser_command(cmd))
+    }
+
+    /// The face-scan page's certificate (DER), for a browser or a test to trust.
+    pub fn scan_page_cert(&self) -> Option<&[u8]> {
+        self.page.as_ref().map(ScanPage::cert_der)
     }
 
     /// The kiosk's face-scan page opened last (with [`ScanControl::Page`]).

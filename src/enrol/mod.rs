@@ -14,6 +14,7 @@ pub mod machine;
 pub mod personal;
 pub mod scan_page;
 pub mod signals;
+pub mod tls;
 pub mod wording;
 
 pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};

@@ -8,8 +8,9 @@
 //! the service. The SDK files come from the operator's folder (`/sdk/iProovMe.js`); without
 //! one, a stand-in element fires the same events (demo and tests).
 //!
-//! Browsers treat `http://127.0.0.1` as a secure context, so the camera works; serving it
-//! over HTTPS with a self-signed certificate is still to do.
+//! The page is served over HTTPS with a self-signed certificate made in memory when the
+//! kiosk starts (`enrol::tls`); the browser command is expected to trust it (e.g. Chromium's
+//! `--ignore-certificate-errors-spki-list`, or the operator's own certificate policy).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -62,6 +63,8 @@ struct Shared {
 pub struct ScanPage {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    cert_der: Vec<u8>,
+    spki_pin: String,
 }
 
 type Resp = Response<Full<Bytes>>;
@@ -81,6 +84,8 @@ impl ScanPage {
         sdk_dir: Option<PathBuf>,
         sdk_base_url: String,
     ) -> std::io::Result<ScanPage> {
+        let tls = super::tls::local_tls().map_err(std::io::Error::other)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
         let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
         let addr = listener.local_addr()?;
         let shared =
@@ -90,7 +95,9 @@ impl ScanPage {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let s = s.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(stream).await else { return };
                     let svc = hyper::service::service_fn(move |req| handle(s.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), svc)
@@ -98,11 +105,31 @@ impl ScanPage {
                 });
             }
         });
-        Ok(ScanPage { addr, shared })
+        Ok(ScanPage { addr, shared, cert_der: tls.cert_der, spki_pin: tls.spki_pin })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The page's self-signed certificate (DER), made when the page started.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The browser command with what it needs to trust this page's certificate: Chromium
+    /// and Chrome get `--ignore-certificate-errors-spki-list` pinned to this key alone.
+    pub fn browser_command(&self, cmd: &[String]) -> Vec<String> {
+        let mut out = cmd.to_vec();
+        let is_chromium = cmd.first().is_some_and(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("chrom"))
+        });
+        if is_chromium {
+            out.push(format!("--ignore-certificate-errors-spki-list={}", self.spki_pin));
+        }
+        out
     }
 
     /// Registers a scan of `token` for workflow job `job`; returns the page URL to open.
@@ -119,7 +146,7 @@ impl ScanPage {
             scans.retain(|_, s| !s.done);
             scans.insert(id.clone(), scan);
         }
-        format!("http://{}/scan/{id}", self.addr)
+        format!("https://{}/scan/{id}", self.addr)
     }
 }
 
