@@ -30,9 +30,52 @@ impl<T: CardChannel + ?Sized> CardChannel for &mut T {
 }
 
 /// Upper bound on data gathered through GET RESPONSE chains (a hostile card could loop).
-const MAX_CHAINED_RESPONSE: usize = 1 << 20;
+pub const MAX_CHAINED_RESPONSE: usize = 1 << 20;
 /// Upper bound on GET RESPONSE rounds for one command.
-const MAX_GET_RESPONSE_ROUNDS: usize = 1024;
+pub const MAX_GET_RESPONSE_ROUNDS: usize = 1024;
+
+/// Why a GET RESPONSE chain was given up.
+#[derive(Debug)]
+pub enum ChainError {
+    /// The transport failed or a response was malformed.
+    Card(CardError),
+    /// The card kept answering 61xx for more than [`MAX_GET_RESPONSE_ROUNDS`] rounds.
+    TooManyRounds(usize),
+    /// The chained data grew past [`MAX_CHAINED_RESPONSE`] bytes.
+    TooLong(usize),
+}
+
+impl<E: Into<CardError>> From<E> for ChainError {
+    fn from(e: E) -> Self {
+        ChainError::Card(e.into())
+    }
+}
+
+/// Follows 61xx answers with GET RESPONSE (class `cla`, secure-messaging bits cleared) and
+/// joins the data, bounded in rounds and bytes. `first` is the card's first answer.
+pub fn follow_get_response(
+    card: &mut dyn CardChannel,
+    mut first: ResponseApdu,
+    cla: u8,
+) -> Result<ResponseApdu, ChainError> {
+    let mut data = std::mem::take(&mut first.data);
+    let mut resp = first;
+    let mut rounds = 0;
+    while let StatusWord::BytesAvailable(n) = resp.sw {
+        rounds += 1;
+        if rounds > MAX_GET_RESPONSE_ROUNDS {
+            return Err(ChainError::TooManyRounds(MAX_GET_RESPONSE_ROUNDS));
+        }
+        let le = if n == 0 { 256 } else { usize::from(n) };
+        let get = CommandApdu::new(cla & 0x0F & !0x0C, 0xC0, 0, 0).with_le(le);
+        resp = ResponseApdu::parse(&card.transmit(&get.encode()?)?)?;
+        if data.len().saturating_add(resp.data.len()) > MAX_CHAINED_RESPONSE {
+            return Err(ChainError::TooLong(MAX_CHAINED_RESPONSE));
+        }
+        data.append(&mut resp.data);
+    }
+    Ok(ResponseApdu::new(data, resp.sw))
+}
 
 /// Sends a command and returns the card's response, following 61xx with GET RESPONSE and
 /// resending once with the exact Le on 6Cxx. Other status words are returned as they are.
@@ -43,23 +86,12 @@ pub fn send(card: &mut dyn CardChannel, cmd: &CommandApdu) -> Result<ResponseApd
         let retry = CommandApdu { le: Some(le), ..cmd.clone() };
         resp = ResponseApdu::parse(&card.transmit(&retry.encode()?)?)?;
     }
-    let mut data = std::mem::take(&mut resp.data);
-    let mut rounds = 0;
-    while let StatusWord::BytesAvailable(n) = resp.sw {
-        // A card that keeps answering 61xx without data would otherwise hold us forever.
-        rounds += 1;
-        if rounds > MAX_GET_RESPONSE_ROUNDS {
-            return Err(CardError::ResponseTooLong(MAX_CHAINED_RESPONSE));
+    follow_get_response(card, resp, cmd.cla).map_err(|e| match e {
+        ChainError::Card(e) => e,
+        ChainError::TooManyRounds(_) | ChainError::TooLong(_) => {
+            CardError::ResponseTooLong(MAX_CHAINED_RESPONSE)
         }
-        let le = if n == 0 { 256 } else { usize::from(n) };
-        let get = CommandApdu::new(cmd.cla & 0x0F & !0x0C, 0xC0, 0, 0).with_le(le);
-        resp = ResponseApdu::parse(&card.transmit(&get.encode()?)?)?;
-        if data.len() + resp.data.len() > MAX_CHAINED_RESPONSE {
-            return Err(CardError::ResponseTooLong(MAX_CHAINED_RESPONSE));
-        }
-        data.append(&mut resp.data);
-    }
-    Ok(ResponseApdu::new(data, resp.sw))
+    })
 }
 
 #[cfg(test)]

@@ -2,15 +2,9 @@
 //! BAC or PACE succeeded, and the first secure-messaging failure ends it.
 
 use super::{Cipher, SmError, SmSession};
-use crate::card::{CardChannel, CardError};
-use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
+use crate::card::{CardChannel, CardError, ChainError, follow_get_response};
+use crate::iso7816::{CommandApdu, ResponseApdu};
 use std::fmt;
-
-/// Upper bound on a protected response gathered through GET RESPONSE (61xx) chains.
-const MAX_CHAINED_RESPONSE: usize = 1 << 20;
-/// Upper bound on GET RESPONSE commands for one response (a hostile card could answer
-/// 61xx with no data forever).
-const MAX_GET_RESPONSES: usize = 1024;
 
 /// A card plus the secure-messaging session established with it.
 pub struct SecureChannel<C: CardChannel> {
@@ -49,23 +43,12 @@ impl<C: CardChannel> SecureChannel<C> {
     }
 
     fn exchange(&mut self, bytes: &[u8]) -> Result<ResponseApdu, SmError> {
-        let mut resp = ResponseApdu::parse(&self.card.transmit(bytes)?)?;
-        let mut data = std::mem::take(&mut resp.data);
-        let mut rounds = 0;
-        while let StatusWord::BytesAvailable(n) = resp.sw {
-            rounds += 1;
-            if rounds > MAX_GET_RESPONSES {
-                return Err(SmError::EndlessChaining(MAX_GET_RESPONSES));
-            }
-            let le = if n == 0 { 256 } else { usize::from(n) };
-            let get = CommandApdu::new(0x00, 0xC0, 0, 0).with_le(le);
-            resp = ResponseApdu::parse(&self.card.transmit(&get.encode()?)?)?;
-            if data.len().saturating_add(resp.data.len()) > MAX_CHAINED_RESPONSE {
-                return Err(CardError::ResponseTooLong(MAX_CHAINED_RESPONSE).into());
-            }
-            data.append(&mut resp.data);
-        }
-        Ok(ResponseApdu::new(data, resp.sw))
+        let first = ResponseApdu::parse(&self.card.transmit(bytes)?)?;
+        follow_get_response(&mut self.card, first, 0x00).map_err(|e| match e {
+            ChainError::Card(e) => SmError::Card(e),
+            ChainError::TooManyRounds(n) => SmError::EndlessChaining(n),
+            ChainError::TooLong(n) => SmError::Card(CardError::ResponseTooLong(n)),
+        })
     }
 
     /// True until a failure ended the session.
