@@ -75,7 +75,7 @@ impl ChipResult {
         let pa = report.passive_authentication;
         let (face, face_error) = match read.files.get(&Ef::Dg(2).name()) {
             None => (None, Some("The chip has no face image (DG2 was not read).".to_owned())),
-            Some(dg2) => match crate::face::cli::input_image(dg2) {
+            Some(dg2) => match crate::face::input_image(dg2) {
                 Err(e) => (None, Some(format!("The chip's face image is unusable: {e}."))),
                 Ok((image, eyes)) => {
                     let image = Zeroizing::new(image);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{EncodeMode, EncodePolicy, EyeCentres, InputFormat, prepare};
+use super::{EncodeMode, EncodePolicy, prepare};
 
 /// Arguments of the `face` subcommand.
 #[derive(Debug, clap::Args)]
@@ -49,32 +49,7 @@ impl From<CliEncodeMode> for EncodeMode {
 /// Largest input file read (a DG2 is well under 1 MB; images under a few MB).
 const MAX_INPUT_FILE: u64 = 32 * 1024 * 1024;
 
-/// The face image bytes and the record's eye centres from INPUT's bytes.
-pub fn input_image(bytes: &[u8]) -> Result<(Vec<u8>, Option<EyeCentres>), String> {
-    if InputFormat::sniff(bytes).is_some() {
-        return Ok((bytes.to_vec(), None));
-    }
-    if bytes.first() == Some(&0x75) {
-        let dg2 =
-            crate::lds::dg2::parse(bytes).map_err(|e| format!("the DG2 file is unusable: {e}"))?;
-        return first_face(dg2.faces);
-    }
-    if bytes.starts_with(b"FAC\0") {
-        let faces = crate::lds::dg2::record::parse(bytes)
-            .map_err(|e| format!("the ISO/IEC 19794-5 record is unusable: {e}"))?;
-        return first_face(faces);
-    }
-    Err("the input is not a JPEG, JP2, J2K or PNG image, nor an EF.DG2 file".to_string())
-}
-
-fn first_face(
-    faces: Vec<crate::lds::dg2::FaceImage>,
-) -> Result<(Vec<u8>, Option<EyeCentres>), String> {
-    let face =
-        faces.into_iter().next().ok_or_else(|| "the file holds no face image".to_string())?;
-    let eyes = face.eye_centres().map(EyeCentres::from);
-    Ok((face.data.clone(), eyes))
-}
+pub use super::source::input_image;
 
 /// Do the work of the `face` command: read INPUT, write the upload image to `--out`,
 /// return the report. `Err` is a plain message saying why the input cannot be used.

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod haar;
 pub mod header;
 pub mod rules;
+pub mod source;
 
 use image::RgbImage;
 
@@ -19,6 +20,7 @@ pub use decode::{DecodeLimits, Decoded, decode, decode_with_limits};
 pub use encode::{EncodeMode, EncodePath, EncodePolicy, OutputFormat};
 pub use header::{HeaderInfo, InputFormat, read_header};
 pub use rules::{EyeDistanceMethod, MIN_EYE_DISTANCE_PX};
+pub use source::input_image;
 
 /// Errors of the face layer; each says which format and what went wrong.
 #[derive(Debug, thiserror::Error)]
