@@ -175,6 +175,38 @@ fn wrong_mrz_is_refused_with_the_field_named() {
     assert!(!k.h.state().workflow().holds_personal_data());
 }
 
+/// A keyboard-wedge MRZ scanner "types" the two lines and Enter into whatever has focus:
+/// the Document screen must put the cursor in the MRZ field by itself, also when it comes
+/// back after a refused MRZ.
+#[test]
+fn a_keyboard_wedge_scan_lands_in_the_mrz_field_without_a_click() {
+    let mut k = kiosk();
+    k.click("Start enrolment");
+    let wedge = |k: &mut Kiosk, text: &str| {
+        for line in text.lines() {
+            k.h.event(eframe::egui::Event::Text(line.to_owned()));
+            k.h.key_press(eframe::egui::Key::Enter);
+            k.h.step();
+        }
+        k.h.step();
+    };
+    // First a scan whose date of birth was misread: refused, and the cursor is back.
+    let good = demo_mrz();
+    let at = good.len() - 44 + 18;
+    let mut bad = good.clone();
+    bad.replace_range(at..at + 1, if good.as_bytes()[at] == b'1' { "2" } else { "1" });
+    wedge(&mut k, &bad);
+    k.wait_for("does not match its check digit");
+    k.click("Continue");
+    k.wait_for("date of birth does not match its check digit");
+    // Staff clear the field with select-all + delete, then scan again.
+    k.h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::A);
+    k.h.key_press(eframe::egui::Key::Delete);
+    k.h.step();
+    wedge(&mut k, &good);
+    k.wait_for("Place the demo passport");
+}
+
 #[test]
 fn passport_removed_while_reading_then_placed_again() {
     let first = Behaviour { remove_after_apdu: Some(6), ..Behaviour::default() };

@@ -39,6 +39,9 @@ pub struct Form {
     pub expiry: Zeroizing<String>,
     pub can: Zeroizing<String>,
     pub consent: bool,
+    /// The entry mode whose first field last received keyboard focus: a keyboard-wedge MRZ
+    /// scanner types into whatever has focus, so each mode puts the cursor in its field.
+    focused: Option<EntryMode>,
 }
 
 impl Form {
@@ -108,7 +111,9 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
         ui.radio_value(&mut form.mode, EntryMode::Can, "CAN");
     });
     let mut submit = false;
-    match form.mode {
+    let focus_first = form.focused != Some(form.mode);
+    form.focused = Some(form.mode);
+    let first = match form.mode {
         EntryMode::Mrz => {
             let label = ui.label("MRZ: the 2 lines at the bottom of the photo page (type or scan)");
             let r = ui
@@ -125,21 +130,32 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
                 submit = AccessKey::from_mrz_text(&form.mrz).is_ok();
             }
             mrz_feedback(ui, &form.mrz);
+            r
         }
         EntryMode::Fields => {
-            egui::Grid::new("fields").num_columns(3).spacing([16.0, 12.0]).show(ui, |ui| {
-                field(ui, "Document number", &mut form.number, 9, |v| {
-                    check_digit(v).map(|d| format!("check digit {d}")).map_err(|e| e.to_string())
-                });
-                field(ui, "Date of birth (YYMMDD)", &mut form.birth, 6, date_hint);
-                field(ui, "Date of expiry (YYMMDD)", &mut form.expiry, 6, date_hint);
-            });
+            egui::Grid::new("fields")
+                .num_columns(3)
+                .spacing([16.0, 12.0])
+                .show(ui, |ui| {
+                    let first = field(ui, "Document number", &mut form.number, 9, |v| {
+                        check_digit(v)
+                            .map(|d| format!("check digit {d}"))
+                            .map_err(|e| e.to_string())
+                    });
+                    field(ui, "Date of birth (YYMMDD)", &mut form.birth, 6, date_hint);
+                    field(ui, "Date of expiry (YYMMDD)", &mut form.expiry, 6, date_hint);
+                    first
+                })
+                .inner
         }
         EntryMode::Can => {
             let label = ui.label("CAN (6 digits printed on the photo page)");
             ui.add(TextEdit::singleline(&mut *form.can).char_limit(6).desired_width(200.0))
-                .labelled_by(label.id);
+                .labelled_by(label.id)
         }
+    };
+    if focus_first {
+        first.request_focus();
     }
     if let Some(e) = error {
         ui.colored_label(theme::BAD, e);
@@ -151,6 +167,8 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
     ui.horizontal(|ui| {
         if big(ui, "Continue") || submit || enter {
             action = Some(Action::Do(Input::Submit(form.input())));
+            // A refused entry stays on this screen: the cursor goes back to the field.
+            form.focused = None;
         }
         if big(ui, "Cancel") {
             action = Some(Action::Do(Input::Cancel));
@@ -176,15 +194,16 @@ fn field(
     value: &mut Zeroizing<String>,
     width: usize,
     hint: impl Fn(&str) -> Result<String, String>,
-) {
+) -> egui::Response {
     let label = ui.label(name);
-    ui.add(
-        TextEdit::singleline(&mut **value)
-            .font(egui::TextStyle::Monospace)
-            .char_limit(width.max(9) + 6)
-            .desired_width(260.0),
-    )
-    .labelled_by(label.id);
+    let r = ui
+        .add(
+            TextEdit::singleline(&mut **value)
+                .font(egui::TextStyle::Monospace)
+                .char_limit(width.max(9) + 6)
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id);
     let v = value.trim().to_ascii_uppercase();
     match (v.is_empty(), hint(&v)) {
         (true, _) => ui.label(""),
@@ -192,6 +211,7 @@ fn field(
         (false, Err(e)) => ui.colored_label(theme::WARN, e),
     };
     ui.end_row();
+    r
 }
 
 /// Live check-digit feedback while the MRZ is typed.
@@ -460,6 +480,10 @@ pub fn stage(
     form: &mut Form,
     status: &Status,
 ) -> Option<Action> {
+    if !matches!(stage, Stage::Document { .. }) {
+        // Coming back to the Document screen (e.g. after a refused MRZ) puts the cursor back.
+        form.focused = None;
+    }
     match stage {
         Stage::Home => home(ui, status),
         Stage::Document { error } => document(ui, form, error.as_deref()),
