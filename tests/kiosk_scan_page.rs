@@ -4,30 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod common;
+
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, Services, headless};
-use enrol_kiosk::iproov::fake::{FakeHandle, FakeIproov, FakeOptions, ScanOutcome};
-use enrol_kiosk::iproov::{IproovClient, IproovConfig, Secret};
-use enrol_kiosk::records::Store;
+use common::services;
+use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, headless};
+use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions, ScanOutcome};
 use enrol_kiosk::sim::Profile;
 use zeroize::Zeroizing;
-
-fn services(fake: &FakeHandle, dir: &std::path::Path) -> Services {
-    let (key, secret) = fake.credentials();
-    let config = IproovConfig {
-        base_url: Some(fake.base_url()),
-        api_key: Secret::new(key),
-        secret: Secret::new(secret),
-        ..IproovConfig::default()
-    };
-    Services {
-        client: Arc::new(IproovClient::new(config).unwrap()),
-        store: Arc::new(Store::open(&dir.join("r.sqlite")).unwrap()),
-    }
-}
 
 /// One request to the page, trusting only the page's own certificate (it serves HTTPS only).
 fn http(cert: &[u8], method: &str, url: &str, secret: Option<&str>, body: &str) -> (u16, String) {
