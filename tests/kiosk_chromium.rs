@@ -202,7 +202,12 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
             launched = Some(Instant::now());
             page.launch(&cmd, &format!("{url}?simulate=passed")).unwrap();
             let pid = page.browser_pid().unwrap();
-            kiosk_browser = Some((pid, profile_of(pid)));
+            let profile = profile_of(pid);
+            // Crash dumps and caches go into that folder too.
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+            let config = format!("XDG_CONFIG_HOME={}", profile.join("config").display());
+            assert!(String::from_utf8_lossy(&env).split('\0').any(|v| v == config));
+            kiosk_browser = Some((pid, profile));
         },
         Duration::from_secs(15),
     )

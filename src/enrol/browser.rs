@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Prefix of the per-scan profile folders in the temporary directory.
+/// Prefix of the per-scan profile folders.
 pub const PROFILE_PREFIX: &str = "enrol-kiosk-browser-";
 
 /// Flags the kiosk adds with a profile of its own: a throwaway profile has nothing to set up,
@@ -51,7 +51,7 @@ pub struct Browser {
 
 impl Browser {
     /// Starts `cmd` (already [`pinned`]) on `url`. Chromium without `--user-data-dir` gets a
-    /// fresh private (0700) profile folder in the temporary directory.
+    /// fresh private (0700) profile folder, holding its config and cache folders too.
     pub fn launch(cmd: &[String], url: &str) -> std::io::Result<Browser> {
         let Some((program, args)) = cmd.split_first() else {
             return Err(std::io::Error::new(
@@ -65,6 +65,9 @@ impl Browser {
         command.args(args);
         if let Some(p) = &profile {
             command.arg(format!("--user-data-dir={}", p.display())).args(THROWAWAY_PROFILE_FLAGS);
+            // Chromium keeps crash dumps (which may hold camera frames) under the user's
+            // config folder whatever the profile: keep them, and any cache, in the folder too.
+            command.env("XDG_CONFIG_HOME", p.join("config")).env("XDG_CACHE_HOME", p.join("cache"));
         }
         // The browser's chatter (GPU, D-Bus warnings) would drown the kiosk's own log.
         command.arg(url).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
@@ -119,12 +122,18 @@ impl Drop for Browser {
     }
 }
 
+/// A new private folder for one browser profile: in the session's runtime folder (memory
+/// only, `XDG_RUNTIME_DIR`) when there is one, else in the temporary directory.
 fn new_profile() -> std::io::Result<PathBuf> {
     use rand::RngCore;
     use std::os::unix::fs::DirBuilderExt;
     let mut b = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    let dir = std::env::temp_dir().join(format!("{PROFILE_PREFIX}{}", hex::encode(b)));
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute() && d.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("{PROFILE_PREFIX}{}", hex::encode(b)));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
 }
@@ -166,7 +175,7 @@ mod tests {
         // `sleep` refuses the flags and exits at once; the profile is still made and removed.
         let b = Browser::launch(&cmd, "https://127.0.0.1:1/scan/x").unwrap();
         let profile = b.profile().unwrap().to_path_buf();
-        assert!(profile.starts_with(std::env::temp_dir()));
+        assert!(profile.file_name().unwrap().to_string_lossy().starts_with(PROFILE_PREFIX));
         let mode = std::fs::metadata(&profile).map(|m| m.permissions().mode() & 0o777);
         assert_eq!(mode.ok(), Some(0o700));
         b.close();
