@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::services;
 use enrol_kiosk::enrol::browser::PROFILE_PREFIX;
+use enrol_kiosk::enrol::scan_page::ScanProgress;
 use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, headless};
 use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions, ScanOutcome};
 use enrol_kiosk::records::EnrolmentStatus;
@@ -192,13 +193,14 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
             let (dom, err, took) = dump_dom(&mut reaper, &cmd, &url);
             assert!(err.contains("ERR_CERT_AUTHORITY_INVALID"), "{err}");
             assert!(!dom.contains("iproov-me"), "{dom}");
+            let page = exec.scan_page().unwrap();
+            assert_eq!(page.progress(&url), Some(ScanProgress::Waiting), "nothing served");
             eprintln!("chromium without the pin refused the page in {took:?}");
 
             // The service records a failed scan; the stand-in will say "passed".
             fake.complete_scan(&token, ScanOutcome::Failed { reason: None }).unwrap();
             // The kiosk starts its browser (pin and a profile of its own) on the page. The
             // page was not served to the refused browser, so this load gets it.
-            let page = exec.scan_page().unwrap();
             launched = Some(Instant::now());
             page.launch(&cmd, &format!("{url}?simulate=passed")).unwrap();
             let pid = page.browser_pid().unwrap();
@@ -221,6 +223,9 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
     );
     let rec = exec.services().store.get(&out.user_id).unwrap().unwrap();
     assert_eq!(rec.status, EnrolmentStatus::Failed);
+    let url = exec.scan_page_url().unwrap().to_owned();
+    let page = exec.scan_page().unwrap();
+    assert_eq!(page.progress(&url), Some(ScanProgress::Ended));
 
     // The kiosk closes its browser when the scan ends and removes the profile folder.
     let (pid, profile) = kiosk_browser.unwrap();
@@ -234,7 +239,6 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
     wait_until("removing its profile", Duration::from_secs(5), || !profile.exists());
 
     // A second load of the same URL, in the browser, with the pin: refused by the page.
-    let url = exec.scan_page_url().unwrap().to_owned();
     let (dom, err, took) = dump_dom(&mut reaper, &pinned, &url);
     assert!(dom.contains("already opened"), "{dom}\n{err}");
     assert!(!dom.contains("iproov-me") && !dom.contains("x-scan-secret"), "{dom}");

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::services;
+use enrol_kiosk::enrol::scan_page::ScanProgress;
 use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, headless};
 use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions, ScanOutcome};
 use enrol_kiosk::sim::Profile;
@@ -59,8 +60,11 @@ fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
             );
             assert_eq!(exec.scan_browser_command(&["xdg-open".into()]), ["xdg-open"]);
             let token = exec.scan_token().unwrap().to_owned();
+            let progress = |exec: &Executor| exec.scan_page().unwrap().progress(&url);
+            assert_eq!(progress(exec), Some(ScanProgress::Waiting));
             let (status, page) = http(&cert, "GET", &url, None, "");
             assert_eq!(status, 200);
+            assert_eq!(progress(exec), Some(ScanProgress::Opened));
             assert!(page.contains(&format!("<iproov-me token=\"{token}\"")), "{page}");
             assert!(page.contains("kiosk_mode=\"true\""));
             let origin = fake.base_url().trim_end_matches("/api/v2").to_owned();
@@ -82,7 +86,9 @@ fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
                 http(&cert, "POST", &event_url, Some(secret), r#"{"event":"progress"}"#).0,
                 204
             );
+            assert_eq!(progress(exec), Some(ScanProgress::Opened), "no final event yet");
             assert_eq!(http(&cert, "POST", &event_url, Some(secret), passed).0, 204);
+            assert_eq!(progress(exec), Some(ScanProgress::Ended));
         },
         Duration::from_secs(30),
     )

@@ -184,6 +184,29 @@ impl ScanPage {
         }
         format!("https://{}/scan/{id}", self.addr)
     }
+
+    /// How far the scan whose page is `url` (from [`ScanPage::open`]) has come, if it is
+    /// known: still waiting for a browser, page given out, or ended by an event.
+    pub fn progress(&self, url: &str) -> Option<ScanProgress> {
+        let id = url.split(['?', '#']).next()?.rsplit('/').next()?;
+        let scans = self.shared.scans.lock().ok()?;
+        scans.get(id).map(|s| match (s.served, s.done) {
+            (_, true) => ScanProgress::Ended,
+            (true, false) => ScanProgress::Opened,
+            (false, false) => ScanProgress::Waiting,
+        })
+    }
+}
+
+/// See [`ScanPage::progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanProgress {
+    /// No browser has loaded the page yet.
+    Waiting,
+    /// The page was served (once); no final event yet.
+    Opened,
+    /// The page reported the end of the scan with the secret.
+    Ended,
 }
 
 impl Drop for ScanPage {
