@@ -62,13 +62,22 @@ struct Shared {
     sdk_dir: Option<PathBuf>,
     sdk_base_url: String,
     sink: Sink,
-    /// The browser the kiosk started for the current scan.
-    browser: Mutex<Option<Browser>>,
+    /// The browser the kiosk started for the current scan, with that scan's page id.
+    browser: Mutex<Option<(String, Browser)>>,
 }
 
 impl Shared {
-    fn take_browser(&self) -> Option<Browser> {
-        self.browser.lock().map(|mut b| b.take()).unwrap_or_else(|p| p.into_inner().take())
+    fn browser_slot(&self) -> std::sync::MutexGuard<'_, Option<(String, Browser)>> {
+        self.browser.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The browser, if any (only if it was started for page `id`, when given).
+    fn take_browser(&self, id: Option<&str>) -> Option<Browser> {
+        let mut slot = self.browser_slot();
+        match (slot.as_ref(), id) {
+            (Some((of, _)), Some(id)) if of != id => None,
+            _ => slot.take().map(|(_, b)| b),
+        }
     }
 }
 
@@ -148,24 +157,22 @@ impl ScanPage {
     /// closed first; this one is closed when the page reports the end of the scan, by
     /// [`ScanPage::close_browser`], or when the page server is dropped.
     pub fn launch(&self, cmd: &[String], url: &str) -> std::io::Result<()> {
-        close_in_background(self.shared.take_browser());
+        close_in_background(self.shared.take_browser(None));
         let b = Browser::launch(&self.browser_command(cmd), url)?;
         tracing::info!(pid = b.pid(), "face-scan browser started");
-        if let Ok(mut slot) = self.shared.browser.lock() {
-            *slot = Some(b);
-        }
+        *self.shared.browser_slot() = Some((page_id(url).to_owned(), b));
         Ok(())
     }
 
     /// The process id of the browser the kiosk started for the current scan, if it is open.
     pub fn browser_pid(&self) -> Option<u32> {
-        self.shared.browser.lock().ok().and_then(|b| b.as_ref().and_then(Browser::pid))
+        self.shared.browser_slot().as_ref().and_then(|(_, b)| b.pid())
     }
 
     /// Closes the browser of the current scan (e.g. the customer was abandoned), without
     /// waiting for it.
     pub fn close_browser(&self) {
-        close_in_background(self.shared.take_browser());
+        close_in_background(self.shared.take_browser(None));
     }
 
     /// Registers a scan of `token` for workflow job `job`; returns the page URL to open.
@@ -188,14 +195,19 @@ impl ScanPage {
     /// How far the scan whose page is `url` (from [`ScanPage::open`]) has come, if it is
     /// known: still waiting for a browser, page given out, or ended by an event.
     pub fn progress(&self, url: &str) -> Option<ScanProgress> {
-        let id = url.split(['?', '#']).next()?.rsplit('/').next()?;
         let scans = self.shared.scans.lock().ok()?;
-        scans.get(id).map(|s| match (s.served, s.done) {
+        scans.get(page_id(url)).map(|s| match (s.served, s.done) {
             (_, true) => ScanProgress::Ended,
             (true, false) => ScanProgress::Opened,
             (false, false) => ScanProgress::Waiting,
         })
     }
+}
+
+/// The page id in a page URL made by [`ScanPage::open`] (its last path segment).
+fn page_id(url: &str) -> &str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// See [`ScanPage::progress`].
@@ -212,7 +224,7 @@ pub enum ScanProgress {
 impl Drop for ScanPage {
     /// The kiosk is stopping: close the browser and remove its profile before going.
     fn drop(&mut self) {
-        if let Some(b) = self.shared.take_browser() {
+        if let Some(b) = self.shared.take_browser(None) {
             b.close();
         }
     }
@@ -343,7 +355,7 @@ fn event(shared: &Shared, id: &str, secret: &str, body: &[u8]) -> Resp {
         scan.done = true;
         tracing::info!(event = %name, "face scan page reports the scan ended");
         shared.sink.send(Input::ScanFinished { job: scan.job });
-        close_in_background(shared.take_browser());
+        close_in_background(shared.take_browser(Some(id)));
     }
     plain(StatusCode::NO_CONTENT, "")
 }
