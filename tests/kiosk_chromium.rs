@@ -180,6 +180,7 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
     let mut reaper = Reaper { pin: pin.clone(), groups: Vec::new() };
     let mut kiosk_browser: Option<(u32, PathBuf)> = None;
     let mut launched = None;
+    let mut timings = None;
 
     let out = headless::run(
         &mut exec,
@@ -210,6 +211,17 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
             let config = format!("XDG_CONFIG_HOME={}", profile.join("config").display());
             assert!(String::from_utf8_lossy(&env).split('\0').any(|v| v == config));
             kiosk_browser = Some((pid, profile));
+            // Times from the launch: the page served, the page's event heard.
+            let t0 = launched.unwrap();
+            let mut served = None;
+            wait_until("the page's event", Duration::from_secs(10), || {
+                let p = page.progress(&url);
+                if served.is_none() && p != Some(ScanProgress::Waiting) {
+                    served = Some(t0.elapsed());
+                }
+                p == Some(ScanProgress::Ended)
+            });
+            timings = Some((served.unwrap(), t0.elapsed()));
         },
         Duration::from_secs(15),
     )
@@ -243,8 +255,10 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
     assert!(dom.contains("already opened"), "{dom}\n{err}");
     assert!(!dom.contains("iproov-me") && !dom.contains("x-scan-secret"), "{dom}");
     eprintln!(
-        "kiosk browser: launch to result {to_result:?}; pinned reload refused in {took:?}; \
-         test {:?}",
+        "kiosk browser: launch to page served {:?}, to event {:?}, to result {to_result:?}; \
+         pinned reload refused in {took:?}; test {:?}",
+        timings.unwrap().0,
+        timings.unwrap().1,
         started.elapsed()
     );
     drop(exec);

@@ -121,4 +121,10 @@ fn sdk_files_come_only_from_the_operators_folder() {
     assert_eq!(http(&cert, "GET", &format!("{base}/sdk/../secret.txt"), None, "").0, 404);
     assert_eq!(http(&cert, "GET", &format!("{base}/sdk/.hidden"), None, "").0, 404);
     assert_eq!(http(&cert, "GET", &format!("{base}/scan/unknown"), None, "").0, 404);
+    // With the operator's SDK the page has no stand-in: `?simulate=` means nothing there.
+    let url = exec.scan_page().unwrap().open(1, "token");
+    let (status, page) = http(&cert, "GET", &format!("{url}?simulate=passed"), None, "");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/sdk/iProovMe.js\"></script>"), "{page}");
+    assert!(!page.contains("simulate") && !page.contains("Simulate"), "{page}");
 }
