@@ -116,6 +116,9 @@ fn run_headless(
         .args(&cmd[1..])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args([action, url])
+        // Chromium's crash database follows XDG_CONFIG_HOME, not the profile: keep it here.
+        .env("XDG_CONFIG_HOME", profile.path().join("config"))
+        .env("XDG_CACHE_HOME", profile.path().join("cache"))
         .stdin(Stdio::null())
         .stdout(out.reopen().unwrap())
         .stderr(err.reopen().unwrap())
