@@ -7,14 +7,12 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{READER, attach};
+use common::{READER, attach, services};
 use enrol_kiosk::enrol::headless::{self, HeadlessError};
-use enrol_kiosk::enrol::{Executor, PcscCardSource, ScanControl, Services};
+use enrol_kiosk::enrol::{Executor, PcscCardSource, ScanControl};
 use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions, ScanOutcome};
-use enrol_kiosk::iproov::{IproovClient, IproovConfig, Secret};
 use enrol_kiosk::records::{EnrolmentStatus, Store};
 use enrol_kiosk::sim::{Behaviour, Profile};
 use zeroize::Zeroizing;
@@ -31,17 +29,7 @@ fn setup() -> Setup {
     let fake =
         FakeIproov::spawn_thread(SocketAddr::from(([127, 0, 0, 1], 0)), FakeOptions::default())
             .unwrap();
-    let (key, secret) = fake.credentials();
-    let config = IproovConfig {
-        base_url: Some(fake.base_url()),
-        api_key: Secret::new(key),
-        secret: Secret::new(secret),
-        ..IproovConfig::default()
-    };
-    let services = Services {
-        client: Arc::new(IproovClient::new(config).unwrap()),
-        store: Arc::new(Store::open(&dir.path().join("records.sqlite")).unwrap()),
-    };
+    let services = services(&fake, dir.path());
     let card = Box::new(PcscCardSource { reader: Some(READER.into()) });
     // No browser in tests: the scan is completed on the fake below.
     let (exec, inputs) =

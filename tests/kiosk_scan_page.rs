@@ -4,30 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
+mod common;
+
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, Services, headless};
-use enrol_kiosk::iproov::fake::{FakeHandle, FakeIproov, FakeOptions, ScanOutcome};
-use enrol_kiosk::iproov::{IproovClient, IproovConfig, Secret};
-use enrol_kiosk::records::Store;
+use common::services;
+use enrol_kiosk::enrol::scan_page::ScanProgress;
+use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl, headless};
+use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions, ScanOutcome};
 use enrol_kiosk::sim::Profile;
 use zeroize::Zeroizing;
-
-fn services(fake: &FakeHandle, dir: &std::path::Path) -> Services {
-    let (key, secret) = fake.credentials();
-    let config = IproovConfig {
-        base_url: Some(fake.base_url()),
-        api_key: Secret::new(key),
-        secret: Secret::new(secret),
-        ..IproovConfig::default()
-    };
-    Services {
-        client: Arc::new(IproovClient::new(config).unwrap()),
-        store: Arc::new(Store::open(&dir.join("r.sqlite")).unwrap()),
-    }
-}
 
 /// One request to the page, trusting only the page's own certificate (it serves HTTPS only).
 fn http(cert: &[u8], method: &str, url: &str, secret: Option<&str>, body: &str) -> (u16, String) {
@@ -73,8 +60,11 @@ fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
             );
             assert_eq!(exec.scan_browser_command(&["xdg-open".into()]), ["xdg-open"]);
             let token = exec.scan_token().unwrap().to_owned();
+            let progress = |exec: &Executor| exec.scan_page().unwrap().progress(&url);
+            assert_eq!(progress(exec), Some(ScanProgress::Waiting));
             let (status, page) = http(&cert, "GET", &url, None, "");
             assert_eq!(status, 200);
+            assert_eq!(progress(exec), Some(ScanProgress::Opened));
             assert!(page.contains(&format!("<iproov-me token=\"{token}\"")), "{page}");
             assert!(page.contains("kiosk_mode=\"true\""));
             let origin = fake.base_url().trim_end_matches("/api/v2").to_owned();
@@ -96,7 +86,9 @@ fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
                 http(&cert, "POST", &event_url, Some(secret), r#"{"event":"progress"}"#).0,
                 204
             );
+            assert_eq!(progress(exec), Some(ScanProgress::Opened), "no final event yet");
             assert_eq!(http(&cert, "POST", &event_url, Some(secret), passed).0, 204);
+            assert_eq!(progress(exec), Some(ScanProgress::Ended));
         },
         Duration::from_secs(30),
     )
@@ -129,4 +121,10 @@ fn sdk_files_come_only_from_the_operators_folder() {
     assert_eq!(http(&cert, "GET", &format!("{base}/sdk/../secret.txt"), None, "").0, 404);
     assert_eq!(http(&cert, "GET", &format!("{base}/sdk/.hidden"), None, "").0, 404);
     assert_eq!(http(&cert, "GET", &format!("{base}/scan/unknown"), None, "").0, 404);
+    // With the operator's SDK the page has no stand-in: `?simulate=` means nothing there.
+    let url = exec.scan_page().unwrap().open(1, "token");
+    let (status, page) = http(&cert, "GET", &format!("{url}?simulate=passed"), None, "");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/sdk/iProovMe.js\"></script>"), "{page}");
+    assert!(!page.contains("simulate") && !page.contains("Simulate"), "{page}");
 }

@@ -314,7 +314,9 @@ impl Executor {
                     (ScanControl::Browser(cmd), _) => launch_browser(cmd, &scan_url),
                     (ScanControl::Page { browser, .. }, Some(page)) => {
                         let url = page.open(job, &verify_token);
-                        launch_browser(&page.browser_command(browser), &url);
+                        if let Err(e) = page.launch(browser, &url) {
+                            tracing::warn!(error = %e, "the face-scan browser could not be started");
+                        }
                         self.page_url = Some(url);
                     }
                     _ => {}
@@ -360,6 +362,11 @@ impl Executor {
     /// [`ScanPage::browser_command`]).
     pub fn scan_browser_command(&self, cmd: &[String]) -> Vec<String> {
         self.page.as_ref().map_or_else(|| cmd.to_vec(), |p| p.browser_command(cmd))
+    }
+
+    /// The kiosk's face-scan page server (with [`ScanControl::Page`]).
+    pub fn scan_page(&self) -> Option<&ScanPage> {
+        self.page.as_ref()
     }
 
     /// The face-scan page's certificate (DER), for a browser or a test to trust.

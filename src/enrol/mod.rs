@@ -7,11 +7,13 @@
 //! Personal data (the access key, the chip files, the MRZ, the face) lives only in
 //! [`personal::Personal`], which is zeroized when a customer is finished or abandoned.
 
+pub mod browser;
 pub mod cli;
 pub mod exec;
 pub mod headless;
 pub mod machine;
 pub mod personal;
+mod scan_markup;
 pub mod scan_page;
 pub mod signals;
 pub mod tls;

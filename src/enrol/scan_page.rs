@@ -9,8 +9,11 @@
 //! one, a stand-in element fires the same events (demo and tests).
 //!
 //! The page is served over HTTPS with a self-signed certificate made in memory when the
-//! kiosk starts (`enrol::tls`); the browser command is expected to trust it (e.g. Chromium's
-//! `--ignore-certificate-errors-spki-list`, or the operator's own certificate policy).
+//! kiosk starts (`enrol::tls`); the browser command is expected to trust it (Chromium gets
+//! `--ignore-certificate-errors-spki-list`, see `enrol::browser`; other browsers need the
+//! operator's own certificate policy). The kiosk starts the browser ([`ScanPage::launch`])
+//! and closes it when the page reports the end of the scan, so the kiosk's window with the
+//! result is in front again.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,8 +28,10 @@ use hyper_util::rt::TokioIo;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use super::browser::{self, Browser};
 use super::exec::Sink;
 use super::machine::Input;
+use super::scan_markup::{PageParts, STAND_IN, page_html};
 
 /// Largest event body accepted.
 const MAX_EVENT: usize = 4096;
@@ -57,6 +62,23 @@ struct Shared {
     sdk_dir: Option<PathBuf>,
     sdk_base_url: String,
     sink: Sink,
+    /// The browser the kiosk started for the current scan, with that scan's page id.
+    browser: Mutex<Option<(String, Browser)>>,
+}
+
+impl Shared {
+    fn browser_slot(&self) -> std::sync::MutexGuard<'_, Option<(String, Browser)>> {
+        self.browser.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The browser, if any (only if it was started for page `id`, when given).
+    fn take_browser(&self, id: Option<&str>) -> Option<Browser> {
+        let mut slot = self.browser_slot();
+        match (slot.as_ref(), id) {
+            (Some((of, _)), Some(id)) if of != id => None,
+            _ => slot.take().map(|(_, b)| b),
+        }
+    }
 }
 
 /// The running page server.
@@ -88,8 +110,13 @@ impl ScanPage {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
         let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
         let addr = listener.local_addr()?;
-        let shared =
-            Arc::new(Shared { scans: Mutex::new(HashMap::new()), sdk_dir, sdk_base_url, sink });
+        let shared = Arc::new(Shared {
+            scans: Mutex::new(HashMap::new()),
+            sdk_dir,
+            sdk_base_url,
+            sink,
+            browser: Mutex::new(None),
+        });
         let s = shared.clone();
         rt.spawn(async move {
             loop {
@@ -119,17 +146,33 @@ impl ScanPage {
 
     /// The browser command with what it needs to trust this page's certificate: Chromium
     /// and Chrome get `--ignore-certificate-errors-spki-list` pinned to this key alone.
+    /// ([`ScanPage::launch`] adds a profile folder of the scan's own to Chromium.)
     pub fn browser_command(&self, cmd: &[String]) -> Vec<String> {
-        let mut out = cmd.to_vec();
-        let is_chromium = cmd.first().is_some_and(|p| {
-            std::path::Path::new(p)
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("chrom"))
-        });
-        if is_chromium {
-            out.push(format!("--ignore-certificate-errors-spki-list={}", self.spki_pin));
-        }
-        out
+        browser::pinned(cmd, &self.spki_pin)
+    }
+
+    /// Opens `url` (from [`ScanPage::open`]) with the operator's browser command `cmd`, as
+    /// [`ScanPage::browser_command`] plus, for Chromium without `--user-data-dir`, a fresh
+    /// profile folder (see `enrol::browser`). A browser still open from an earlier scan is
+    /// closed first; this one is closed when the page reports the end of the scan, by
+    /// [`ScanPage::close_browser`], or when the page server is dropped.
+    pub fn launch(&self, cmd: &[String], url: &str) -> std::io::Result<()> {
+        close_in_background(self.shared.take_browser(None));
+        let b = Browser::launch(&self.browser_command(cmd), url)?;
+        tracing::info!(pid = b.pid(), "face-scan browser started");
+        *self.shared.browser_slot() = Some((page_id(url).to_owned(), b));
+        Ok(())
+    }
+
+    /// The process id of the browser the kiosk started for the current scan, if it is open.
+    pub fn browser_pid(&self) -> Option<u32> {
+        self.shared.browser_slot().as_ref().and_then(|(_, b)| b.pid())
+    }
+
+    /// Closes the browser of the current scan (e.g. the customer was abandoned), without
+    /// waiting for it.
+    pub fn close_browser(&self) {
+        close_in_background(self.shared.take_browser(None));
     }
 
     /// Registers a scan of `token` for workflow job `job`; returns the page URL to open.
@@ -147,6 +190,55 @@ impl ScanPage {
             scans.insert(id.clone(), scan);
         }
         format!("https://{}/scan/{id}", self.addr)
+    }
+
+    /// How far the scan whose page is `url` (from [`ScanPage::open`]) has come, if it is
+    /// known: still waiting for a browser, page given out, or ended by an event.
+    pub fn progress(&self, url: &str) -> Option<ScanProgress> {
+        let scans = self.shared.scans.lock().ok()?;
+        scans.get(page_id(url)).map(|s| match (s.served, s.done) {
+            (_, true) => ScanProgress::Ended,
+            (true, false) => ScanProgress::Opened,
+            (false, false) => ScanProgress::Waiting,
+        })
+    }
+}
+
+/// The page id in a page URL made by [`ScanPage::open`] (its last path segment).
+fn page_id(url: &str) -> &str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// See [`ScanPage::progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanProgress {
+    /// No browser has loaded the page yet.
+    Waiting,
+    /// The page was served (once); no final event yet.
+    Opened,
+    /// The page reported the end of the scan with the secret.
+    Ended,
+}
+
+impl Drop for ScanPage {
+    /// The kiosk is stopping: close the browser and remove its profile before going.
+    fn drop(&mut self) {
+        if let Some(b) = self.shared.take_browser(None) {
+            b.close();
+        }
+    }
+}
+
+fn close_in_background(b: Option<Browser>) {
+    if let Some(b) = b {
+        // Closing waits for the browser to end and removes its folder: not on the caller's
+        // (UI or network) thread.
+        let spawned =
+            std::thread::Builder::new().name("kiosk-browser-close".into()).spawn(move || b.close());
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot close the face-scan browser");
+        }
     }
 }
 
@@ -204,44 +296,16 @@ fn page(shared: &Shared, id: &str) -> Resp {
     } else {
         format!("<script>{STAND_IN}</script>")
     };
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Face scan</title>\
-         <body style=\"margin:0;background:#111;color:#eee;font:24px sans-serif\">{sdk}\
-         <iproov-me token=\"{token}\" base_url=\"{base}\" kiosk_mode=\"true\"></iproov-me>\
-         <script>\
-         const el=document.querySelector('iproov-me');\
-         function report(ev){{fetch('/event/{id}',{{method:'POST',\
-         headers:{{'content-type':'application/json','x-scan-secret':'{secret}'}},\
-         body:JSON.stringify({{event:ev}})}});}}\
-         for(const ev of {events})el.addEventListener(ev,()=>report(ev));\
-         </script></body></html>",
-        token = escape(&scan.token),
-        base = escape(&shared.sdk_base_url),
-        id = escape(id),
-        secret = scan.secret,
-        events = serde_json::to_string(FINAL_EVENTS).unwrap_or_else(|_| "[]".into()),
-    );
+    let events = serde_json::to_string(FINAL_EVENTS).unwrap_or_else(|_| "[]".into());
+    let body = page_html(&PageParts {
+        sdk: &sdk,
+        token: &scan.token,
+        base_url: &shared.sdk_base_url,
+        id,
+        secret: &scan.secret,
+        events: &events,
+    });
     text(StatusCode::OK, "text/html; charset=utf-8", body)
-}
-
-/// A stand-in `<iproov-me>`: two buttons that fire the SDK's `passed` / `failed` events.
-const STAND_IN: &str = "customElements.define('iproov-me',class extends HTMLElement{\
-connectedCallback(){this.innerHTML='<p>Stand-in face scan (no iProov SDK configured)</p>\
-<button id=p>Simulate pass</button> <button id=f>Simulate fail</button>';\
-this.querySelector('#p').onclick=()=>this.dispatchEvent(new CustomEvent('passed'));\
-this.querySelector('#f').onclick=()=>this.dispatchEvent(new CustomEvent('failed'));}});";
-
-fn escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 /// Local SDK files are small; read them directly (tokio's `fs` feature is not enabled).
@@ -291,6 +355,7 @@ fn event(shared: &Shared, id: &str, secret: &str, body: &[u8]) -> Resp {
         scan.done = true;
         tracing::info!(event = %name, "face scan page reports the scan ended");
         shared.sink.send(Input::ScanFinished { job: scan.job });
+        close_in_background(shared.take_browser(Some(id)));
     }
     plain(StatusCode::NO_CONTENT, "")
 }

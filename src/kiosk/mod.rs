@@ -55,9 +55,10 @@ pub struct GuiArgs {
     /// PC/SC reader name (default: the first reader).
     #[arg(long)]
     pub reader: Option<String>,
-    /// Command that opens the face-scan page; the URL is appended
-    /// (e.g. "chromium --kiosk --app").
-    #[arg(long, default_value = "xdg-open")]
+    /// Command that opens the face-scan page; the URL is appended. Chromium gets the page's
+    /// certificate pin and a profile of its own per scan (running as root it needs
+    /// `--no-sandbox`).
+    #[arg(long, default_value = "chromium --kiosk")]
     pub browser: String,
     /// Folder holding iProov's Web SDK files (`iProovMe.js`, from iProov's npm registry);
     /// without it the face-scan page shows a stand-in that only simulates a scan.

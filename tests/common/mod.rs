@@ -1,12 +1,17 @@
-//! Shared helpers for tests that go through the real PC/SC stack (pcscd + vpcd).
+//! Shared helpers for the integration tests: the real PC/SC stack (pcscd + vpcd) and the
+//! kiosk's services against the fake iProov service.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 #![allow(dead_code)]
 
 use enrol_kiosk::card::pcsc::{Pcsc, PcscCard};
+use enrol_kiosk::enrol::Services;
+use enrol_kiosk::iproov::fake::FakeHandle;
+use enrol_kiosk::iproov::{IproovClient, IproovConfig, Secret};
+use enrol_kiosk::records::Store;
 use enrol_kiosk::sim::{Behaviour, Profile, VpcdHandle};
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The virtual reader these tests use, and its vpcd port.
@@ -95,4 +100,20 @@ pub fn peak_rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// The kiosk's services against the fake iProov service `fake`, with records in
+/// `dir/records.sqlite`.
+pub fn services(fake: &FakeHandle, dir: &Path) -> Services {
+    let (key, secret) = fake.credentials();
+    let config = IproovConfig {
+        base_url: Some(fake.base_url()),
+        api_key: Secret::new(key),
+        secret: Secret::new(secret),
+        ..IproovConfig::default()
+    };
+    Services {
+        client: Arc::new(IproovClient::new(config).unwrap()),
+        store: Arc::new(Store::open(&dir.join("records.sqlite")).unwrap()),
+    }
 }
