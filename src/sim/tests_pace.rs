@@ -202,3 +202,31 @@ fn pace_settings_are_validated() {
     assert_eq!(ca.pace_infos().next().unwrap().protocol.name(), "PACE-ECDH-GM-3DES");
     assert!(!format!("{p:?}").contains("123456"));
 }
+
+#[test]
+fn hostile_pace_commands_never_panic_and_get_a_status_word() {
+    use rand::{Rng, SeedableRng};
+    let p = profile(pace(13, "AES-128", true));
+    let mut chip = Chip::with_seed(&p, Behaviour::default(), 5);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mse = hex::decode("0022C1A40F800A04007F00070202040202830102").unwrap();
+    for i in 0..3000 {
+        if i % 4 == 0 {
+            let r = crate::card::CardChannel::transmit(&mut chip, &mse).unwrap();
+            assert_eq!(r, [0x90, 0x00]);
+        }
+        let len = rng.gen_range(0..80);
+        let mut data: Vec<u8> = (0..len).map(|_| rng.r#gen()).collect();
+        if rng.gen_bool(0.5) && data.len() > 2 {
+            // Mostly well-formed 7C { 8x … } so deeper steps are reached.
+            data[0] = 0x7C;
+            data[1] = (len - 2) as u8;
+            data[2] = 0x81 + rng.gen_range(0..5);
+        }
+        let cla = if rng.gen_bool(0.7) { 0x10 } else { 0x00 };
+        let ins = if rng.gen_bool(0.9) { 0x86 } else { 0x22 };
+        let cmd = crate::iso7816::CommandApdu::new(cla, ins, 0, 0).with_data(data).with_le(256);
+        let r = crate::card::CardChannel::transmit(&mut chip, &cmd.encode().unwrap()).unwrap();
+        assert!(r.len() >= 2);
+    }
+}

@@ -345,3 +345,76 @@ fn curve_rejects_bad_scalars_and_points() {
     assert_eq!(a.len(), 32);
     assert_ne!(*a, *c.random_secret(&mut rng));
 }
+
+/// BSI "Worked Example for EAC" v1.01, PACE part (ECDH-GM, brainpoolP256r1, AES-128) with the
+/// PIN 123456 as password: f(π) is its ASCII digits, as for a CAN. Intermediate values, then
+/// the chip side replayed with the example's random values.
+#[test]
+fn bsi_worked_example_pace_with_a_six_digit_password() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/vectors/ca-bsi-eac-worked-example-ecdh-bp256.json"
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = &all["pace"];
+    let params = g1_params();
+    assert_eq!(
+        crate::lds::card_access::oid_string(&params.protocol.oid()),
+        v["oid"].as_str().unwrap()
+    );
+    let can = Can::new(v["password"]["value"].as_str().unwrap()).unwrap();
+    let k_pi = password_key(&Password::Can(can.clone()), params.cipher());
+    assert_eq!(*k_pi, hx(&v["K_pi"]));
+    let s = crypto::cbc_decrypt(params.cipher(), &k_pi, &[0; 16], &hx(&v["encrypted_nonce_z"]))
+        .unwrap();
+    assert_eq!(s, hx(&v["nonce_s"]));
+    let c = params.curve;
+    let h =
+        c.mul(&hx(&v["terminal_mapping_private"]), Some(&hx(&v["chip_mapping_public"]))).unwrap();
+    assert_eq!(h, hx(&v["mapping_shared_secret_H"]));
+    let g = c.map_generator(&s, &h).unwrap();
+    assert_eq!(g, hx(&v["mapped_generator"]));
+    // The example writes this private key with a leading 00 (33 bytes).
+    let sk = hx(&v["terminal_ephemeral_private"]);
+    let sk = &sk[sk.len() - 32..];
+    assert_eq!(c.mul(sk, Some(&g)).unwrap(), hx(&v["terminal_ephemeral_public"]));
+    let k = c.x_coordinate(&c.mul(sk, Some(&hx(&v["chip_ephemeral_public"]))).unwrap()).unwrap();
+    assert_eq!(*k, hx(&v["shared_secret_K"]));
+    let (ks_enc, ks_mac) = session_keys(&k, params.cipher());
+    assert_eq!((*ks_enc).clone(), hx(&v["KS_enc"]));
+    assert_eq!((*ks_mac).clone(), hx(&v["KS_mac"]));
+    let t = token(&params, &ks_mac, &hx(&v["chip_ephemeral_public"])).unwrap();
+    assert_eq!(t.to_vec(), hx(&v["T_IFD"]));
+
+    // Chip side: the example's nonce and chip keys replayed; password reference 02.
+    let mut chip = PaceChip::new(vec![params], mrz(), Some(can));
+    let mut rng = ReplayRng::new(&[
+        &hx(&v["nonce_s"]),
+        &hx(&v["chip_mapping_private"]),
+        &hx(&v["chip_ephemeral_private"]),
+    ]);
+    chip.set_at(&hex::decode("800A04007F00070202040202830102").unwrap()).unwrap();
+    let steps = [
+        (vec![0x7C, 0x00], dynamic(0x80, &hx(&v["encrypted_nonce_z"]))),
+        (
+            dynamic(0x81, &hx(&v["terminal_mapping_public"])),
+            dynamic(0x82, &hx(&v["chip_mapping_public"])),
+        ),
+        (
+            dynamic(0x83, &hx(&v["terminal_ephemeral_public"])),
+            dynamic(0x84, &hx(&v["chip_ephemeral_public"])),
+        ),
+    ];
+    for (i, (cmd, want)) in steps.iter().enumerate() {
+        match chip.general_authenticate(true, cmd, &mut rng).unwrap() {
+            GaAnswer::Continue(data) => assert_eq!(&data, want, "GA {}", i + 1),
+            GaAnswer::Done(..) => panic!("GA {} ended the protocol", i + 1),
+        }
+    }
+    match chip.general_authenticate(false, &dynamic(0x85, &hx(&v["T_IFD"])), &mut rng).unwrap() {
+        GaAnswer::Done(data, _) => assert_eq!(data, dynamic(0x86, &hx(&v["T_IC"]))),
+        GaAnswer::Continue(_) => panic!("GA 4 did not end the protocol"),
+    }
+    assert!(rng.is_empty());
+}
