@@ -47,7 +47,7 @@ pub struct ReadArgs {
     #[arg(long, hide = true)]
     pub fixed_chunk: Option<usize>,
     /// Use BAC even when the chip offers PACE (needs the MRZ).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "can")]
     pub bac: bool,
 }
 

@@ -4,6 +4,7 @@
 //! fault and timing behaviours of [`Behaviour`].
 
 use super::behaviour::{Behaviour, LeOverflow};
+use super::budget::{SHORT_RESPONSE, plaintext_budget, short_plaintext_budget};
 use super::fs::{Df, EMRTD_AID, FileSystem};
 use super::profile::Profile;
 use crate::access::AccessError;
@@ -20,8 +21,6 @@ use zeroize::Zeroizing;
 
 /// 6986: command not allowed (no current EF).
 const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
-/// Largest response a short APDU can carry.
-const SHORT_RESPONSE: usize = 256;
 /// Largest response (data and SW) the chip sends at all.
 const MAX_RESPONSE: usize = 65_535;
 
@@ -474,42 +473,4 @@ impl CardChannel for Chip {
 
 fn plain(sw: StatusWord) -> Vec<u8> {
     sw.to_bytes().to_vec()
-}
-
-/// Bytes of a protected response carrying `n` plaintext bytes (DO'87', DO'99' unless
-/// omitted, DO'8E'), without SW, under `cipher` (3DES after BAC, the PACE cipher after PACE).
-fn protected_len(n: usize, omit_do99: bool, cipher: Cipher) -> usize {
-    let full = cipher.protected_len(n);
-    if omit_do99 { full.saturating_sub(4) } else { full }
-}
-
-/// The most plaintext bytes whose protected response still fits a short APDU (256 bytes).
-fn short_plaintext_budget(omit_do99: bool, cipher: Cipher) -> usize {
-    plaintext_budget(SHORT_RESPONSE, omit_do99, cipher)
-}
-
-/// The most plaintext bytes whose protected response (without SW) fits in `total` bytes.
-fn plaintext_budget(total: usize, omit_do99: bool, cipher: Cipher) -> usize {
-    (1..=total).rev().find(|n| protected_len(*n, omit_do99, cipher) <= total).unwrap_or(1)
-}
-
-#[cfg(test)]
-mod budget_tests {
-    use super::*;
-
-    #[test]
-    fn short_budget_matches_hand_count() {
-        // 231 bytes pad to 232, DO'87' = 87 81 E9 01‖232 (236), + DO'99' 4 + DO'8E' 10 = 250.
-        let des = Cipher::TripleDes;
-        assert_eq!(protected_len(231, false, des), 250);
-        assert_eq!(short_plaintext_budget(false, des), 231);
-        assert_eq!(short_plaintext_budget(true, des), 239);
-        let ext = plaintext_budget(MAX_RESPONSE - 2, false, des);
-        assert!(
-            protected_len(ext, false, des) <= 65_533 && protected_len(ext + 8, false, des) > 65_533
-        );
-        // AES: 223 bytes pad to 224, DO'87' = 87 81 E1 01‖224 (228) + 4 + 10 = 242; 224 → 258.
-        assert_eq!(short_plaintext_budget(false, Cipher::Aes128), 223);
-        assert_eq!(protected_len(223, false, Cipher::Aes128), 242);
-    }
 }

@@ -96,10 +96,16 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), SimError> {
     {
         return Err(SimError::UnknownFile { name: name.clone() });
     }
+    let access = match profile.pace() {
+        Some(p) if p.bac => format!("{} and BAC", p.params.name()),
+        Some(p) => p.params.name(),
+        None => "BAC".into(),
+    };
     eprintln!(
-        "simulating passport {:?} on vpcd {} (files: {}); stop with Ctrl-C",
+        "simulating passport {:?} on vpcd {} ({access}{}; files: {}); stop with Ctrl-C",
         args.profile,
         args.vpcd,
+        if profile.can().is_some() { ", with a CAN" } else { "" },
         profile.file_names().collect::<Vec<_>>().join(", ")
     );
     let mut chip = Chip::new(&profile, behaviour);

@@ -34,6 +34,7 @@
 //! ```
 
 pub mod behaviour;
+mod budget;
 pub mod chip;
 pub mod cli;
 pub mod fs;
