@@ -130,7 +130,7 @@ pub struct MakeProfileArgs {
     /// The chip offers PACE (ECDH Generic Mapping), advertised in EF.CardAccess.
     #[arg(long)]
     pub pace: bool,
-    /// PACE domain parameters: 12 (NIST P-256) or 13 (brainpoolP256r1).
+    /// PACE domain parameters: 12 (NIST P-256), 13 (brainpoolP256r1), 15 (P-384), 16 (bp384r1).
     #[arg(long, value_name = "ID", default_value_t = 13, requires = "pace")]
     pub pace_parameter_id: u64,
     /// PACE cipher: 3DES, AES-128, AES-192 or AES-256.

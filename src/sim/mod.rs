@@ -15,7 +15,7 @@
 //! mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04"
 //! can = "123456"                # Card Access Number (PACE password)
 //! [pace]                        # EF.CardAccess advertises PACE-ECDH-GM (written by the loader)
-//! parameter_id = 13             # 12 NIST P-256, 13 brainpoolP256r1
+//! parameter_id = 13             # 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 bp384r1
 //! cipher = "AES-128"            # 3DES, AES-128, AES-192, AES-256
 //! bac = true                    # the chip accepts BAC too (default)
 //! [behaviour]

@@ -63,7 +63,7 @@ pub struct PaceSettings {
 }
 
 impl PaceSettings {
-    /// From `parameter_id` (12 P-256, 13 brainpoolP256r1) and a cipher name ("3DES",
+    /// From `parameter_id` (12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1) and a cipher name ("3DES",
     /// "AES-128", "AES-192", "AES-256").
     pub fn new(parameter_id: u64, cipher: &str, bac: bool) -> Result<PaceSettings, SimError> {
         let curve = Curve::from_parameter_id(parameter_id).ok_or_else(|| {

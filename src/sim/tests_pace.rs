@@ -55,7 +55,7 @@ fn assert_complete(p: &Profile, r: &crate::reader::passport::PassportRead) {
 
 #[test]
 fn pace_with_mrz_and_can_on_every_curve_and_cipher() {
-    for id in [12, 13] {
+    for id in [12, 13, 15, 16] {
         for cipher in ["3DES", "AES-128", "AES-192", "AES-256"] {
             let p = profile(pace(id, cipher, true));
             for pw in [mrz(), can("123456")] {

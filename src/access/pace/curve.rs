@@ -1,8 +1,9 @@
 //! The elliptic curves of PACE (ICAO 9303 Part 11 §9.5.1 standardized domain parameters:
-//! 12 = NIST P-256, 13 = brainpoolP256r1) and the point operations Generic Mapping needs
+//! 12 = NIST P-256, 13 = brainpoolP256r1, 15 = NIST P-384, 16 = brainpoolP384r1) and the
+//! point operations Generic Mapping needs
 //! (§4.4.3.3.1): public keys, ECDH, G~ = s·G + H. Points travel as uncompressed SEC1 bytes
 //! (04 ‖ X ‖ Y); every point from the other side is decoded with an on-curve check and the
-//! identity is refused. Arithmetic: RustCrypto `bp256` / `p256` (elliptic-curve 0.14).
+//! identity is refused. Arithmetic: RustCrypto `bp256`, `p256`, `bp384`, `p384` (elliptic-curve 0.14).
 
 use bp256::BrainpoolP256r1;
 use bp256::elliptic_curve::ops::Reduce;
@@ -10,7 +11,9 @@ use bp256::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
 use bp256::elliptic_curve::{
     CurveArithmetic, Field, FieldBytes, FieldBytesSize, Group, PrimeField,
 };
+use bp384::BrainpoolP384r1;
 use p256_14::NistP256;
+use p384::NistP384;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
@@ -32,6 +35,22 @@ pub enum Curve {
     NistP256,
     /// brainpoolP256r1, standardized domain parameter 13.
     BrainpoolP256r1,
+    /// NIST P-384 (secp384r1), standardized domain parameter 15.
+    NistP384,
+    /// brainpoolP384r1, standardized domain parameter 16.
+    BrainpoolP384r1,
+}
+
+/// Runs `$f::<Curve type>($args)` for the curve `$c`.
+macro_rules! per_curve {
+    ($c:expr, $f:ident($($a:expr),*)) => {
+        match $c {
+            Curve::NistP256 => $f::<NistP256>($($a),*),
+            Curve::BrainpoolP256r1 => $f::<BrainpoolP256r1>($($a),*),
+            Curve::NistP384 => $f::<NistP384>($($a),*),
+            Curve::BrainpoolP384r1 => $f::<BrainpoolP384r1>($($a),*),
+        }
+    };
 }
 
 impl Curve {
@@ -40,6 +59,8 @@ impl Curve {
         match id {
             12 => Some(Curve::NistP256),
             13 => Some(Curve::BrainpoolP256r1),
+            15 => Some(Curve::NistP384),
+            16 => Some(Curve::BrainpoolP384r1),
             _ => None,
         }
     }
@@ -49,12 +70,17 @@ impl Curve {
         match self {
             Curve::NistP256 => 12,
             Curve::BrainpoolP256r1 => 13,
+            Curve::NistP384 => 15,
+            Curve::BrainpoolP384r1 => 16,
         }
     }
 
     /// Bytes of a coordinate or a scalar.
     pub fn field_len(self) -> usize {
-        32
+        match self {
+            Curve::NistP256 | Curve::BrainpoolP256r1 => 32,
+            Curve::NistP384 | Curve::BrainpoolP384r1 => 48,
+        }
     }
 
     /// Bytes of an uncompressed point.
@@ -64,34 +90,22 @@ impl Curve {
 
     /// A random non-zero scalar below the order, as big-endian bytes.
     pub fn random_secret(self, rng: &mut (impl RngCore + CryptoRng)) -> Zeroizing<Vec<u8>> {
-        match self {
-            Curve::NistP256 => random_secret::<NistP256>(rng),
-            Curve::BrainpoolP256r1 => random_secret::<BrainpoolP256r1>(rng),
-        }
+        per_curve!(self, random_secret(rng))
     }
 
     /// secret · base (base = the curve's generator when `None`).
     pub fn mul(self, secret: &[u8], base: Option<&[u8]>) -> Result<Vec<u8>, CurveError> {
-        match self {
-            Curve::NistP256 => mul::<NistP256>(secret, base),
-            Curve::BrainpoolP256r1 => mul::<BrainpoolP256r1>(secret, base),
-        }
+        per_curve!(self, mul(secret, base))
     }
 
     /// The mapped generator G~ = s·G + H (Generic Mapping); `s` is the nonce as an integer.
     pub fn map_generator(self, s: &[u8], h: &[u8]) -> Result<Vec<u8>, CurveError> {
-        match self {
-            Curve::NistP256 => map_generator::<NistP256>(s, h),
-            Curve::BrainpoolP256r1 => map_generator::<BrainpoolP256r1>(s, h),
-        }
+        per_curve!(self, map_generator(s, h))
     }
 
     /// Checks that `point` is an uncompressed point on the curve, not the identity.
     pub fn check_point(self, point: &[u8]) -> Result<(), CurveError> {
-        match self {
-            Curve::NistP256 => decode::<NistP256>(point).map(|_| ()),
-            Curve::BrainpoolP256r1 => decode::<BrainpoolP256r1>(point).map(|_| ()),
-        }
+        per_curve!(self, check(point))
     }
 
     /// The x coordinate of an uncompressed point (the ECDH shared secret).
@@ -139,6 +153,15 @@ where
         return Err(CurveError::Identity);
     }
     Ok(p)
+}
+
+fn check<C>(point: &[u8]) -> Result<(), CurveError>
+where
+    C: CurveArithmetic,
+    C::AffinePoint: FromSec1Point<C>,
+    FieldBytesSize<C>: ModulusSize,
+{
+    decode::<C>(point).map(|_| ())
 }
 
 fn encode<C>(p: C::ProjectivePoint) -> Result<Vec<u8>, CurveError>
