@@ -179,9 +179,14 @@ fn open_channel<'a, C: CardChannel>(
                 select_application_secure(&mut chan)?;
                 return Ok((chan, Method::Pace(params)));
             }
-            Err(e @ (AccessError::Denied | AccessError::Card(_))) => return Err(e.into()),
+            Err(e @ AccessError::Denied) => return Err(e.into()),
             Err(e) if password.mrz().is_none() => return Err(e.into()),
             Err(e) => {
+                let e = ReadError::from(e);
+                if e.is_card_gone() {
+                    // The card left: BAC cannot run either.
+                    return Err(e);
+                }
                 tracing::warn!(error = %e, protocol = %params.name(), "PACE failed; falling back to BAC");
             }
         }

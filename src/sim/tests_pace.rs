@@ -230,3 +230,20 @@ fn hostile_pace_commands_never_panic_and_get_a_status_word() {
         assert!(r.len() >= 2);
     }
 }
+
+#[test]
+fn a_card_leaving_during_pace_is_card_gone_not_a_bac_fallback() {
+    let p = profile(pace(13, "AES-128", true));
+    for after in 1..=6 {
+        let b = Behaviour { remove_after_apdu: Some(after), ..Behaviour::default() };
+        let mut chip = Chip::with_seed(&p, b, 2);
+        let err = read_passport(&mut chip, mrz(), &ReadOptions::default(), &mut |_, _, _| {})
+            .unwrap_err();
+        assert!(err.is_card_gone(), "after APDU {after}: {err:?}");
+        // Nothing is sent after the card left.
+        assert_eq!(chip.apdu_count(), after + 1);
+        // Back on the reader, the next read succeeds.
+        let r = read_passport(&mut chip, mrz(), &ReadOptions::default(), &mut |_, _, _| {});
+        assert_eq!(r.unwrap().access, "PACE-ECDH-GM-AES-128");
+    }
+}
