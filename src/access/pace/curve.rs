@@ -15,7 +15,7 @@ use bp384::BrainpoolP384r1;
 use p256_14::NistP256;
 use p384::NistP384;
 use rand_core::{CryptoRng, RngCore};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Why a point or scalar was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -130,8 +130,9 @@ fn random_secret<C: CurveArithmetic>(rng: &mut (impl RngCore + CryptoRng)) -> Ze
 
 /// A scalar from exactly field-length big-endian bytes, below the order and non-zero.
 fn scalar<C: CurveArithmetic>(secret: &[u8]) -> Result<C::Scalar, CurveError> {
-    let bytes = FieldBytes::<C>::try_from(secret).map_err(|_| CurveError::BadScalar)?;
-    let s: Option<C::Scalar> = C::Scalar::from_repr(bytes).into_option();
+    let bytes =
+        Zeroizing::new(FieldBytes::<C>::try_from(secret).map_err(|_| CurveError::BadScalar)?);
+    let s: Option<C::Scalar> = C::Scalar::from_repr(*bytes).into_option();
     match s {
         Some(s) if !bool::from(s.is_zero()) => Ok(s),
         _ => Err(CurveError::BadScalar),
@@ -183,12 +184,14 @@ where
     C::AffinePoint: FromSec1Point<C> + ToSec1Point<C>,
     FieldBytesSize<C>: ModulusSize,
 {
-    let k = scalar::<C>(secret)?;
+    let mut k = scalar::<C>(secret)?;
     let base = match base {
-        Some(b) => decode::<C>(b)?,
-        None => C::ProjectivePoint::generator(),
+        Some(b) => decode::<C>(b),
+        None => Ok(C::ProjectivePoint::generator()),
     };
-    encode::<C>(base * k)
+    let product = base.map(|b| b * k);
+    k.zeroize();
+    encode::<C>(product?)
 }
 
 fn map_generator<C>(s: &[u8], h: &[u8]) -> Result<Vec<u8>, CurveError>
@@ -201,7 +204,8 @@ where
     let len = bytes.len();
     let start = len.checked_sub(s.len()).ok_or(CurveError::BadScalar)?;
     bytes.get_mut(start..).ok_or(CurveError::BadScalar)?.copy_from_slice(s);
-    let s = <C::Scalar as Reduce<FieldBytes<C>>>::reduce(&bytes);
-    let h = decode::<C>(h)?;
-    encode::<C>(C::ProjectivePoint::generator() * s + h)
+    let mut s = <C::Scalar as Reduce<FieldBytes<C>>>::reduce(&bytes);
+    let mapped = decode::<C>(h).map(|h| C::ProjectivePoint::generator() * s + h);
+    s.zeroize();
+    encode::<C>(mapped?)
 }
