@@ -120,8 +120,11 @@ fn random_secret<C: CurveArithmetic>(rng: &mut (impl RngCore + CryptoRng)) -> Ze
     loop {
         let mut bytes = Zeroizing::new(FieldBytes::<C>::default());
         rng.fill_bytes(&mut bytes);
-        let ok =
-            C::Scalar::from_repr(*bytes).into_option().is_some_and(|s| !bool::from(s.is_zero()));
+        let ok = C::Scalar::from_repr(*bytes).into_option().is_some_and(|mut s| {
+            let non_zero = !bool::from(s.is_zero());
+            s.zeroize();
+            non_zero
+        });
         if ok {
             return Zeroizing::new(bytes.to_vec());
         }
