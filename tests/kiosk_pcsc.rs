@@ -71,7 +71,7 @@ fn whole_enrolment_through_pcscd_vpcd_and_the_fake_service() {
     );
     let rec = s.exec.services().store.get(&out.user_id).unwrap().unwrap();
     assert_eq!(rec.status, EnrolmentStatus::Passed);
-    assert_eq!(rec.access_protocol.as_deref(), Some("BAC"));
+    assert_eq!(rec.access_protocol.as_deref(), Some("PACE-ECDH-GM-AES-128"));
     assert!(rec.document_number_hash.is_some(), "document number kept only as a hash");
     eprintln!("kiosk overhead through pcscd: {} us", out.overhead.as_micros());
 }

@@ -19,7 +19,7 @@ fn key(profile: &Profile) -> AccessKey {
 }
 
 fn read(profile: &Profile, options: &ReadOptions) -> Result<PassportRead, ReadError> {
-    read_passport(connect(), &key(profile), options, &mut |_, _, _| {})
+    read_passport(connect(), key(profile), options, &mut |_, _, _| {})
 }
 
 /// Every EF read equals the profile's file, byte for byte.
@@ -38,12 +38,13 @@ fn reads_the_demo_passport_with_a_jpeg_face() {
     let read = read(&profile, &ReadOptions::default()).unwrap();
     assert_complete(&profile, &read);
     let report = report::build(&read);
-    assert_eq!(report.access, "BAC");
+    // The demo chip offers PACE (brainpoolP256r1, AES-128); the MRZ is its password.
+    assert_eq!(report.access, "PACE-ECDH-GM-AES-128");
     assert_eq!(report.face.as_ref().unwrap().format, "jpg");
     assert_eq!(report.passive_authentication.data_groups["EF.DG2"], "match");
     assert_eq!(report.passive_authentication.status, "unverified");
-    // CardAccess probe, SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE, one READ per EF.
-    assert_eq!(read.apdus, 8, "extended length should read each EF in one APDU");
+    // CardAccess, MSE:Set AT + 4 GENERAL AUTHENTICATE, SELECT under SM, one READ per EF.
+    assert_eq!(read.apdus, 11, "extended length should read each EF in one APDU");
 }
 
 #[test]
@@ -83,7 +84,7 @@ fn removal_in_the_middle_of_dg2_is_typed_and_a_retry_succeeds() {
     };
     let card = attach(&profile, behaviour);
     let mut seen = String::new();
-    let err = read_passport(connect(), &key(&profile), &ReadOptions::default(), &mut |f, _, _| {
+    let err = read_passport(connect(), key(&profile), &ReadOptions::default(), &mut |f, _, _| {
         seen = f.to_owned()
     })
     .unwrap_err();
@@ -99,10 +100,18 @@ fn removal_in_the_middle_of_dg2_is_typed_and_a_retry_succeeds() {
 #[test]
 fn a_wrong_mac_from_the_chip_is_rejected() {
     let profile = Profile::demo().unwrap();
+    // APDU 7 is the first under secure messaging after PACE (SELECT of the application).
+    let behaviour = Behaviour { wrong_mac_at_apdu: Some(7), ..Behaviour::default() };
+    let card = attach(&profile, behaviour);
+    let err = read(&profile, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(err, ReadError::Sm(SmError::MacMismatch)), "got {err:?}");
+    drop(card);
+    // APDU 6 is the last GENERAL AUTHENTICATE: a corrupted chip token T_IC means the chip
+    // did not prove the password.
     let behaviour = Behaviour { wrong_mac_at_apdu: Some(6), ..Behaviour::default() };
     let _card = attach(&profile, behaviour);
     let err = read(&profile, &ReadOptions::default()).unwrap_err();
-    assert!(matches!(err, ReadError::Sm(SmError::MacMismatch)), "got {err:?}");
+    assert!(matches!(err, ReadError::Access(AccessError::Denied)), "got {err:?}");
 }
 
 #[test]

@@ -3,8 +3,12 @@
 
 pub mod bac;
 pub mod kdf;
+pub mod pace;
+mod password;
 #[cfg(test)]
 pub(crate) mod test_rng;
+
+pub use password::Password;
 
 use crate::card::CardError;
 use crate::iso7816::StatusWord;
@@ -27,6 +31,17 @@ pub enum AccessError {
     BadCommand(&'static str),
     #[error("access control (chip side): EXTERNAL AUTHENTICATE without a preceding GET CHALLENGE")]
     NoChallenge,
+    #[error("access control: {0} out of order")]
+    OutOfOrder(&'static str),
+    #[error("access control: not supported: {0}")]
+    Unsupported(&'static str),
+    #[error("PACE: {0}")]
+    Curve(#[from] pace::CurveError),
+    #[error(
+        "this passport's chip does not support PACE, so the CAN cannot open it: type or scan \
+         the MRZ from the photo page instead"
+    )]
+    CanNeedsPace,
 }
 
 impl AccessError {
@@ -36,10 +51,11 @@ impl AccessError {
         match self {
             Self::Denied => StatusWord::VerificationFailed,
             Self::BadCommand(_) => StatusWord::WrongLength,
-            Self::NoChallenge => StatusWord::ConditionsNotSatisfied,
+            Self::NoChallenge | Self::OutOfOrder(_) => StatusWord::ConditionsNotSatisfied,
+            Self::Unsupported(_) | Self::Curve(_) => StatusWord::IncorrectData,
             Self::Status { sw, .. } => *sw,
             Self::Sm(e) => e.chip_status(),
-            Self::Card(_) | Self::BadResponse(_) => StatusWord::Other(0x6F00),
+            Self::Card(_) | Self::BadResponse(_) | Self::CanNeedsPace => StatusWord::Other(0x6F00),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `bench-read`: reads a simulated passport through pcscd + vpcd on chips with different
-//! length limits, with the adaptive reader and with a fixed 223-byte chunk reader, and prints
-//! APDU counts and times. A benchmark, not a test: it reports figures, it asserts nothing.
+//! length limits, with the adaptive reader and with a fixed 223-byte chunk reader — and, for
+//! a profile that offers PACE and BAC, with each of them — and prints APDU counts and times.
+//! A benchmark, not a test: it reports figures, it asserts nothing.
 
 use crate::mrz::AccessKey;
 use crate::reader::passport::{ReadOptions, read_passport};
@@ -33,6 +34,7 @@ pub struct BenchArgs {
 struct Row {
     chip: &'static str,
     reader: &'static str,
+    access: String,
     /// APDUs, bytes and final chunk size, or why the read failed.
     outcome: Result<(u64, usize, usize), String>,
     ms: u128,
@@ -68,10 +70,15 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let key = AccessKey::from_mrz_text(profile.mrz_text())?;
     let chips: [(&str, bool, usize); 3] =
         [("extended length", true, 65_536), ("Le <= 256", false, 256), ("Le <= 192", false, 192)];
-    let readers: [(&str, Option<usize>); 2] = [("adaptive", None), ("fixed 223", Some(223))];
+    let mut readers: Vec<(&str, Option<usize>, bool)> =
+        vec![("adaptive", None, false), ("fixed 223", Some(223), false)];
+    if profile.pace().is_some() && profile.bac_allowed() {
+        // The same chip read with BAC, to compare the access protocols.
+        readers.push(("adaptive", None, true));
+    }
     let mut rows = Vec::new();
     for (chip, extended, max_le) in chips {
-        for (reader, fixed) in readers {
+        for &(reader, fixed, force_bac) in &readers {
             let behaviour = Behaviour {
                 extended_length: Some(extended),
                 max_le: Some(max_le),
@@ -84,7 +91,8 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let pcsc = crate::card::pcsc::Pcsc::establish()?;
                 pcsc.wait_for_card(&args.reader, Duration::from_secs(10))?;
                 let card = pcsc.connect(&args.reader)?;
-                let options = ReadOptions { fixed_chunk: fixed, ..ReadOptions::default() };
+                let options =
+                    ReadOptions { fixed_chunk: fixed, force_bac, ..ReadOptions::default() };
                 let read = read_passport(card, &key, &options, &mut |_, _, _| {});
                 let _ = sim.stop();
                 wait_absent(&pcsc, &args.reader);
@@ -92,6 +100,7 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
                     Ok(read) => Row {
                         chip,
                         reader,
+                        access: read.access.clone(),
                         outcome: Ok((
                             read.apdus,
                             read.files.values().map(|f| f.len()).sum(),
@@ -99,7 +108,13 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
                         )),
                         ms: read.elapsed.as_millis(),
                     },
-                    Err(e) => Row { chip, reader, outcome: Err(e.to_string()), ms: u128::MAX },
+                    Err(e) => Row {
+                        chip,
+                        reader,
+                        access: if force_bac { "BAC".into() } else { "-".into() },
+                        outcome: Err(e.to_string()),
+                        ms: u128::MAX,
+                    },
                 };
                 if best.as_ref().is_none_or(|b| row.ms < b.ms) {
                     best = Some(row);
@@ -110,16 +125,16 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("profile {} , {} ms per APDU", args.profile, args.latency_ms);
     println!(
-        "{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}",
-        "chip", "reader", "APDUs", "bytes", "ms", "chunk"
+        "{:<16} {:<10} {:<21} {:>6} {:>8} {:>8} {:>6}",
+        "chip", "reader", "access", "APDUs", "bytes", "ms", "chunk"
     );
     for r in &rows {
         match &r.outcome {
             Ok((apdus, bytes, chunk)) => println!(
-                "{:<16} {:<10} {:>6} {:>8} {:>8} {:>6}",
-                r.chip, r.reader, apdus, bytes, r.ms, chunk
+                "{:<16} {:<10} {:<21} {:>6} {:>8} {:>8} {:>6}",
+                r.chip, r.reader, r.access, apdus, bytes, r.ms, chunk
             ),
-            Err(e) => println!("{:<16} {:<10} failed: {e}", r.chip, r.reader),
+            Err(e) => println!("{:<16} {:<10} {:<21} failed: {e}", r.chip, r.reader, r.access),
         }
     }
     Ok(())

@@ -1,8 +1,9 @@
 //! `readers`, `read` and `demo`: the chip-reading commands.
 
+use crate::access::{AccessError, Password};
 use crate::card::CardError;
 use crate::card::pcsc::Pcsc;
-use crate::mrz::AccessKey;
+use crate::mrz::{AccessKey, Can};
 use crate::reader::ReadError;
 use crate::reader::passport::{PassportRead, ReadOptions, read_passport};
 use crate::report;
@@ -45,6 +46,9 @@ pub struct ReadArgs {
     /// Read in fixed chunks of this many bytes (for comparison).
     #[arg(long, hide = true)]
     pub fixed_chunk: Option<usize>,
+    /// Use BAC even when the chip offers PACE (needs the MRZ).
+    #[arg(long, conflicts_with = "can")]
+    pub bac: bool,
 }
 
 /// The access key: the MRZ, its three fields, or the CAN.
@@ -63,7 +67,7 @@ pub struct KeyArgs {
     /// Date of expiry, YYMMDD.
     #[arg(long)]
     pub expiry: Option<String>,
-    /// Card access number (PACE).
+    /// Card access number, 6 digits (needs a chip with PACE).
     #[arg(long, conflicts_with_all = ["doc", "dob", "expiry"])]
     pub can: Option<String>,
 }
@@ -98,29 +102,26 @@ enum CliError {
     Sim(#[from] crate::sim::SimError),
 }
 
-fn access_key(k: &KeyArgs) -> Result<AccessKey, CliError> {
+fn access_key(k: &KeyArgs) -> Result<Password, CliError> {
     if let Some(mrz) = &k.mrz {
-        return Ok(AccessKey::from_mrz_text(mrz)?);
+        return Ok(AccessKey::from_mrz_text(mrz)?.into());
     }
-    if k.can.is_some() {
-        return Err(CliError::Usage(
-            "reading with the CAN needs PACE, which this version does not support yet: use \
-             the MRZ"
-                .into(),
-        ));
+    if let Some(can) = &k.can {
+        return Ok(Can::new(can)?.into());
     }
     match (&k.doc, &k.dob, &k.expiry) {
-        (Some(d), Some(b), Some(e)) => Ok(AccessKey::from_parts(d, b, e)?),
-        _ => Err(CliError::Usage("give --mrz, or --doc with --dob and --expiry".into())),
+        (Some(d), Some(b), Some(e)) => Ok(AccessKey::from_parts(d, b, e)?.into()),
+        _ => Err(CliError::Usage("give --mrz, --can, or --doc with --dob and --expiry".into())),
     }
 }
 
 /// Words a read failure for the person at the reader.
 fn explain(e: &ReadError) -> String {
     match e {
-        ReadError::Access(crate::access::AccessError::Denied) => format!(
+        ReadError::Access(AccessError::Denied) => format!(
             "{e}\nThe chip refused the access key. The MRZ (document number, date of birth, \
-             date of expiry) was most likely typed or scanned wrongly: check it and try again."
+             date of expiry) or the 6-digit CAN was most likely typed or scanned wrongly: check \
+             it and try again."
         ),
         e if e.is_card_gone() => format!("{e}\nThe passport was moved: place it again and retry."),
         e => e.to_string(),
@@ -150,7 +151,7 @@ pub fn run_readers(args: ReadersArgs) -> ExitCode {
 
 fn read_from_reader(
     reader: &str,
-    key: &AccessKey,
+    key: &Password,
     wait: Duration,
     options: &ReadOptions,
 ) -> Result<PassportRead, CliError> {
@@ -200,6 +201,7 @@ pub fn run_read(args: ReadArgs) -> ExitCode {
             no_extended_length: args.no_extended_length,
             fixed_chunk: args.fixed_chunk,
             cancel: None,
+            force_bac: args.bac,
         };
         read_from_reader(&args.reader, &key, Duration::from_secs(args.wait), &options)
     });
@@ -243,7 +245,7 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
     });
     let result = (|| {
         let profile = crate::sim::Profile::demo()?;
-        let key = AccessKey::from_mrz_text(profile.mrz_text())?;
+        let key = Password::from(AccessKey::from_mrz_text(profile.mrz_text())?);
         println!("Demo passport attached to \"{}\" through vpcd at {}.", args.reader, args.vpcd);
         println!("Its MRZ (fictitious):\n{}\n", profile.mrz_text());
         let sim = crate::sim::vpcd::spawn(&profile, crate::sim::Behaviour::default(), &args.vpcd)?;

@@ -237,7 +237,7 @@ fn review_facts_of_the_demo_passport() {
     let r = demo_chip_result();
     assert!(r.facts.document_type.starts_with("Passport"));
     assert_eq!(r.facts.expiry.len(), 10);
-    assert_eq!(r.facts.access, "BAC");
+    assert_eq!(r.facts.access, "PACE-ECDH-GM-AES-128");
     assert!(r.face.is_some(), "{:?}", r.face_error);
     let dbg = format!("{r:?}");
     assert!(!dbg.contains(r.facts.name.as_str()) || r.facts.name.is_empty());

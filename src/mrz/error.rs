@@ -72,4 +72,7 @@ pub enum MrzError {
     /// A field holds a value the format does not allow.
     #[error("{field} is not valid: {why}")]
     InvalidField { field: Field, why: &'static str },
+    /// A Card Access Number that is not six digits.
+    #[error("the CAN must be exactly 6 digits")]
+    InvalidCan,
 }

@@ -1,10 +1,12 @@
 //! Machine readable zone (ICAO 9303 Parts 3–6): TD1/TD2/TD3 parsing with every check digit,
-//! canonical lines for DG1, and the BAC key seed input ("MRZ_information", Part 11 §9.7.2).
+//! canonical lines for DG1, the BAC/PACE key input ("MRZ_information", Part 11 §9.7.2) and
+//! the Card Access Number (Part 11 §4.4.1.1).
 //!
 //! Input is hostile and personal: errors name the field (and check digits), never the MRZ,
 //! and [`Mrz`]'s `Debug` output redacts personal data; everything is zeroized on drop.
 
 mod access_key;
+mod can;
 mod check;
 mod error;
 mod layout;
@@ -14,6 +16,7 @@ mod tests;
 use std::fmt;
 
 pub use access_key::AccessKey;
+pub use can::{CAN_LEN, Can};
 pub use check::check_digit;
 pub use error::{Field, MrzError};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};

@@ -34,12 +34,17 @@ pub enum ReadError {
 impl ReadError {
     /// True when the error is the card leaving the field (staff should place it again).
     pub fn is_card_gone(&self) -> bool {
-        matches!(
-            self,
-            Self::Card(CardError::CardRemoved | CardError::CardReset | CardError::NoCard)
-                | Self::Sm(crate::sm::SmError::Card(
-                    CardError::CardRemoved | CardError::CardReset | CardError::NoCard
-                ))
-        )
+        use crate::access::AccessError;
+        use crate::sm::SmError;
+        let gone = |c: &CardError| {
+            matches!(c, CardError::CardRemoved | CardError::CardReset | CardError::NoCard)
+        };
+        match self {
+            Self::Card(c)
+            | Self::Sm(SmError::Card(c))
+            | Self::Access(AccessError::Card(c))
+            | Self::Access(AccessError::Sm(SmError::Card(c))) => gone(c),
+            _ => false,
+        }
     }
 }

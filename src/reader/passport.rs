@@ -1,12 +1,13 @@
-//! Reading a passport: EF.CardAccess, the eMRTD application, BAC, then EF.COM, EF.SOD, DG1
-//! and DG2 through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4), counting APDUs.
+//! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC), then EF.COM,
+//! EF.SOD, DG1 and DG2 through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4),
+//! counting APDUs.
 
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
-use crate::access::{AccessError, bac};
+use crate::access::pace::{self, PaceParams};
+use crate::access::{AccessError, Password, bac};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
-use crate::lds::Ef;
-use crate::mrz::AccessKey;
+use crate::lds::{Ef, card_access};
 use crate::sm::SecureChannel;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,11 +27,13 @@ pub struct ReadOptions {
     pub fixed_chunk: Option<usize>,
     /// Set to stop between APDUs.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Use BAC even when the chip offers PACE (benchmark comparison; needs the MRZ).
+    pub force_bac: bool,
 }
 
 /// What was read. File bytes hold personal data: keep them in memory only.
 pub struct PassportRead {
-    /// Access protocol used, e.g. "BAC".
+    /// Access protocol used, e.g. "PACE-ECDH-GM-AES-128" or "BAC".
     pub access: String,
     /// Raw EF bytes by file, as read from the chip.
     pub files: BTreeMap<String, Zeroizing<Vec<u8>>>,
@@ -60,13 +63,31 @@ pub fn file_id(ef: &Ef) -> FileId {
     FileId { name: ef.name(), sfi: ef.sfi(), fid: ef.fid() }
 }
 
-/// A BAC-protected transport that can re-run BAC when the chip ends the session.
-struct BacTransport<'a, C: CardChannel> {
-    chan: Option<SecureChannel<&'a mut ApduLog<C>>>,
-    key: &'a AccessKey,
+/// How the secure channel was opened, to open it again the same way.
+#[derive(Clone, Copy)]
+enum Method {
+    Bac,
+    Pace(PaceParams),
 }
 
-impl<C: CardChannel> Transport for BacTransport<'_, C> {
+impl Method {
+    fn name(&self) -> String {
+        match self {
+            Method::Bac => "BAC".into(),
+            Method::Pace(p) => p.name(),
+        }
+    }
+}
+
+/// A BAC- or PACE-protected transport that re-runs the same protocol when the chip ends the
+/// session.
+struct SecureTransport<'a, C: CardChannel> {
+    chan: Option<SecureChannel<&'a mut ApduLog<C>>>,
+    password: &'a Password,
+    method: Method,
+}
+
+impl<C: CardChannel> Transport for SecureTransport<'_, C> {
     fn send(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, ReadError> {
         match self.chan.as_mut() {
             Some(chan) => Ok(chan.send(cmd)?),
@@ -83,19 +104,32 @@ impl<C: CardChannel> Transport for BacTransport<'_, C> {
             Some(chan) => chan.into_card(),
             None => return Err(ReadError::Sm(crate::sm::SmError::Closed)),
         };
-        // The chip dropped its session keys but keeps the application selected (ICAO 9303
-        // Part 11 §9.8): BAC again is enough. A chip that lost the selection gets it back.
-        tracing::debug!("re-establishing secure messaging with BAC");
-        let key = self.key.mrz_information();
-        let session = match bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng) {
-            Ok(chan) => chan.into_session(),
-            Err(AccessError::Status { .. }) => {
-                select_application(&mut *card)?;
-                bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng)?.into_session()
+        let chan = match self.method {
+            Method::Bac => {
+                // The chip dropped its session keys but keeps the application selected (ICAO
+                // 9303 Part 11 §9.8): BAC again is enough. A chip that lost the selection gets
+                // it back.
+                tracing::debug!("re-establishing secure messaging with BAC");
+                let key = self.password.mrz().ok_or(AccessError::CanNeedsPace)?.mrz_information();
+                let session = match bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng) {
+                    Ok(chan) => chan.into_session(),
+                    Err(AccessError::Status { .. }) => {
+                        select_application(&mut *card)?;
+                        bac::authenticate(&mut *card, key, &mut rand::rngs::OsRng)?.into_session()
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                SecureChannel::new(card, session)
             }
-            Err(e) => return Err(e.into()),
+            Method::Pace(params) => {
+                tracing::debug!("re-establishing secure messaging with PACE");
+                let mut chan =
+                    pace::authenticate(card, self.password, &params, &mut rand::rngs::OsRng)?;
+                select_application_secure(&mut chan)?;
+                chan
+            }
         };
-        self.chan = Some(SecureChannel::new(card, session));
+        self.chan = Some(chan);
         Ok(())
     }
 }
@@ -113,25 +147,85 @@ pub fn select_application(card: &mut dyn CardChannel) -> Result<(), ReadError> {
     }
 }
 
-/// Reads EF.CardAccess, then EF.COM, EF.SOD, DG1 and DG2 under BAC.
-pub fn read_passport<C: CardChannel>(
+/// SELECT the eMRTD application under secure messaging (after PACE, ICAO 9303 Part 11 §4.2).
+fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Result<(), ReadError> {
+    let cmd = CommandApdu::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID);
+    let resp = chan.send(&cmd)?;
+    match resp.sw {
+        StatusWord::Ok => Ok(()),
+        StatusWord::FileNotFound => {
+            Err(ReadError::NotFound { file: "the eMRTD application".into() })
+        }
+        sw => Err(ReadError::Status { file: "the eMRTD application".into(), offset: 0, sw }),
+    }
+}
+
+/// Opens the secure channel: PACE when EF.CardAccess offers a supported protocol (MRZ or
+/// CAN), then SELECT of the eMRTD application under secure messaging; otherwise SELECT and
+/// BAC (MRZ only). PACE failing for a reason other than the password falls back to BAC when
+/// the MRZ is at hand (ICAO 9303 Part 11 §4.4).
+fn open_channel<'a, C: CardChannel>(
+    log: &'a mut ApduLog<C>,
+    password: &Password,
+    pace_params: Option<PaceParams>,
+    force_bac: bool,
+) -> Result<(SecureChannel<&'a mut ApduLog<C>>, Method), ReadError> {
+    if let Some(params) = pace_params.filter(|_| !force_bac) {
+        match pace::authenticate(&mut *log, password, &params, &mut rand::rngs::OsRng) {
+            Ok(chan) => {
+                // Re-borrow for the caller: the channel above holds `&mut &mut log`.
+                let session = chan.into_session();
+                let mut chan = SecureChannel::new(log, session);
+                select_application_secure(&mut chan)?;
+                return Ok((chan, Method::Pace(params)));
+            }
+            Err(e @ AccessError::Denied) => return Err(e.into()),
+            Err(e) if password.mrz().is_none() => return Err(e.into()),
+            Err(e) => {
+                let e = ReadError::from(e);
+                if e.is_card_gone() {
+                    // The card left: BAC cannot run either.
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, protocol = %params.name(), "PACE failed; falling back to BAC");
+            }
+        }
+    } else if password.mrz().is_none() {
+        return Err(AccessError::CanNeedsPace.into());
+    }
+    let key = password.mrz().ok_or(AccessError::CanNeedsPace)?;
+    select_application(&mut *log)?;
+    let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
+    Ok((chan, Method::Bac))
+}
+
+/// Reads EF.CardAccess, opens secure messaging with PACE (MRZ or CAN) or BAC (MRZ), then
+/// reads EF.COM, EF.SOD, DG1 and DG2. `password` is a [`Password`] or an [`AccessKey`](crate::mrz::AccessKey)
+/// (the MRZ).
+pub fn read_passport<C: CardChannel, P: Into<Password>>(
     card: C,
-    key: &AccessKey,
+    password: P,
     options: &ReadOptions,
     progress: super::Progress<'_>,
 ) -> Result<PassportRead, ReadError> {
+    let password = password.into();
     let started = Instant::now();
     let mut log = ApduLog::new(card);
     let mut files = BTreeMap::new();
 
     // EF.CardAccess sits in the master file and is read in the clear; its absence is normal
-    // for BAC-only chips. PACE (a later step) will use it.
+    // for BAC-only chips. A supported PACEInfo in it means PACE.
     let mut plain = EfReader::new(Plain(&mut log), ChunkPolicy::new(false, 256));
     if let Some(flag) = &options.cancel {
         plain = plain.with_cancel(flag.clone());
     }
+    let mut pace_params = None;
     match plain.read(&file_id(&Ef::CardAccess), progress) {
         Ok(bytes) => {
+            match card_access::parse(&bytes) {
+                Ok(ca) => pace_params = PaceParams::choose(&ca),
+                Err(e) => tracing::warn!(error = %e, "EF.CardAccess does not parse; using BAC"),
+            }
             files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
         }
         Err(e) if e.is_card_gone() || matches!(e, ReadError::Cancelled) => return Err(e),
@@ -139,13 +233,13 @@ pub fn read_passport<C: CardChannel>(
     }
     drop(plain);
 
-    select_application(&mut log)?;
-    let chan = bac::authenticate(&mut log, key.mrz_information(), &mut rand::rngs::OsRng)?;
+    let (chan, method) = open_channel(&mut log, &password, pace_params, options.force_bac)?;
     let policy = match options.fixed_chunk {
         Some(n) => ChunkPolicy::fixed(n),
         None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
     };
-    let mut reader = EfReader::new(BacTransport { chan: Some(chan), key }, policy);
+    let transport = SecureTransport { chan: Some(chan), password: &password, method };
+    let mut reader = EfReader::new(transport, policy);
     if let Some(flag) = &options.cancel {
         reader = reader.with_cancel(flag.clone());
     }
@@ -156,7 +250,7 @@ pub fn read_passport<C: CardChannel>(
     let chunk_size = reader.policy.size();
     drop(reader);
     Ok(PassportRead {
-        access: "BAC".into(),
+        access: method.name(),
         files,
         apdus: log.apdus,
         bytes_read: log.bytes_in,

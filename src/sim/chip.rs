@@ -1,22 +1,26 @@
 //! The simulated eMRTD chip: command dispatch (ISO/IEC 7816-4 SELECT, READ BINARY B0/B1,
-//! GET CHALLENGE, EXTERNAL AUTHENTICATE), BAC (ICAO 9303 Part 11 §4.3) and secure messaging
-//! (§9.8) on the chip side, with the fault and timing behaviours of [`Behaviour`].
+//! GET CHALLENGE, EXTERNAL AUTHENTICATE, MSE:Set AT, GENERAL AUTHENTICATE), BAC and PACE
+//! (ICAO 9303 Part 11 §4.3, §4.4) and secure messaging (§9.8) on the chip side, with the
+//! fault and timing behaviours of [`Behaviour`].
 
 use super::behaviour::{Behaviour, LeOverflow};
+use super::budget::{SHORT_RESPONSE, plaintext_budget, short_plaintext_budget};
 use super::fs::{Df, EMRTD_AID, FileSystem};
 use super::profile::Profile;
+use crate::access::AccessError;
 use crate::access::bac::BacChip;
+use crate::access::pace::{GaAnswer, PaceChip};
 use crate::card::{CardChannel, CardError};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord, tlv};
+use crate::mrz::AccessKey;
 use crate::sm::ChipSmSession;
+use crate::sm::Cipher;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use zeroize::Zeroizing;
 
 /// 6986: command not allowed (no current EF).
 const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
-/// Largest response a short APDU can carry.
-const SHORT_RESPONSE: usize = 256;
 /// Largest response (data and SW) the chip sends at all.
 const MAX_RESPONSE: usize = 65_535;
 
@@ -36,6 +40,9 @@ pub struct Chip {
     behaviour: Behaviour,
     rng: StdRng,
     bac: BacChip,
+    /// BAC is accepted (no PACE, or the profile allows both).
+    bac_allowed: bool,
+    pub(super) pace: Option<PaceChip>,
     link: Link,
     df: Df,
     ef: Option<usize>,
@@ -71,9 +78,16 @@ impl Chip {
             .map(|name| (name, behaviour.declare_length.unwrap_or(u32::MAX)));
         let fs = profile.file_system(evil);
         let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
+        // The profile's MRZ was validated when it was loaded.
+        let pace = profile.pace().and_then(|p| {
+            let mrz = AccessKey::from_mrz_text(profile.mrz_text()).ok()?;
+            Some(PaceChip::new(vec![p.params], mrz, profile.can().cloned()))
+        });
         Chip {
             fs,
             bac: BacChip::new(&mrz_information),
+            bac_allowed: profile.bac_allowed(),
+            pace,
             mrz_information,
             behaviour,
             rng,
@@ -105,6 +119,9 @@ impl Chip {
     pub fn reset(&mut self) {
         self.link = Link::Plain;
         self.bac = BacChip::new(&self.mrz_information);
+        if let Some(p) = self.pace.as_mut() {
+            p.reset();
+        }
         self.df = Df::Master;
         self.ef = None;
     }
@@ -144,7 +161,8 @@ impl Chip {
                 self.link = Link::Plain;
                 self.bac = BacChip::new(&self.mrz_information);
             }
-            if cmd.cla != 0x00 {
+            // CLA 10: command chaining, used by GENERAL AUTHENTICATE (PACE).
+            if cmd.cla != 0x00 && !(cmd.cla == 0x10 && cmd.ins == 0x86) {
                 return plain(StatusWord::ClaNotSupported);
             }
             return self.dispatch(&cmd, false).to_bytes();
@@ -186,8 +204,12 @@ impl Chip {
             0xB0 => self.read_binary(cmd, secured),
             0xB1 => self.read_binary_odd(cmd, secured),
             0x84 => self.get_challenge(cmd, secured),
-            0x82 if !secured => return self.external_authenticate(cmd),
+            0x82 if !secured && self.bac_allowed => return self.external_authenticate(cmd),
+            0x82 if !secured => Err(StatusWord::InsNotSupported),
             0x82 => Err(StatusWord::ConditionsNotSatisfied),
+            0x22 if !secured && self.pace.is_some() => return self.mse_set_at(cmd),
+            0x86 if !secured && self.pace.is_some() => return self.general_authenticate(cmd),
+            0x22 | 0x86 => Err(StatusWord::ConditionsNotSatisfied),
             _ => Err(StatusWord::InsNotSupported),
         };
         result.unwrap_or_else(ResponseApdu::status)
@@ -243,7 +265,7 @@ impl Chip {
     fn le_limit(&self, secured: bool) -> usize {
         let mut limit = self.behaviour.effective_max_le();
         if secured && !self.behaviour.extended() {
-            limit = limit.min(short_plaintext_budget(self.behaviour.omit_do99));
+            limit = limit.min(short_plaintext_budget(self.behaviour.omit_do99, self.cipher()));
         }
         limit
     }
@@ -262,7 +284,7 @@ impl Chip {
         // Like a chip's I/O buffer: a whole response (data, SM objects, SW) stays within
         // 65 535 bytes, the most a vpcd frame (and pcsc-lite's extended buffer) carries.
         let cap = if secured {
-            plaintext_budget(MAX_RESPONSE - 2, self.behaviour.omit_do99)
+            plaintext_budget(MAX_RESPONSE - 2, self.behaviour.omit_do99, self.cipher())
         } else {
             MAX_RESPONSE - 2
         };
@@ -384,6 +406,60 @@ impl Chip {
     }
 }
 
+impl Chip {
+    /// MSE:Set AT for PACE (P1P2 C1A4).
+    fn mse_set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(pace) = self.pace.as_mut() else {
+            return ResponseApdu::status(StatusWord::InsNotSupported);
+        };
+        if (cmd.p1, cmd.p2) != (0xC1, 0xA4) {
+            return ResponseApdu::status(StatusWord::IncorrectP1P2);
+        }
+        match pace.set_at(&cmd.data) {
+            Ok(()) => ResponseApdu::status(StatusWord::Ok),
+            Err(e) => ResponseApdu::status(e.chip_status()),
+        }
+    }
+
+    /// One GENERAL AUTHENTICATE step of PACE; the last one starts secure messaging.
+    fn general_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(pace) = self.pace.as_mut() else {
+            return ResponseApdu::status(StatusWord::InsNotSupported);
+        };
+        if (cmd.p1, cmd.p2) != (0x00, 0x00) {
+            return ResponseApdu::status(StatusWord::IncorrectP1P2);
+        }
+        match pace.general_authenticate(cmd.cla == 0x10, &cmd.data, &mut self.rng) {
+            Ok(GaAnswer::Continue(data)) => ResponseApdu::new(data, StatusWord::Ok),
+            Ok(GaAnswer::Done(mut answer, mut session)) => {
+                session.set_omit_do99(self.behaviour.omit_do99);
+                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
+                    // The fault lands on T_IC, the chip's authentication token.
+                    self.mac_fault_done = true;
+                    if let Some(last) = answer.last_mut() {
+                        *last ^= 0x01;
+                    }
+                }
+                self.link = Link::Secure(Box::new(session));
+                ResponseApdu::new(answer, StatusWord::Ok)
+            }
+            Err(AccessError::Denied) => {
+                let sw = self.behaviour.denied_sw.map(StatusWord::from_u16);
+                ResponseApdu::status(sw.unwrap_or(StatusWord::VerificationFailed))
+            }
+            Err(e) => ResponseApdu::status(e.chip_status()),
+        }
+    }
+
+    /// The cipher protected responses use now (3DES until a session says otherwise).
+    fn cipher(&self) -> Cipher {
+        match &self.link {
+            Link::Secure(s) => s.cipher(),
+            Link::Plain => Cipher::TripleDes,
+        }
+    }
+}
+
 impl CardChannel for Chip {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         let n = self.begin_apdu();
@@ -397,36 +473,4 @@ impl CardChannel for Chip {
 
 fn plain(sw: StatusWord) -> Vec<u8> {
     sw.to_bytes().to_vec()
-}
-
-/// Bytes of a protected response carrying `n` plaintext bytes (DO'87', DO'99' unless
-/// omitted, DO'8E'), without SW. BAC sessions use 3DES.
-fn protected_len(n: usize, omit_do99: bool) -> usize {
-    let full = crate::sm::Cipher::TripleDes.protected_len(n);
-    if omit_do99 { full.saturating_sub(4) } else { full }
-}
-
-/// The most plaintext bytes whose protected response still fits a short APDU (256 bytes).
-fn short_plaintext_budget(omit_do99: bool) -> usize {
-    plaintext_budget(SHORT_RESPONSE, omit_do99)
-}
-
-/// The most plaintext bytes whose protected response (without SW) fits in `total` bytes.
-fn plaintext_budget(total: usize, omit_do99: bool) -> usize {
-    (1..=total).rev().find(|n| protected_len(*n, omit_do99) <= total).unwrap_or(1)
-}
-
-#[cfg(test)]
-mod budget_tests {
-    use super::*;
-
-    #[test]
-    fn short_budget_matches_hand_count() {
-        // 231 bytes pad to 232, DO'87' = 87 81 E9 01‖232 (236), + DO'99' 4 + DO'8E' 10 = 250.
-        assert_eq!(protected_len(231, false), 250);
-        assert_eq!(short_plaintext_budget(false), 231);
-        assert_eq!(short_plaintext_budget(true), 239);
-        let ext = plaintext_budget(MAX_RESPONSE - 2, false);
-        assert!(protected_len(ext, false) <= 65_533 && protected_len(ext + 8, false) > 65_533);
-    }
 }

@@ -5,7 +5,7 @@ use super::SimError;
 use super::behaviour::{Behaviour, LeOverflow};
 use super::chip::Chip;
 use super::make::{EyeCentres, MakeOptions, make_profile};
-use super::profile::{MAX_EF_FILE, Profile, read_capped};
+use super::profile::{MAX_EF_FILE, PaceSettings, Profile, read_capped};
 use super::vpcd::{self, DEFAULT_VPCD};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -96,10 +96,16 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), SimError> {
     {
         return Err(SimError::UnknownFile { name: name.clone() });
     }
+    let access = match profile.pace() {
+        Some(p) if p.bac => format!("{} and BAC", p.params.name()),
+        Some(p) => p.params.name(),
+        None => "BAC".into(),
+    };
     eprintln!(
-        "simulating passport {:?} on vpcd {} (files: {}); stop with Ctrl-C",
+        "simulating passport {:?} on vpcd {} ({access}{}; files: {}); stop with Ctrl-C",
         args.profile,
         args.vpcd,
+        if profile.can().is_some() { ", with a CAN" } else { "" },
         profile.file_names().collect::<Vec<_>>().join(", ")
     );
     let mut chip = Chip::new(&profile, behaviour);
@@ -121,6 +127,21 @@ pub struct MakeProfileArgs {
     /// The profile folder to write (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The chip offers PACE (ECDH Generic Mapping), advertised in EF.CardAccess.
+    #[arg(long)]
+    pub pace: bool,
+    /// PACE domain parameters: 12 (NIST P-256), 13 (brainpoolP256r1), 15 (P-384), 16 (bp384r1).
+    #[arg(long, value_name = "ID", default_value_t = 13, requires = "pace")]
+    pub pace_parameter_id: u64,
+    /// PACE cipher: 3DES, AES-128, AES-192 or AES-256.
+    #[arg(long, value_name = "CIPHER", default_value = "AES-128", requires = "pace")]
+    pub pace_cipher: String,
+    /// The chip refuses BAC (PACE only).
+    #[arg(long, requires = "pace")]
+    pub no_bac: bool,
+    /// The Card Access Number printed on the data page (6 digits; a PACE password).
+    #[arg(long, value_name = "DIGITS")]
+    pub can: Option<String>,
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -138,7 +159,13 @@ fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
 /// Writes the profile folder (EF files, profile.toml, csca.der, dsc.der).
 pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
     let face = read_capped(&args.face, MAX_EF_FILE)?;
-    let options = MakeOptions { eye_centres: args.eyes, ..MakeOptions::default() };
+    let pace = if args.pace {
+        Some(PaceSettings::new(args.pace_parameter_id, &args.pace_cipher, !args.no_bac)?)
+    } else {
+        None
+    };
+    let can = args.can.as_deref().map(crate::mrz::Can::new).transpose()?;
+    let options = MakeOptions { eye_centres: args.eyes, pace, can, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",
@@ -234,5 +261,61 @@ mod tests {
         let dg2 = crate::lds::dg2::parse(p.file("EF.DG2").unwrap()).unwrap();
         assert_eq!(dg2.faces[0].format, crate::lds::dg2::ImageFormat::Jp2);
         assert!(out.join("csca.der").exists() && out.join("dsc.der").exists());
+        assert!(p.pace().is_none() && p.can().is_none() && p.file("EF.CardAccess").is_none());
+
+        let out = dir.path().join("pace");
+        let cli = MakeCli::try_parse_from([
+            "x",
+            "--mrz",
+            mrz,
+            "--face",
+            face,
+            "--pace",
+            "--pace-parameter-id",
+            "12",
+            "--pace-cipher",
+            "AES-256",
+            "--no-bac",
+            "--can",
+            "987654",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        run_make_profile(cli.make).unwrap();
+        let p = Profile::load(&out).unwrap();
+        assert_eq!(p.can().unwrap().digits(), "987654");
+        assert!(!p.bac_allowed());
+        assert_eq!(p.pace().unwrap().params.name(), "PACE-ECDH-GM-AES-256");
+        assert!(out.join("EF.CardAccess.bin").is_file());
+        // The chip made from it opens with the CAN.
+        let read = crate::reader::passport::read_passport(
+            Chip::with_seed(&p, Behaviour::default(), 1),
+            crate::access::Password::Can(crate::mrz::Can::new("987654").unwrap()),
+            &crate::reader::passport::ReadOptions::default(),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        assert_eq!(read.access, "PACE-ECDH-GM-AES-256");
+        // --pace-cipher needs --pace; a bad CAN is refused.
+        assert!(
+            MakeCli::try_parse_from([
+                "x",
+                "--mrz",
+                mrz,
+                "--face",
+                face,
+                "--out",
+                "o",
+                "--pace-cipher",
+                "3DES"
+            ])
+            .is_err()
+        );
+        let cli = MakeCli::try_parse_from([
+            "x", "--mrz", mrz, "--face", face, "--out", "o", "--can", "12",
+        ])
+        .unwrap();
+        assert!(matches!(run_make_profile(cli.make), Err(SimError::Mrz(_))));
     }
 }

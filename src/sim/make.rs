@@ -5,8 +5,11 @@
 
 use super::SimError;
 use super::behaviour::Behaviour;
+use super::profile::PaceSettings;
+use crate::lds::card_access::CardAccess;
 use crate::lds::dg2::{FaceImage, FeaturePoint, ImageFormat};
 use crate::lds::sod::HashAlgorithm;
+use crate::mrz::Can;
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder, create_signing_time_attribute};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::ContentInfo;
@@ -73,6 +76,10 @@ pub struct MakeOptions {
     pub extra_files: BTreeMap<String, Vec<u8>>,
     /// A `[behaviour]` to write into profile.toml.
     pub behaviour: Option<BehaviourToml>,
+    /// PACE for the chip (`[pace]` in profile.toml, and EF.CardAccess.bin advertising it).
+    pub pace: Option<PaceSettings>,
+    /// The Card Access Number (`can` in profile.toml).
+    pub can: Option<Can>,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -107,6 +114,9 @@ pub fn make_profile(
     let Signed { csca_der, dsc_der, sod } = sign_sod(&files)?;
     let mut files = files;
     files.insert("EF.SOD".into(), sod);
+    if let Some(p) = &options.pace {
+        files.insert("EF.CardAccess".into(), CardAccess::encode_pace(&[p.params.info()]));
+    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
@@ -120,6 +130,17 @@ pub fn make_profile(
         "# Simulator profile made by `enrol-kiosk make-profile` (fictitious test data).\n",
     );
     toml_text.push_str(&format!("mrz = {:?}\n", canonical_mrz(mrz_text)?));
+    if let Some(can) = &options.can {
+        toml_text.push_str(&format!("can = {:?}\n", can.digits()));
+    }
+    if let Some(p) = &options.pace {
+        toml_text.push_str(&format!(
+            "\n[pace]\nparameter_id = {}\ncipher = {:?}\nbac = {}\n",
+            p.params.curve.parameter_id(),
+            p.params.cipher().name(),
+            p.bac
+        ));
+    }
     if let Some(BehaviourToml(b)) = &options.behaviour {
         toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
             path: out_dir.join("profile.toml"),

@@ -1,5 +1,5 @@
 //! Simulated passport chip (issue 2 item 8): an ISO 7816 file system with the LDS files of a
-//! profile, BAC and 3DES secure messaging (ICAO 9303 Parts 10 and 11), behaviour options that
+//! profile, BAC, PACE and secure messaging (ICAO 9303 Parts 10 and 11), behaviour options that
 //! mimic real chips and their faults, an in-process [`CardChannel`](crate::card::CardChannel),
 //! a vsmartcard vpcd link to put it behind pcscd, and a maker of signed test profiles.
 //!
@@ -13,6 +13,11 @@
 //!
 //! ```toml
 //! mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04"
+//! can = "123456"                # Card Access Number (PACE password)
+//! [pace]                        # EF.CardAccess advertises PACE-ECDH-GM (written by the loader)
+//! parameter_id = 13             # 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 bp384r1
+//! cipher = "AES-128"            # 3DES, AES-128, AES-192, AES-256
+//! bac = true                    # the chip accepts BAC too (default)
 //! [behaviour]
 //! max_le = 192                  # largest plaintext Le served
 //! extended_length = false       # extended APDUs → 6700
@@ -29,6 +34,7 @@
 //! ```
 
 pub mod behaviour;
+mod budget;
 pub mod chip;
 pub mod cli;
 pub mod fs;
@@ -39,7 +45,7 @@ pub mod vpcd;
 pub use behaviour::{Behaviour, LeOverflow};
 pub use chip::Chip;
 pub use make::{MadeProfile, MakeOptions, make_profile};
-pub use profile::Profile;
+pub use profile::{PaceSettings, Profile};
 pub use vpcd::{VpcdHandle, spawn};
 
 use std::path::PathBuf;
@@ -59,6 +65,8 @@ pub enum SimError {
         "simulator profile: {name:?} is not an EF name the chip knows (EF.COM, EF.DG1..16, EF.SOD, EF.CardAccess)"
     )]
     UnknownFile { name: String },
+    #[error("simulator profile: [pace]: {0}")]
+    Pace(String),
     #[error("simulator profile: the MRZ is not valid: {0}")]
     Mrz(#[from] crate::mrz::MrzError),
     #[error("profile maker: {0}")]
@@ -83,6 +91,8 @@ pub enum SimError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pace;
 
 /// The `cms` builder's error, which does not implement `std::error::Error` itself.
 #[derive(Debug)]

@@ -1,10 +1,14 @@
-//! Simulator profiles: a folder with `profile.toml` (the MRZ and `[behaviour]`) and the EF
+//! Simulator profiles: a folder with `profile.toml` (the MRZ, an optional CAN and `[pace]`,
+//! and `[behaviour]`) and the EF
 //! files named as `enrol-kiosk read` writes them (`EF.COM.bin`, `EF.DG1.bin`, …), and the
 //! built-in demo profile (assets/demo-passport, compiled into the binary).
 
 use super::SimError;
 use super::behaviour::Behaviour;
 use super::fs::{self, FileSystem};
+use crate::access::pace::{Curve, PaceParams};
+use crate::lds::card_access::{CardAccess, PaceCipher};
+use crate::mrz::Can;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -29,14 +33,66 @@ const DEMO_FILES: [(&str, &[u8]); 4] = [
 #[serde(deny_unknown_fields)]
 struct ProfileToml {
     mrz: String,
+    can: Option<String>,
+    pace: Option<PaceToml>,
     #[serde(default)]
     behaviour: Behaviour,
 }
 
-/// A passport to simulate: its MRZ (for BAC), its EF files and its default behaviour.
+/// `[pace]` of profile.toml.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaceToml {
+    parameter_id: u64,
+    cipher: String,
+    #[serde(default = "yes")]
+    bac: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The PACE a simulated chip offers (ICAO 9303 Part 11 §4.4): one ECDH-GM protocol,
+/// advertised in EF.CardAccess, and whether the chip accepts BAC as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaceSettings {
+    pub params: PaceParams,
+    /// The chip also accepts BAC (most real chips do).
+    pub bac: bool,
+}
+
+impl PaceSettings {
+    /// From `parameter_id` (12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1) and a cipher name ("3DES",
+    /// "AES-128", "AES-192", "AES-256").
+    pub fn new(parameter_id: u64, cipher: &str, bac: bool) -> Result<PaceSettings, SimError> {
+        let curve = Curve::from_parameter_id(parameter_id).ok_or_else(|| {
+            SimError::Pace(format!(
+                "parameter_id {parameter_id} is not 12 (P-256) or 13 (brainpoolP256r1)"
+            ))
+        })?;
+        let cipher = match cipher {
+            "3DES" => PaceCipher::TripleDes,
+            "AES-128" => PaceCipher::Aes128,
+            "AES-192" => PaceCipher::Aes192,
+            "AES-256" => PaceCipher::Aes256,
+            other => {
+                return Err(SimError::Pace(format!(
+                    "cipher {other:?} is not 3DES, AES-128, AES-192 or AES-256"
+                )));
+            }
+        };
+        Ok(PaceSettings { params: PaceParams::ecdh_gm(curve, cipher), bac })
+    }
+}
+
+/// A passport to simulate: its MRZ (for BAC and PACE), an optional CAN and PACE, its EF
+/// files and its default behaviour.
 pub struct Profile {
     mrz_text: Zeroizing<String>,
     mrz_information: Zeroizing<String>,
+    can: Option<Can>,
+    pace: Option<PaceSettings>,
     files: BTreeMap<String, Vec<u8>>,
     behaviour: Behaviour,
 }
@@ -45,6 +101,8 @@ impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Profile")
             .field("mrz", &"REDACTED")
+            .field("can", &self.can.as_ref().map(|_| "REDACTED"))
+            .field("pace", &self.pace)
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("behaviour", &self.behaviour)
             .finish()
@@ -65,9 +123,34 @@ impl Profile {
         Ok(Profile {
             mrz_text: Zeroizing::new(mrz_text.trim().to_owned()),
             mrz_information: Zeroizing::new(key.mrz_information().to_owned()),
+            can: None,
+            pace: None,
             files,
             behaviour,
         })
+    }
+
+    /// Adds PACE (and writes EF.CardAccess with its PACEInfo, replacing any other) and a CAN.
+    /// A CAN without PACE is kept but useless (the chip then only does BAC).
+    pub fn with_pace(mut self, pace: Option<PaceSettings>, can: Option<Can>) -> Profile {
+        if let Some(p) = pace {
+            let bytes = CardAccess::encode_pace(&[p.params.info()]);
+            self.files.insert("EF.CardAccess".into(), bytes);
+        }
+        self.pace = pace;
+        self.can = can;
+        self
+    }
+
+    fn from_toml(
+        parsed: ProfileToml,
+        files: BTreeMap<String, Vec<u8>>,
+    ) -> Result<Profile, SimError> {
+        let mrz = Zeroizing::new(parsed.mrz);
+        let can = parsed.can.map(|c| Can::new(&Zeroizing::new(c))).transpose()?;
+        let pace =
+            parsed.pace.map(|p| PaceSettings::new(p.parameter_id, &p.cipher, p.bac)).transpose()?;
+        Ok(Profile::from_parts(&mrz, files, parsed.behaviour)?.with_pace(pace, can))
     }
 
     /// Loads a profile folder: `profile.toml` plus every `EF.<name>.bin` with a known name.
@@ -97,8 +180,7 @@ impl Profile {
             }
             files.insert(name.to_owned(), read_capped(&entry.path(), MAX_EF_FILE)?);
         }
-        let mrz = Zeroizing::new(parsed.mrz);
-        Profile::from_parts(&mrz, files, parsed.behaviour)
+        Profile::from_toml(parsed, files)
     }
 
     /// The built-in demo passport: a fictitious specimen-style holder with a synthetic face.
@@ -107,8 +189,7 @@ impl Profile {
             SimError::ProfileToml { path: "assets/demo-passport/profile.toml".into(), source }
         })?;
         let files = DEMO_FILES.iter().map(|(n, b)| ((*n).to_owned(), b.to_vec())).collect();
-        let mrz = Zeroizing::new(parsed.mrz);
-        Profile::from_parts(&mrz, files, parsed.behaviour)
+        Profile::from_toml(parsed, files)
     }
 
     /// `demo` or a folder path.
@@ -124,6 +205,21 @@ impl Profile {
     /// The BAC "MRZ_information" (document number, birth and expiry dates with check digits).
     pub fn mrz_information(&self) -> &str {
         &self.mrz_information
+    }
+
+    /// The Card Access Number, if the profile has one (personal data: do not log it).
+    pub fn can(&self) -> Option<&Can> {
+        self.can.as_ref()
+    }
+
+    /// The PACE the chip offers, if any.
+    pub fn pace(&self) -> Option<&PaceSettings> {
+        self.pace.as_ref()
+    }
+
+    /// True when the chip accepts BAC (no PACE, or PACE with `bac = true`).
+    pub fn bac_allowed(&self) -> bool {
+        self.pace.is_none_or(|p| p.bac)
     }
 
     /// The behaviour from `profile.toml`.

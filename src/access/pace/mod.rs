@@ -1,0 +1,136 @@
+//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3): ECDH Generic Mapping on NIST P-256
+//! (parameterId 12), brainpoolP256r1 (13), NIST P-384 (15) and brainpoolP384r1 (16) with 3DES
+//! or AES-128/192/256, the password the
+//! MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
+//! simulator). Shared here: the parameters chosen from EF.CardAccess, K_π, the session keys,
+//! the dynamic authentication data objects and the authentication token input.
+
+mod chip;
+pub mod curve;
+mod terminal;
+#[cfg(test)]
+mod tests;
+
+pub use chip::{GaAnswer, PaceChip};
+pub use curve::{Curve, CurveError};
+pub use terminal::authenticate;
+
+use super::AccessError;
+use super::kdf::{self, ENC, MAC};
+use super::password::Password;
+use crate::iso7816::tlv::{self, Reader};
+use crate::lds::card_access::{
+    CardAccess, KeyAgreement, Mapping, PaceCipher, PaceInfo, PaceProtocol,
+};
+use crate::sm::Cipher;
+use zeroize::Zeroizing;
+
+/// Tag of the dynamic authentication data (ISO/IEC 7816-4 GENERAL AUTHENTICATE).
+const TAG_DYNAMIC: u32 = 0x7C;
+/// Tag of the public key data object of the authentication token (§4.4.3.4, 9.4).
+const TAG_PUBLIC_KEY: u32 = 0x7F49;
+/// Longest encrypted nonce accepted (two AES blocks; chips send one).
+const MAX_NONCE: usize = 32;
+
+/// A PACE protocol this implementation runs: ECDH Generic Mapping on a supported curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PaceParams {
+    pub protocol: PaceProtocol,
+    pub curve: Curve,
+}
+
+impl PaceParams {
+    /// ECDH-GM on `curve` with `cipher`.
+    pub fn ecdh_gm(curve: Curve, cipher: PaceCipher) -> PaceParams {
+        let protocol =
+            PaceProtocol { key_agreement: KeyAgreement::Ecdh, mapping: Mapping::Generic, cipher };
+        PaceParams { protocol, curve }
+    }
+
+    /// The parameters of a PACEInfo, when this implementation supports it (version 2, ECDH,
+    /// Generic Mapping, standardized parameterId 12, 13, 15 or 16).
+    pub fn from_info(info: &PaceInfo) -> Option<PaceParams> {
+        let p = info.protocol;
+        if info.version != 2
+            || p.key_agreement != KeyAgreement::Ecdh
+            || p.mapping != Mapping::Generic
+        {
+            return None;
+        }
+        let curve = Curve::from_parameter_id(info.parameter_id?)?;
+        Some(PaceParams { protocol: p, curve })
+    }
+
+    /// The first supported PACEInfo of EF.CardAccess (file order; the chip lists its
+    /// preference first).
+    pub fn choose(card_access: &CardAccess) -> Option<PaceParams> {
+        card_access.pace_infos().find_map(PaceParams::from_info)
+    }
+
+    /// The PACEInfo advertising these parameters (for the simulator's EF.CardAccess).
+    pub fn info(&self) -> PaceInfo {
+        PaceInfo {
+            protocol: self.protocol,
+            version: 2,
+            parameter_id: Some(u64::from(self.curve.parameter_id())),
+        }
+    }
+
+    /// The secure-messaging cipher.
+    pub fn cipher(&self) -> Cipher {
+        cipher(self.protocol.cipher)
+    }
+
+    /// e.g. "PACE-ECDH-GM-AES-128".
+    pub fn name(&self) -> String {
+        self.protocol.name()
+    }
+}
+
+/// The secure-messaging cipher of a PACE cipher suite.
+pub fn cipher(c: PaceCipher) -> Cipher {
+    match c {
+        PaceCipher::TripleDes => Cipher::TripleDes,
+        PaceCipher::Aes128 => Cipher::Aes128,
+        PaceCipher::Aes192 => Cipher::Aes192,
+        PaceCipher::Aes256 => Cipher::Aes256,
+    }
+}
+
+/// K_π = KDF(f(π), 3) (§9.7.3).
+fn password_key(password: &Password, cipher: Cipher) -> Zeroizing<Vec<u8>> {
+    kdf::derive_key(&password.pace_secret(), kdf::PACE, cipher)
+}
+
+/// KS_enc = KDF(K, 1), KS_mac = KDF(K, 2) from the shared secret K (§9.7.1).
+fn session_keys(shared: &[u8], cipher: Cipher) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
+    (kdf::derive_key(shared, ENC, cipher), kdf::derive_key(shared, MAC, cipher))
+}
+
+/// The authentication token input: 7F49 { 06 protocol OID, 86 the other side's ephemeral
+/// public point } (§4.4.3.4, §9.4.1).
+fn token_input(protocol: &PaceProtocol, point: &[u8]) -> Vec<u8> {
+    let mut body = tlv::tlv(0x06, &protocol.oid());
+    tlv::encode(0x86, point, &mut body);
+    tlv::tlv(TAG_PUBLIC_KEY, &body)
+}
+
+/// The token T = MAC(KS_mac, token input) (8 bytes).
+fn token(params: &PaceParams, ks_mac: &[u8], other_point: &[u8]) -> Result<[u8; 8], AccessError> {
+    let input = token_input(&params.protocol, other_point);
+    Ok(crate::sm::crypto::token_mac(params.cipher(), ks_mac, &input)?)
+}
+
+/// 7C { tag value }.
+fn dynamic(tag: u32, value: &[u8]) -> Vec<u8> {
+    tlv::tlv(TAG_DYNAMIC, &tlv::tlv(tag, value))
+}
+
+/// The value of `tag` inside 7C { … } (other objects in 7C, e.g. CARs, are skipped).
+fn from_dynamic(data: &[u8], tag: u32) -> Option<&[u8]> {
+    let mut outer = Reader::new(data);
+    let dynamic = outer.expect(TAG_DYNAMIC).ok()?;
+    outer.finish().ok()?;
+    let mut inner = Reader::nested(&dynamic);
+    inner.find(tag).ok().flatten().map(|t| t.value)
+}
