@@ -150,10 +150,46 @@ fn demo_workflow_failed_scan_then_a_new_scan_passes() {
     k.click("Simulate fail");
     k.wait_for("The face scan did not pass");
     assert_eq!(k.record_status(), (EnrolmentStatus::Failed, Some(false)));
+    let fake = k.h.state().executor().fake().unwrap();
+    fake.set_fault(Call::VerifyToken, FaultKind::Delay(Duration::from_millis(600)), Some(1));
     k.click("Start a new face scan");
+    // Only a new verify token is asked for: the photo steps show as done earlier.
+    k.wait_for("Getting the face-scan token: in progress");
+    assert!(k.has("Asking iProov for an enrolment token: done earlier"));
+    assert!(k.has("Sending the chip photo (source: eid): done earlier"));
     k.wait_for("Simulate pass");
     k.click("Simulate pass");
     k.wait_for("Enrolment passed");
+}
+
+/// The Enrolling screen ticks off each API call as the fake answers it (each call is held
+/// back a little so the intermediate states can be seen).
+#[test]
+fn enrolling_screen_shows_each_api_call_progress() {
+    let mut k = kiosk();
+    k.go_to_review();
+    let fake = k.h.state().executor().fake().unwrap();
+    let hold = FaultKind::Delay(Duration::from_millis(700));
+    for call in [Call::EnrolToken, Call::EnrolImage, Call::VerifyToken] {
+        fake.set_fault(call, hold.clone(), Some(1));
+    }
+    k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
+    k.h.step();
+    k.click("Enrol with iProov");
+    k.wait_for("Asking iProov for an enrolment token: in progress");
+    assert!(k.has("Sending the chip photo (source: eid): waiting"));
+    assert!(k.has("Getting the face-scan token: waiting"));
+    k.wait_for("Sending the chip photo (source: eid): in progress");
+    assert!(k.has("Asking iProov for an enrolment token: done"));
+    assert!(k.has("Getting the face-scan token: waiting"));
+    k.wait_for("Getting the face-scan token: in progress");
+    assert!(k.has("Sending the chip photo (source: eid): done"));
+    assert!(!k.has("earlier"), "a first enrolment skips nothing");
+    k.wait_for("Simulate pass");
+    let fake = k.h.state().executor().fake().unwrap();
+    for call in [Call::EnrolToken, Call::EnrolImage, Call::VerifyToken] {
+        assert_eq!(fake.requests(call), 1, "{call:?}");
+    }
 }
 
 #[test]

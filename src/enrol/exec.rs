@@ -16,7 +16,7 @@ use crate::card::{CardChannel, CardError};
 use crate::face::EncodePolicy;
 use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
 use crate::iproov::journey::{self, EnrolStarted, JourneyError};
-use crate::iproov::{ImageSource, IproovClient, IproovConfig, IproovError, Secret};
+use crate::iproov::{IproovClient, IproovConfig, IproovError, Secret};
 use crate::mrz::AccessKey;
 use crate::reader::ReadError;
 use crate::reader::passport::{ReadOptions, read_passport};
@@ -278,16 +278,21 @@ impl Executor {
                     });
                 }
             }
-            Effect::Enrol { job, user_id, image, facts } => {
+            Effect::Enrol { job, user_id, image, facts, source } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
+                let progress = sink.clone();
                 self.rt.spawn(async move {
-                    let r = journey::enrol(
+                    let mut hook = move |step, state| {
+                        progress.send(Input::EnrolProgress { job, step, state });
+                    };
+                    let r = journey::enrol_with_progress(
                         &svc.client,
                         &svc.store,
                         &user_id,
                         &image,
-                        ImageSource::Eid,
+                        source,
                         &facts,
+                        &mut hook,
                     )
                     .await;
                     sink.send(Input::Enrolled { job, result: r.map_err(|e| failure(&e)) });
@@ -295,8 +300,18 @@ impl Executor {
             }
             Effect::NewVerifyToken { job, user_id } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
+                let progress = sink.clone();
                 self.rt.spawn(async move {
-                    let r = journey::new_verify_token(&svc.client, &svc.store, &user_id).await;
+                    let mut hook = move |step, state| {
+                        progress.send(Input::EnrolProgress { job, step, state });
+                    };
+                    let r = journey::new_verify_token_with_progress(
+                        &svc.client,
+                        &svc.store,
+                        &user_id,
+                        &mut hook,
+                    )
+                    .await;
                     let result = match r {
                         Ok(token) => Ok(EnrolStarted {
                             user_id: user_id.as_str().to_owned(),

@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::personal::{ChipResult, Personal};
+pub use super::progress::{Checklist, Mark};
 pub use super::signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
 use super::wording;
-use crate::iproov::UserId;
 use crate::iproov::journey::{EnrolStarted, ValidateOutcome};
+use crate::iproov::{ImageSource, UserId};
 use crate::mrz::AccessKey;
 
 /// A way forward offered with a problem or a result.
@@ -52,8 +53,10 @@ pub enum Stage {
     },
     /// Staff check the chip data and confirm consent.
     Review,
-    /// The enrolment API calls are running.
-    Enrolling,
+    /// The enrolment API calls are running; the checklist shows which.
+    Enrolling {
+        steps: Checklist,
+    },
     /// The face scan was launched; waiting for it to finish.
     FaceScan {
         scan_url: String,
@@ -83,7 +86,7 @@ impl Stage {
             Stage::PlacePassport => "place-passport",
             Stage::Reading { .. } => "reading",
             Stage::Review => "review",
-            Stage::Enrolling => "enrolling",
+            Stage::Enrolling { .. } => "enrolling",
             Stage::FaceScan { .. } => "face-scan",
             Stage::Validating => "validating",
             Stage::Result { .. } => "result",
@@ -171,7 +174,7 @@ impl Workflow {
 
     /// Work is running that the customer is waiting on (no idle timeout then).
     fn is_busy(&self) -> bool {
-        matches!(self.stage, Stage::Reading { .. } | Stage::Enrolling | Stage::Validating)
+        matches!(self.stage, Stage::Reading { .. } | Stage::Enrolling { .. } | Stage::Validating)
     }
 
     fn next_job(&mut self) -> u64 {
@@ -230,6 +233,12 @@ impl Workflow {
             }
             Input::ReadDone { job, result } if self.current(job) => self.read_done(result),
             Input::Confirm { consent } if self.stage == Stage::Review => self.confirm(consent),
+            Input::EnrolProgress { job, step, state } if self.current(job) => {
+                if let Stage::Enrolling { steps } = &mut self.stage {
+                    steps.update(step, state);
+                }
+                Vec::new()
+            }
             Input::Enrolled { job, result } if self.current(job) => self.enrolled(result),
             Input::ScanFinished { job } if self.current(job) => self.scan_finished(),
             Input::Validated { job, result } if self.current(job) => self.validated(result),
@@ -312,8 +321,10 @@ impl Workflow {
         let facts = p.document_facts();
         let user_id = self.user_id.get_or_insert_with(UserId::generate).clone();
         let job = self.next_job();
-        self.stage = Stage::Enrolling;
-        vec![Effect::Enrol { job, user_id, image, facts }]
+        // The photo comes from the chip: an eID source.
+        let source = ImageSource::Eid;
+        self.stage = Stage::Enrolling { steps: Checklist::enrol(source) };
+        vec![Effect::Enrol { job, user_id, image, facts, source }]
     }
 
     fn enrolled(&mut self, result: Result<EnrolStarted, ServiceFailure>) -> Vec<Effect> {
@@ -443,7 +454,7 @@ impl Workflow {
                     return Vec::new();
                 };
                 let job = self.next_job();
-                self.stage = Stage::Enrolling;
+                self.stage = Stage::Enrolling { steps: Checklist::new_scan(ImageSource::Eid) };
                 vec![Effect::NewVerifyToken { job, user_id }]
             }
             Way::NewCustomer => {

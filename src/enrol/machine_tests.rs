@@ -250,3 +250,104 @@ fn expiry_flag() {
     assert!(!is_expired("300101", "2026-01-01"));
     assert!(is_expired("30AB01", "2026-01-01"), "unreadable dates are flagged");
 }
+
+fn checklist(w: &Workflow) -> Checklist {
+    match w.stage() {
+        Stage::Enrolling { steps } => steps.clone(),
+        s => panic!("not enrolling: {s:?}"),
+    }
+}
+
+#[test]
+fn enrol_progress_moves_the_checklist_step_by_step() {
+    use crate::iproov::journey::StepState::{Finished, Started};
+    use crate::records::Step;
+    let mut w = Workflow::default();
+    to_review(&mut w);
+    let fx = w.apply(Input::Confirm { consent: true });
+    let [Effect::Enrol { job, source, .. }] = fx.as_slice() else { panic!("{fx:?}") };
+    let job = *job;
+    assert_eq!(source.as_str(), "eid", "the chip photo is an eID source");
+    let c = checklist(&w);
+    assert!(crate::enrol::progress::STEPS.iter().all(|s| c.mark(*s) == Mark::Waiting));
+    assert_eq!(c.words(Step::EnrolImage), "Sending the chip photo (source: eid)");
+
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolToken, state: Started });
+    let c = checklist(&w);
+    assert_eq!(
+        (c.mark(Step::EnrolToken), c.mark(Step::EnrolImage)),
+        (Mark::Running, Mark::Waiting)
+    );
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolToken, state: Finished });
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolImage, state: Started });
+    let c = checklist(&w);
+    assert_eq!(
+        (c.mark(Step::EnrolToken), c.mark(Step::EnrolImage), c.mark(Step::VerifyToken)),
+        (Mark::Done, Mark::Running, Mark::Waiting)
+    );
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolImage, state: Finished });
+    w.apply(Input::EnrolProgress { job, step: Step::VerifyToken, state: Started });
+    assert_eq!(checklist(&w).mark(Step::VerifyToken), Mark::Running);
+    let uid = w.user_id().unwrap().as_str().to_owned();
+    w.apply(Input::Enrolled { job, result: Ok(started(&uid)) });
+    assert!(matches!(w.stage(), Stage::FaceScan { .. }));
+    // A progress event after the answer changes nothing.
+    w.apply(Input::EnrolProgress { job, step: Step::VerifyToken, state: Finished });
+    assert!(matches!(w.stage(), Stage::FaceScan { .. }));
+}
+
+#[test]
+fn stale_enrol_progress_is_ignored() {
+    use crate::iproov::journey::StepState::{Finished, Started};
+    use crate::records::Step;
+    let mut w = Workflow::default();
+    to_review(&mut w);
+    let fx = w.apply(Input::Confirm { consent: true });
+    let [Effect::Enrol { job: old, .. }] = fx.as_slice() else { panic!() };
+    let old = *old;
+    let f = ServiceFailure { message: "server_error".into(), outcome_unknown: false };
+    w.apply(Input::Enrolled { job: old, result: Err(f) });
+    let fx = w.apply(Input::Choose(Way::RetryEnrol));
+    let [Effect::Enrol { job: new, .. }] = fx.as_slice() else { panic!() };
+    assert_ne!(*new, old);
+    // The first attempt's late events must not tick the retry's checklist.
+    w.apply(Input::EnrolProgress { job: old, step: Step::EnrolToken, state: Started });
+    w.apply(Input::EnrolProgress { job: old, step: Step::EnrolToken, state: Finished });
+    assert_eq!(checklist(&w).mark(Step::EnrolToken), Mark::Waiting);
+    w.apply(Input::EnrolProgress { job: *new, step: Step::EnrolToken, state: Started });
+    assert_eq!(checklist(&w).mark(Step::EnrolToken), Mark::Running);
+}
+
+#[test]
+fn resumed_enrolment_and_new_scan_show_earlier_steps_as_done() {
+    use crate::iproov::journey::StepState::{Skipped, Started};
+    use crate::records::Step;
+    let mut w = Workflow::default();
+    to_review(&mut w);
+    let fx = w.apply(Input::Confirm { consent: true });
+    let [Effect::Enrol { job, .. }] = fx.as_slice() else { panic!() };
+    let job = *job;
+    // The journey found the image already registered (a retry after a lost verify token).
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolToken, state: Skipped });
+    w.apply(Input::EnrolProgress { job, step: Step::EnrolImage, state: Skipped });
+    w.apply(Input::EnrolProgress { job, step: Step::VerifyToken, state: Started });
+    let c = checklist(&w);
+    assert!(c.mark(Step::EnrolToken).is_done() && c.mark(Step::EnrolImage).is_done());
+    assert_eq!(
+        c.accessible(Step::EnrolToken),
+        "Asking iProov for an enrolment token: done earlier"
+    );
+    assert_eq!(c.mark(Step::VerifyToken), Mark::Running);
+
+    // A new scan after a failed one: only the verify token is asked for.
+    let uid = w.user_id().unwrap().as_str().to_owned();
+    w.apply(Input::Enrolled { job, result: Ok(started(&uid)) });
+    w.apply(Input::Cancel);
+    let fx = w.apply(Input::Choose(Way::NewScan));
+    assert!(matches!(fx.as_slice(), [Effect::NewVerifyToken { .. }]));
+    let c = checklist(&w);
+    assert_eq!(
+        (c.mark(Step::EnrolToken), c.mark(Step::EnrolImage), c.mark(Step::VerifyToken)),
+        (Mark::DoneEarlier, Mark::DoneEarlier, Mark::Waiting)
+    );
+}

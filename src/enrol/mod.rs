@@ -13,6 +13,7 @@ pub mod exec;
 pub mod headless;
 pub mod machine;
 pub mod personal;
+pub mod progress;
 mod scan_markup;
 pub mod scan_page;
 pub mod signals;
@@ -24,3 +25,4 @@ pub use machine::{
     DocumentInput, Effect, Input, ReadFailure, ServiceFailure, Stage, Way, Workflow,
 };
 pub use personal::{ChipResult, Personal, ReviewFacts};
+pub use progress::{Checklist, Mark};

@@ -10,10 +10,10 @@ use zeroize::Zeroizing;
 
 use super::machine::Way;
 use super::personal::ChipResult;
-use crate::iproov::UserId;
-use crate::iproov::journey::{EnrolStarted, ValidateOutcome};
+use crate::iproov::journey::{EnrolStarted, StepState, ValidateOutcome};
+use crate::iproov::{ImageSource, UserId};
 use crate::mrz::AccessKey;
-use crate::records::DocumentFacts;
+use crate::records::{DocumentFacts, Step};
 
 /// How staff identify the document.
 pub enum DocumentInput {
@@ -79,6 +79,12 @@ pub enum Input {
     Confirm {
         consent: bool,
     },
+    /// A step of the enrolment calls started, finished or was skipped (resumed enrolment).
+    EnrolProgress {
+        job: u64,
+        step: Step,
+        state: StepState,
+    },
     Enrolled {
         job: u64,
         result: Result<EnrolStarted, ServiceFailure>,
@@ -108,6 +114,9 @@ impl fmt::Debug for Input {
             Input::ReadDone { result: Ok(_), .. } => "ReadDone(ok)",
             Input::ReadDone { result: Err(_), .. } => "ReadDone(err)",
             Input::Confirm { .. } => "Confirm",
+            Input::EnrolProgress { step, state, .. } => {
+                return write!(f, "EnrolProgress({}, {state:?})", step.as_str());
+            }
             Input::Enrolled { .. } => "Enrolled",
             Input::ScanFinished { .. } => "ScanFinished",
             Input::Validated { .. } => "Validated",
@@ -125,7 +134,14 @@ pub enum Effect {
     /// Wait for a passport on the reader, then read it with `key` (chip thread).
     ReadPassport { job: u64, key: AccessKey, cancel: Arc<AtomicBool> },
     /// enrol token → enrol image → verify token, with records (network).
-    Enrol { job: u64, user_id: UserId, image: Zeroizing<Vec<u8>>, facts: DocumentFacts },
+    /// Each step is reported back as [`Input::EnrolProgress`].
+    Enrol {
+        job: u64,
+        user_id: UserId,
+        image: Zeroizing<Vec<u8>>,
+        facts: DocumentFacts,
+        source: ImageSource,
+    },
     /// A new verify token for an enrolled user_id (network).
     NewVerifyToken { job: u64, user_id: UserId },
     /// Open the face-scan page for this token.

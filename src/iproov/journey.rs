@@ -1,6 +1,9 @@
 //! The photo-enrol sequence with its records: each step is written before and after its
 //! API call, so the record always says what is known — and an image upload or validate
 //! whose answer was lost is recorded as "outcome unknown", never repeated.
+//!
+//! A progress hook ([`StepHook`]) hears each step start and finish (or be skipped when an
+//! enrolment resumes), so a screen can show where the sequence is.
 
 use serde::Serialize;
 
@@ -26,6 +29,21 @@ impl JourneyError {
         matches!(self, JourneyError::Iproov(e) if e.is_outcome_unknown())
     }
 }
+
+/// What happened to a step of the sequence, as told to a [`StepHook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// The step's API call is about to be made (its start is recorded).
+    Started,
+    /// The call answered and the answer is recorded.
+    Finished,
+    /// Not needed: an earlier attempt with this user_id already did it.
+    Skipped,
+}
+
+/// Hears the steps of [`enrol_with_progress`] and [`new_verify_token_with_progress`]. It is
+/// called on the task running the journey: it must only hand the news on, never block.
+pub type StepHook<'a> = &'a mut (dyn FnMut(Step, StepState) + Send);
 
 /// What `enrol` hands on to the face scan.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +94,20 @@ pub async fn enrol(
     source: ImageSource,
     document: &DocumentFacts,
 ) -> Result<EnrolStarted, JourneyError> {
+    enrol_with_progress(client, store, user_id, image, source, document, &mut |_, _| {}).await
+}
+
+/// [`enrol`], telling `progress` when each step starts and finishes; on a resumed enrolment
+/// (image already registered) the enrol token and image steps are reported as skipped.
+pub async fn enrol_with_progress(
+    client: &IproovClient,
+    store: &Store,
+    user_id: &UserId,
+    image: &[u8],
+    source: ImageSource,
+    document: &DocumentFacts,
+    progress: StepHook<'_>,
+) -> Result<EnrolStarted, JourneyError> {
     let uid = user_id.as_str();
     let record = match store.get(uid)? {
         Some(r) => r,
@@ -92,13 +124,20 @@ pub async fn enrol(
                 "it cannot be enrolled again from here; start a new enrolment",
             ));
         }
+        progress(Step::EnrolToken, StepState::Started);
         let grant = step(store, uid, Step::EnrolToken, client.enrol_token(user_id)).await?;
         store.finish_enrol_token(uid, &grant.token)?;
+        progress(Step::EnrolToken, StepState::Finished);
+        progress(Step::EnrolImage, StepState::Started);
         step(store, uid, Step::EnrolImage, client.enrol_image(&grant.token, image, source)).await?;
         store.finish_enrol_image(uid)?;
+        progress(Step::EnrolImage, StepState::Finished);
         enrol_token = Some(grant.token);
+    } else {
+        progress(Step::EnrolToken, StepState::Skipped);
+        progress(Step::EnrolImage, StepState::Skipped);
     }
-    let verify = new_verify_token(client, store, user_id).await?;
+    let verify = new_verify_token_with_progress(client, store, user_id, progress).await?;
     Ok(EnrolStarted {
         user_id: uid.to_owned(),
         enrol_token,
@@ -113,9 +152,21 @@ pub async fn new_verify_token(
     store: &Store,
     user_id: &UserId,
 ) -> Result<String, JourneyError> {
+    new_verify_token_with_progress(client, store, user_id, &mut |_, _| {}).await
+}
+
+/// [`new_verify_token`], telling `progress` when the verify-token step starts and finishes.
+pub async fn new_verify_token_with_progress(
+    client: &IproovClient,
+    store: &Store,
+    user_id: &UserId,
+    progress: StepHook<'_>,
+) -> Result<String, JourneyError> {
+    progress(Step::VerifyToken, StepState::Started);
     let grant =
         step(store, user_id.as_str(), Step::VerifyToken, client.verify_token(user_id)).await?;
     store.finish_verify_token(user_id.as_str(), &grant.token)?;
+    progress(Step::VerifyToken, StepState::Finished);
     Ok(grant.token)
 }
 
@@ -237,5 +288,77 @@ mod tests {
         assert_send(&g);
         let h = new_verify_token(&client, &store, &user);
         assert_send(&h);
+        let mut hook = |_: Step, _: StepState| {};
+        let i =
+            enrol_with_progress(&client, &store, &user, b"", ImageSource::Eid, &facts, &mut hook);
+        assert_send(&i);
+    }
+
+    /// The hook hears each step start and finish in order, and a resumed enrolment (image
+    /// registered, verify token lost to a failure) reports the first two steps as skipped.
+    #[tokio::test]
+    async fn progress_hook_hears_each_step_and_skips_on_resume() {
+        use crate::iproov::Call;
+        use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeIproov, FaultKind};
+        use StepState::{Finished, Skipped, Started};
+        let fake = FakeIproov::start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let client = IproovClient::new(crate::iproov::IproovConfig {
+            base_url: Some(fake.base_url()),
+            api_key: crate::iproov::Secret::new(FAKE_API_KEY),
+            secret: crate::iproov::Secret::new(FAKE_SECRET),
+            backoff_ms: 5,
+            ..Default::default()
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let face = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/lds/gmrtd-iso19794/ISO19794_Test1_Face.jpg"
+        ))
+        .unwrap();
+        let user = UserId::generate();
+        let facts = DocumentFacts::default();
+
+        fake.set_fault(
+            Call::VerifyToken,
+            FaultKind::Respond(crate::iproov::ApiErrorCode::ServerError),
+            None,
+        );
+        let mut seen = Vec::new();
+        let mut hook = |s: Step, st: StepState| seen.push((s, st));
+        let e =
+            enrol_with_progress(&client, &store, &user, &face, ImageSource::Eid, &facts, &mut hook)
+                .await
+                .unwrap_err();
+        assert!(!e.is_outcome_unknown(), "{e}");
+        assert_eq!(
+            seen,
+            [
+                (Step::EnrolToken, Started),
+                (Step::EnrolToken, Finished),
+                (Step::EnrolImage, Started),
+                (Step::EnrolImage, Finished),
+                (Step::VerifyToken, Started),
+            ],
+            "no 'finished' for the step that failed"
+        );
+
+        fake.clear_faults();
+        let mut seen = Vec::new();
+        let mut hook = |s: Step, st: StepState| seen.push((s, st));
+        enrol_with_progress(&client, &store, &user, &face, ImageSource::Eid, &facts, &mut hook)
+            .await
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (Step::EnrolToken, Skipped),
+                (Step::EnrolImage, Skipped),
+                (Step::VerifyToken, Started),
+                (Step::VerifyToken, Finished),
+            ]
+        );
+        assert_eq!(fake.requests(Call::EnrolImage), 1, "the image is not sent again");
     }
 }

@@ -3,6 +3,7 @@
 //! iProov service; `enrol-kiosk gui` with PC/SC and the configured service.
 
 pub mod app;
+pub mod enrolling;
 pub mod screens;
 pub mod theme;
 

@@ -378,15 +378,6 @@ fn photo_rules(ui: &mut Ui, personal: &Personal) -> bool {
     f.meets_requirements
 }
 
-pub fn enrolling(ui: &mut Ui) -> Option<Action> {
-    heading(ui, "Registering the passport photo with iProov");
-    ui.horizontal(|ui| {
-        ui.add(egui::Spinner::new().size(28.0));
-        ui.label("Enrol token, photo upload, then a verify token for the face scan…");
-    });
-    None
-}
-
 pub fn face_scan(ui: &mut Ui, demo: bool) -> Option<Action> {
     heading(ui, "Face scan");
     if demo {
@@ -495,7 +486,7 @@ pub fn stage(
             Some(p) => review(ui, p, face, &mut form.consent),
             None => None,
         },
-        Stage::Enrolling => enrolling(ui),
+        Stage::Enrolling { steps } => super::enrolling::enrolling(ui, steps),
         Stage::FaceScan { .. } => face_scan(ui, status.demo_mrz.is_some()),
         Stage::Validating => validating(ui),
         Stage::Result { passed, reason, user_id } => {
