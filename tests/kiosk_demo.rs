@@ -85,7 +85,7 @@ impl Kiosk {
         if !self.snapshots {
             return;
         }
-        for varying in ["fake iProov service on", "Record saved (reference"] {
+        for varying in ["iProov service: reachable (fake service on", "Record saved (reference"] {
             let rects: Vec<_> =
                 self.h.query_all_by_label_contains(varying).map(|n| n.rect()).collect();
             for r in rects {
@@ -190,6 +190,55 @@ fn enrolling_screen_shows_each_api_call_progress() {
     for call in [Call::EnrolToken, Call::EnrolImage, Call::VerifyToken] {
         assert_eq!(fake.requests(call), 1, "{call:?}");
     }
+}
+
+/// Home's status lines follow the simulated reader (unplugged, plugged, passport on it) and
+/// the service (the fake stopped) without anyone touching the screen.
+#[test]
+fn home_status_follows_the_reader_and_the_service() {
+    let mut k = kiosk();
+    k.wait_for("Reader: Simulated passport reader (demo) — no passport");
+    k.wait_for("iProov service: reachable (fake service on 127.0.0.1:");
+    let reader = k.h.state().executor().demo_reader().unwrap().clone();
+    reader.set_connected(false);
+    k.wait_for("Reader: none connected — plug in the NFC reader");
+    assert!(!k.has("— no passport"));
+    reader.set_connected(true);
+    reader.set_card(true);
+    k.wait_for("Reader: Simulated passport reader (demo) — a passport is on it");
+    reader.set_card(false);
+    k.wait_for("Reader: Simulated passport reader (demo) — no passport");
+    k.h.state_mut().executor_mut().stop_fake();
+    k.h.state().executor().check_service_now();
+    k.wait_for("iProov service: not reachable");
+    assert!(k.has("check the network"));
+    assert!(!k.has("iProov service: reachable"));
+}
+
+/// Place passport shows the reader live: an unplugged reader takes no passport until it is
+/// plugged in again.
+#[test]
+fn place_passport_shows_the_reader_live() {
+    let mut k = kiosk();
+    k.click("Start enrolment");
+    k.type_into(MRZ_FIELD, &demo_mrz());
+    k.click("Continue");
+    k.wait_for("Place the demo passport");
+    assert!(k.has("Reader: Simulated passport reader (demo) — no passport"));
+    let reader = k.h.state().executor().demo_reader().unwrap().clone();
+    reader.set_connected(false);
+    k.wait_for("Reader: none connected — plug in the NFC reader");
+    k.click("Place the demo passport");
+    for _ in 0..10 {
+        k.h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(k.h.state().workflow().stage(), &Stage::PlacePassport, "no reader, no read");
+    reader.set_connected(true);
+    k.wait_for("Check the passport");
+    // The demo passport is handed back once read.
+    k.click("Cancel");
+    k.wait_for("Reader: Simulated passport reader (demo) — no passport");
 }
 
 #[test]

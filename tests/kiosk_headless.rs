@@ -7,7 +7,10 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use enrol_kiosk::enrol::{DemoCard, DocumentInput, Executor, Input, Stage, Workflow};
+use enrol_kiosk::enrol::{
+    DemoCard, DocumentInput, Executor, Input, ReaderFeed, ReaderStatus, Stage, StatusEvent,
+    Workflow,
+};
 use enrol_kiosk::records::EnrolmentStatus;
 use enrol_kiosk::sim::Profile;
 use zeroize::Zeroizing;
@@ -77,4 +80,43 @@ fn whole_demo_enrolment_headless_and_kiosk_overhead() {
     );
     let budget = if cfg!(debug_assertions) { 1500 } else { 150 };
     assert!(overhead < Duration::from_millis(budget), "overhead {overhead:?}");
+}
+
+/// The status watchers wake the UI only when something changed: an idle kiosk whose
+/// service is checked every 50 ms and whose reader sits unchanged gets no wake-up call.
+#[test]
+fn status_watchers_wake_only_on_a_change() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    let dir = tempfile::tempdir().unwrap();
+    let card = DemoCard::new(Profile::demo().unwrap());
+    let reader = card.reader();
+    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let w = wakes.clone();
+    exec.set_wake(Arc::new(move || {
+        w.fetch_add(1, Ordering::SeqCst);
+    }));
+    exec.watch_status(ReaderFeed::Demo(reader.clone()), Duration::from_millis(50)).unwrap();
+    let mut events = Vec::new();
+    while events.len() < 2 {
+        match inputs.recv_timeout(Duration::from_secs(10)).expect("first status") {
+            Input::Status(ev) => events.push(ev),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(events.iter().any(|e| matches!(e, StatusEvent::Reader(ReaderStatus::Ready { .. }))));
+    assert!(events.iter().any(|e| matches!(e, StatusEvent::Service(s) if s.is_reachable())));
+    assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    // About 20 service checks and a sleeping reader watcher: no news, no wake-up.
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(inputs.try_recv().is_err(), "nothing changed, nothing sent");
+    assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    reader.set_card(true);
+    let ev = inputs.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(matches!(
+        ev,
+        Input::Status(StatusEvent::Reader(ReaderStatus::Ready { card: true, .. }))
+    ));
+    assert_eq!(wakes.load(Ordering::SeqCst), 3);
 }

@@ -5,6 +5,7 @@ mod error;
 mod log;
 pub mod mock;
 pub mod pcsc;
+pub mod pcsc_watch;
 
 pub use error::CardError;
 pub use log::ApduLog;

@@ -9,10 +9,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use super::cards::{CardSource, DemoCard, PcscCardSource};
 use super::machine::{Effect, Input, ReadFailure, ServiceFailure};
 use super::personal::ChipResult;
 use super::scan_page::ScanPage;
-use crate::card::{CardChannel, CardError};
+use super::watch::{self, DemoReader, ReaderFeed, ServiceTarget, WatchGuard};
 use crate::face::EncodePolicy;
 use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
 use crate::iproov::journey::{self, EnrolStarted, JourneyError};
@@ -21,7 +22,6 @@ use crate::mrz::AccessKey;
 use crate::reader::ReadError;
 use crate::reader::passport::{ReadOptions, read_passport};
 use crate::records::Store;
-use crate::sim::{Behaviour, Chip, Profile};
 
 /// Why the executor could not start.
 #[derive(Debug, thiserror::Error)]
@@ -32,83 +32,6 @@ pub enum ExecError {
     Iproov(#[from] IproovError),
     #[error("kiosk: the records store cannot be opened: {0}")]
     Records(#[from] crate::records::RecordsError),
-}
-
-/// Where passports come from.
-pub trait CardSource: Send {
-    /// Waits for a passport on the reader (giving up when `cancel` is set), then connects.
-    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError>;
-}
-
-/// The built-in simulated passport (demo mode, GUI tests). It is "placed" when staff press
-/// the button on the Place-passport screen ([`DemoCard::placer`]).
-pub struct DemoCard {
-    profile: Profile,
-    behaviour: Behaviour,
-    /// Used for the first placement only (e.g. removal while reading), then `behaviour`.
-    first: Option<Behaviour>,
-    placed: Arc<AtomicBool>,
-}
-
-impl DemoCard {
-    pub fn new(profile: Profile) -> DemoCard {
-        let behaviour = profile.behaviour().clone();
-        DemoCard { profile, behaviour, first: None, placed: Arc::new(AtomicBool::new(false)) }
-    }
-
-    /// The first passport placed behaves like this (a fault), the next ones normally.
-    pub fn with_first_behaviour(mut self, b: Behaviour) -> DemoCard {
-        self.first = Some(b);
-        self
-    }
-
-    /// Set to place the simulated passport on the reader.
-    pub fn placer(&self) -> Arc<AtomicBool> {
-        self.placed.clone()
-    }
-}
-
-impl CardSource for DemoCard {
-    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError> {
-        // Polls a flag on the chip thread only (not the UI), like a reader's status change.
-        while !self.placed.swap(false, Ordering::SeqCst) {
-            if cancel.load(Ordering::SeqCst) {
-                return Err(CardError::NoCard);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let b = self.first.take().unwrap_or_else(|| self.behaviour.clone());
-        Ok(Box::new(Chip::new(&self.profile, b)))
-    }
-}
-
-/// A PC/SC reader: the configured one, else the first one listed.
-pub struct PcscCardSource {
-    pub reader: Option<String>,
-}
-
-impl CardSource for PcscCardSource {
-    fn wait(&mut self, cancel: &AtomicBool) -> Result<Box<dyn CardChannel>, CardError> {
-        let pcsc = crate::card::pcsc::Pcsc::establish()?;
-        loop {
-            let name = match &self.reader {
-                Some(r) => Some(r.clone()),
-                None => pcsc.readers()?.into_iter().next().map(|r| r.name),
-            };
-            if let Some(name) = name {
-                match pcsc.wait_for_card(&name, Duration::from_millis(250)) {
-                    Ok(()) => return Ok(Box::new(pcsc.connect(&name)?)),
-                    Err(CardError::Timeout) => {}
-                    Err(e) => return Err(e),
-                }
-            } else {
-                std::thread::sleep(Duration::from_millis(250));
-            }
-            if cancel.load(Ordering::SeqCst) {
-                return Err(CardError::NoCard);
-            }
-        }
-    }
 }
 
 /// How the face scan is run.
@@ -137,12 +60,27 @@ pub struct Sink {
 }
 
 impl Sink {
+    /// A sink and the receiving end of its channel; it wakes nobody until the executor's
+    /// [`Executor::set_wake`] gives it the UI's wake-up call.
+    pub fn channel() -> (Sink, Receiver<Input>) {
+        let (tx, rx) = mpsc::channel();
+        let noop: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+        (Sink { tx, wake: Arc::new(Mutex::new(noop)) }, rx)
+    }
+
     pub fn send(&self, input: Input) {
-        if self.tx.send(input).is_ok()
-            && let Ok(w) = self.wake.lock()
-        {
+        self.send_checked(input);
+    }
+
+    /// Sends and wakes; false when the receiving side is gone.
+    pub fn send_checked(&self, input: Input) -> bool {
+        if self.tx.send(input).is_err() {
+            return false;
+        }
+        if let Ok(w) = self.wake.lock() {
             (**w)();
         }
+        true
     }
 }
 
@@ -162,6 +100,11 @@ pub struct Executor {
     scan_token: Option<(u64, String)>,
     page: Option<ScanPage>,
     page_url: Option<String>,
+    /// Wakes the service watcher (after a failed call, or on request).
+    service_poke: Arc<tokio::sync::Notify>,
+    /// Stops the reader watcher with the executor.
+    watch: Option<WatchGuard>,
+    demo_reader: Option<DemoReader>,
 }
 
 impl Executor {
@@ -208,9 +151,7 @@ impl Executor {
         scan: ScanControl,
         fake: Option<FakeHandle>,
     ) -> Result<(Executor, Receiver<Input>), ExecError> {
-        let (tx, rx) = mpsc::channel();
-        let noop: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
-        let sink = Sink { tx, wake: Arc::new(Mutex::new(noop)) };
+        let (sink, rx) = Sink::channel();
         let (chip_tx, chip_rx) = mpsc::channel();
         let chip_sink = sink.clone();
         std::thread::Builder::new()
@@ -238,6 +179,9 @@ impl Executor {
             scan,
             fake,
             scan_token: None,
+            service_poke: Arc::new(tokio::sync::Notify::new()),
+            watch: None,
+            demo_reader: None,
         };
         Ok((exec, rx))
     }
@@ -252,6 +196,43 @@ impl Executor {
     /// The in-process fake service (demo mode), e.g. to inject faults in tests.
     pub fn fake(&self) -> Option<&FakeHandle> {
         self.fake.as_ref()
+    }
+
+    /// Starts watching the reader (`feed`) and the iProov service (every `every`, and after
+    /// a failed call); each change arrives as an [`Input::Status`]. Once per executor.
+    pub fn watch_status(&mut self, feed: ReaderFeed, every: Duration) -> Result<(), ExecError> {
+        if let ReaderFeed::Demo(r) = &feed {
+            self.demo_reader = Some(r.clone());
+        }
+        let guard = watch::watch_reader(feed, self.sink.clone())
+            .map_err(|source| ExecError::Io { what: "reader watcher", source })?;
+        self.watch = Some(guard);
+        let base = self.services.client.api_base();
+        if let Some(mut target) = ServiceTarget::from_url(base) {
+            if self.fake.is_some() {
+                target.label = format!("fake service on {}:{}, demo", target.host, target.port);
+            }
+            let (sink, poke) = (self.sink.clone(), self.service_poke.clone());
+            self.rt.spawn(watch::watch_service(target, sink, poke, every));
+        }
+        Ok(())
+    }
+
+    /// Asks the service watcher to check now (it reports only if the answer changed).
+    pub fn check_service_now(&self) {
+        self.service_poke.notify_one();
+    }
+
+    /// The demo's simulated reader, once watched.
+    pub fn demo_reader(&self) -> Option<&DemoReader> {
+        self.demo_reader.as_ref()
+    }
+
+    /// Stops the in-process fake service (demo; tests of an unreachable service).
+    pub fn stop_fake(&mut self) {
+        if let Some(f) = self.fake.as_mut() {
+            f.shutdown();
+        }
     }
 
     pub fn services(&self) -> &Services {
@@ -280,6 +261,7 @@ impl Executor {
             }
             Effect::Enrol { job, user_id, image, facts, source } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
+                let poke = self.service_poke.clone();
                 let progress = sink.clone();
                 self.rt.spawn(async move {
                     let mut hook = move |step, state| {
@@ -295,11 +277,15 @@ impl Executor {
                         &mut hook,
                     )
                     .await;
+                    if r.is_err() {
+                        poke.notify_one();
+                    }
                     sink.send(Input::Enrolled { job, result: r.map_err(|e| failure(&e)) });
                 });
             }
             Effect::NewVerifyToken { job, user_id } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
+                let poke = self.service_poke.clone();
                 let progress = sink.clone();
                 self.rt.spawn(async move {
                     let mut hook = move |step, state| {
@@ -319,7 +305,10 @@ impl Executor {
                             scan_url: svc.client.scan_url(&token),
                             verify_token: token,
                         }),
-                        Err(e) => Err(failure(&e)),
+                        Err(e) => {
+                            poke.notify_one();
+                            Err(failure(&e))
+                        }
                     };
                     sink.send(Input::Enrolled { job, result });
                 });
@@ -340,9 +329,13 @@ impl Executor {
             }
             Effect::Validate { job, user_id, verify_token } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
+                let poke = self.service_poke.clone();
                 self.rt.spawn(async move {
                     let r =
                         journey::validate(&svc.client, &svc.store, &user_id, &verify_token).await;
+                    if r.is_err() {
+                        poke.notify_one();
+                    }
                     sink.send(Input::Validated { job, result: r.map_err(|e| failure(&e)) });
                 });
             }
@@ -435,6 +428,7 @@ fn chip_thread(mut card: Box<dyn CardSource>, jobs: Receiver<ChipJob>, sink: Sin
     let policy = EncodePolicy::default();
     for ChipJob::Read { job, key, cancel } in jobs {
         let result = read_one(card.as_mut(), job, &key, &cancel, &sink, &policy);
+        card.finished();
         sink.send(Input::ReadDone { job, result });
     }
 }

@@ -8,6 +8,7 @@
 //! [`personal::Personal`], which is zeroized when a customer is finished or abandoned.
 
 pub mod browser;
+pub mod cards;
 pub mod cli;
 pub mod exec;
 pub mod headless;
@@ -18,6 +19,7 @@ mod scan_markup;
 pub mod scan_page;
 pub mod signals;
 pub mod tls;
+pub mod watch;
 pub mod wording;
 
 pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
@@ -26,3 +28,4 @@ pub use machine::{
 };
 pub use personal::{ChipResult, Personal, ReviewFacts};
 pub use progress::{Checklist, Mark};
+pub use watch::{DemoReader, ReaderFeed, ReaderStatus, ServiceStatus, StatusEvent};

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::machine::Way;
 use super::personal::ChipResult;
+use super::watch::StatusEvent;
 use crate::iproov::journey::{EnrolStarted, StepState, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
 use crate::mrz::AccessKey;
@@ -100,6 +101,9 @@ pub enum Input {
     },
     Cancel,
     Choose(Way),
+    /// Reader or service status changed (from the status watchers). Not for the workflow:
+    /// the kiosk shows it on Home and Place passport.
+    Status(StatusEvent),
     NewCustomer,
     IdleTimeout,
 }
@@ -122,6 +126,7 @@ impl fmt::Debug for Input {
             Input::Validated { .. } => "Validated",
             Input::Cancel => "Cancel",
             Input::Choose(w) => return write!(f, "Choose({w:?})"),
+            Input::Status(_) => "Status",
             Input::NewCustomer => "NewCustomer",
             Input::IdleTimeout => "IdleTimeout",
         };

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
 
-use super::screens::{self, Action, Form, Status};
+use super::screens::{self, Action, Form};
+use super::status::Status;
 use super::theme;
 use crate::enrol::{Executor, Input, Stage, Workflow};
 
@@ -61,6 +62,15 @@ impl KioskApp {
         &self.exec
     }
 
+    pub fn executor_mut(&mut self) -> &mut Executor {
+        &mut self.exec
+    }
+
+    /// What Home shows of the reader and the service.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
     /// Applies one input to the workflow and starts its effects.
     pub fn apply(&mut self, input: Input) {
         for effect in self.workflow.apply(input) {
@@ -81,7 +91,10 @@ impl KioskApp {
             }
         }
         while let Ok(input) = self.inputs.try_recv() {
-            self.apply(input);
+            match input {
+                Input::Status(event) => self.status.apply(event),
+                other => self.apply(other),
+            }
         }
         if self.workflow.tick(Instant::now()) {
             tracing::info!("idle timeout: back to Home, customer data wiped");

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod enrolling;
 pub mod screens;
+pub mod status;
 pub mod theme;
 
 use std::path::PathBuf;
@@ -15,9 +16,12 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 pub use app::KioskApp;
-pub use screens::Status;
+pub use status::Status;
 
-use crate::enrol::{DemoCard, Executor, PcscCardSource, ScanControl, Services};
+use crate::enrol::{
+    DemoCard, Executor, PcscCardSource, ReaderFeed, ReaderStatus, ScanControl, ServiceStatus,
+    Services,
+};
 use crate::iproov::{IproovClient, IproovConfig};
 use crate::sim::Profile;
 
@@ -67,18 +71,19 @@ pub struct GuiArgs {
     pub sdk_dir: Option<PathBuf>,
 }
 
+/// How often the iProov service's reachability is checked (and after each failed call).
+pub const SERVICE_CHECK: Duration = Duration::from_secs(30);
+
 /// The demo kiosk's parts, without a window (GUI tests build the same thing).
 pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<KioskApp, String> {
     let placer = card.placer();
+    let reader = card.reader();
     let demo_mrz = Profile::demo().map_err(|e| e.to_string())?.mrz_text().to_owned();
-    let (exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
-    let service = match exec.fake() {
-        Some(f) => format!("fake iProov service (demo) on {}", f.addr()),
-        None => "fake iProov service (demo)".into(),
-    };
+    let (mut exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
+    exec.watch_status(ReaderFeed::Demo(reader), SERVICE_CHECK).map_err(|e| e.to_string())?;
     let status = Status {
-        reader: "simulated passport reader (demo)".into(),
-        service,
+        reader: ReaderStatus::Checking,
+        service: ServiceStatus::checking("fake iProov service, demo"),
         demo_mrz: Some(demo_mrz),
     };
     Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
@@ -116,6 +121,10 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         Err(e) => return crate::cli::fail(&e),
     };
     let service = config.base_url.clone().unwrap_or_else(|| config.region.base_url());
+    let service = url::Url::parse(&service)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or(service);
     let client = match IproovClient::new(config) {
         Ok(c) => c,
         Err(e) => return crate::cli::fail(&e),
@@ -131,35 +140,23 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
     let card = Box::new(PcscCardSource { reader: args.reader.clone() });
     let browser: Vec<String> = args.browser.split_whitespace().map(str::to_owned).collect();
     let sdk_dir = args.sdk_dir.clone();
-    let (exec, inputs) =
+    let (mut exec, inputs) =
         match Executor::with_services(card, services, ScanControl::Page { browser, sdk_dir }) {
             Ok(x) => x,
             Err(e) => return crate::cli::fail(&e),
         };
-    let status = Status { reader: reader_status(args.reader.as_deref()), service, demo_mrz: None };
+    let feed = ReaderFeed::Pcsc { configured: args.reader.clone() };
+    if let Err(e) = exec.watch_status(feed, SERVICE_CHECK) {
+        return crate::cli::fail(&e);
+    }
+    let status = Status {
+        reader: ReaderStatus::Checking,
+        service: ServiceStatus::checking(service),
+        demo_mrz: None,
+    };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
     let app = KioskApp::new(exec, inputs, status, None, idle);
     run_window(app, &args.window, launched)
-}
-
-/// The reader line of the Home screen, read once at start.
-fn reader_status(configured: Option<&str>) -> String {
-    let readers = crate::card::pcsc::Pcsc::establish().and_then(|p| p.readers());
-    match readers {
-        Err(e) => format!("PC/SC is not available ({e}); is pcscd running?"),
-        Ok(rs) => {
-            let found = match configured {
-                Some(name) => rs.into_iter().find(|r| r.name == name),
-                None => rs.into_iter().next(),
-            };
-            match (found, configured) {
-                (Some(r), _) if r.card_present => format!("{} (a card is on it)", r.name),
-                (Some(r), _) => r.name,
-                (None, Some(name)) => format!("{name} is not connected"),
-                (None, None) => "no PC/SC reader is connected".into(),
-            }
-        }
-    }
 }
 
 fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> ExitCode {

@@ -4,6 +4,7 @@
 use eframe::egui::{self, Button, Color32, RichText, TextEdit, Ui};
 use zeroize::Zeroizing;
 
+use super::status::{self, Status};
 use super::theme::{self, BUTTON_WIDTH, TOUCH};
 use crate::enrol::personal::Personal;
 use crate::enrol::{DocumentInput, Input, Stage, Way, wording};
@@ -62,15 +63,7 @@ impl Form {
     }
 }
 
-/// Facts shown on Home and Place passport.
-pub struct Status {
-    pub reader: String,
-    pub service: String,
-    /// Demo mode: the simulated passport's MRZ, shown so a newcomer can type it.
-    pub demo_mrz: Option<String>,
-}
-
-fn big(ui: &mut Ui, text: &str) -> bool {
+pub(super) fn big(ui: &mut Ui, text: &str) -> bool {
     ui.add_sized([BUTTON_WIDTH, TOUCH], Button::new(text)).clicked()
 }
 
@@ -78,29 +71,10 @@ fn big_enabled(ui: &mut Ui, enabled: bool, text: &str) -> bool {
     ui.add_enabled_ui(enabled, |ui| big(ui, text)).inner
 }
 
-fn heading(ui: &mut Ui, text: &str) {
+pub(super) fn heading(ui: &mut Ui, text: &str) {
     ui.add_space(8.0);
     ui.heading(text);
     ui.add_space(8.0);
-}
-
-pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
-    heading(ui, "Ready for the next customer");
-    egui::Grid::new("home-status").num_columns(2).spacing([24.0, 12.0]).show(ui, |ui| {
-        ui.label("Passport reader");
-        ui.label(&status.reader);
-        ui.end_row();
-        ui.label("iProov service");
-        ui.label(&status.service);
-        ui.end_row();
-    });
-    if let Some(mrz) = &status.demo_mrz {
-        ui.add_space(12.0);
-        ui.label("Demo mode: the simulated passport's MRZ (type or paste it):");
-        ui.label(RichText::new(mrz).monospace());
-    }
-    ui.add_space(24.0);
-    big(ui, "Start enrolment").then_some(Action::Do(Input::Start))
 }
 
 pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Action> {
@@ -234,26 +208,6 @@ fn mrz_feedback(ui: &mut Ui, text: &str) {
             }
         }
     }
-}
-
-pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
-    heading(ui, "Place the passport on the reader");
-    ui.label("Open the passport at the photo page and lay it flat on the reader.");
-    ui.horizontal(|ui| {
-        ui.add(egui::Spinner::new().size(28.0));
-        ui.label(format!("Waiting for a passport on: {}", status.reader));
-    });
-    ui.add_space(16.0);
-    let mut action = None;
-    ui.horizontal(|ui| {
-        if status.demo_mrz.is_some() && big(ui, "Place the demo passport") {
-            action = Some(Action::PlaceDemoPassport);
-        }
-        if big(ui, "Cancel") {
-            action = Some(Action::Do(Input::Cancel));
-        }
-    });
-    action
 }
 
 pub fn reading(
@@ -476,9 +430,9 @@ pub fn stage(
         form.focused = None;
     }
     match stage {
-        Stage::Home => home(ui, status),
+        Stage::Home => status::home(ui, status),
         Stage::Document { error } => document(ui, form, error.as_deref()),
-        Stage::PlacePassport => place_passport(ui, status),
+        Stage::PlacePassport => status::place_passport(ui, status),
         Stage::Reading { file, done, total, files_done } => {
             reading(ui, file, *done, *total, *files_done)
         }

@@ -1,0 +1,69 @@
+//! Home and Place passport (issue 5 §2): the reader and iProov service status, kept live by
+//! the executor's watchers (`enrol::watch`), which send a [`StatusEvent`] only on a change.
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::screens::{Action, big, heading};
+use super::theme;
+use crate::enrol::{Input, ReaderStatus, ServiceStatus, StatusEvent};
+
+/// Facts shown on Home and Place passport.
+pub struct Status {
+    pub reader: ReaderStatus,
+    pub service: ServiceStatus,
+    /// Demo mode: the simulated passport's MRZ, shown so a newcomer can type it.
+    pub demo_mrz: Option<String>,
+}
+
+impl Status {
+    /// Takes in a watcher's news.
+    pub fn apply(&mut self, event: StatusEvent) {
+        match event {
+            StatusEvent::Reader(r) => self.reader = r,
+            StatusEvent::Service(s) => self.service = s,
+        }
+    }
+}
+
+fn reader_line(ui: &mut Ui, reader: &ReaderStatus) {
+    let color = if reader.is_ready() { theme::OK } else { theme::WARN };
+    ui.label(RichText::new(reader.line()).color(color));
+}
+
+fn service_line(ui: &mut Ui, service: &ServiceStatus) {
+    let color = if service.is_reachable() { theme::OK } else { theme::WARN };
+    ui.label(RichText::new(service.line()).color(color));
+}
+
+pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
+    heading(ui, "Ready for the next customer");
+    reader_line(ui, &status.reader);
+    service_line(ui, &status.service);
+    if let Some(mrz) = &status.demo_mrz {
+        ui.add_space(12.0);
+        ui.label("Demo mode: the simulated passport's MRZ (type or paste it):");
+        ui.label(RichText::new(mrz).monospace());
+    }
+    ui.add_space(24.0);
+    big(ui, "Start enrolment").then_some(Action::Do(Input::Start))
+}
+
+pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
+    heading(ui, "Place the passport on the reader");
+    ui.label("Open the passport at the photo page and lay it flat on the reader.");
+    ui.horizontal(|ui| {
+        ui.add(egui::Spinner::new().size(28.0));
+        reader_line(ui, &status.reader);
+    });
+    ui.add_space(16.0);
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if status.demo_mrz.is_some() && big(ui, "Place the demo passport") {
+            action = Some(Action::PlaceDemoPassport);
+        }
+        if big(ui, "Cancel") {
+            action = Some(Action::Do(Input::Cancel));
+        }
+    });
+    action
+}
