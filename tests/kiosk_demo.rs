@@ -85,7 +85,7 @@ impl Kiosk {
         if !self.snapshots {
             return;
         }
-        for varying in ["iProov service: reachable (fake service on", "Record saved (reference"] {
+        for varying in ["Record saved (reference"] {
             let rects: Vec<_> =
                 self.h.query_all_by_label_contains(varying).map(|n| n.rect()).collect();
             for r in rects {
@@ -198,7 +198,7 @@ fn enrolling_screen_shows_each_api_call_progress() {
 fn home_status_follows_the_reader_and_the_service() {
     let mut k = kiosk();
     k.wait_for("Reader: Simulated passport reader (demo) — no passport");
-    k.wait_for("iProov service: reachable (fake service on 127.0.0.1:");
+    k.wait_for("iProov service: reachable (built-in fake service, demo)");
     let reader = k.h.state().executor().demo_reader().unwrap().clone();
     reader.set_connected(false);
     k.wait_for("Reader: none connected — plug in the NFC reader");
@@ -338,7 +338,8 @@ fn snapshots_of_every_screen() {
     let card = DemoCard::new(Profile::demo().unwrap()).with_first_behaviour(slow);
     let mut k = kiosk_with(card, true);
     let fake_delay = Duration::from_millis(1500);
-    k.wait_for("Start enrolment");
+    k.wait_for("Reader: Simulated passport reader (demo) — no passport");
+    k.wait_for("iProov service: reachable (built-in fake service, demo)");
     k.snap("01-home");
     k.click("Start enrolment");
     k.type_into(MRZ_FIELD, &demo_mrz());
@@ -358,12 +359,13 @@ fn snapshots_of_every_screen() {
     k.wait_for("Check the passport");
     k.snap("05-review");
     let fake = k.h.state().executor().fake().unwrap();
-    fake.set_fault(Call::EnrolToken, FaultKind::Delay(fake_delay), Some(1));
+    fake.set_fault(Call::EnrolImage, FaultKind::Delay(fake_delay), Some(1));
     fake.set_fault(Call::Validate, FaultKind::Delay(fake_delay), Some(1));
     k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
     k.h.step();
     k.click("Enrol with iProov");
-    k.wait_for("Registering the passport photo with iProov");
+    // One call done, one in progress, one waiting.
+    k.wait_for("Sending the chip photo (source: eid): in progress");
     k.snap("06-enrolling");
     k.wait_for("Simulate pass");
     k.snap("07-face-scan");

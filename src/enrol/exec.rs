@@ -210,7 +210,8 @@ impl Executor {
         let base = self.services.client.api_base();
         if let Some(mut target) = ServiceTarget::from_url(base) {
             if self.fake.is_some() {
-                target.label = format!("fake service on {}:{}, demo", target.host, target.port);
+                // Its port changes from run to run: not shown.
+                target.label = "built-in fake service, demo".into();
             }
             let (sink, poke) = (self.sink.clone(), self.service_poke.clone());
             self.rt.spawn(watch::watch_service(target, sink, poke, every));

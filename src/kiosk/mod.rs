@@ -83,7 +83,7 @@ pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<
     exec.watch_status(ReaderFeed::Demo(reader), SERVICE_CHECK).map_err(|e| e.to_string())?;
     let status = Status {
         reader: ReaderStatus::Checking,
-        service: ServiceStatus::checking("fake iProov service, demo"),
+        service: ServiceStatus::checking("built-in fake service, demo"),
         demo_mrz: Some(demo_mrz),
     };
     Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
