@@ -89,7 +89,12 @@ impl Kiosk {
             let rects: Vec<_> =
                 self.h.query_all_by_label_contains(varying).map(|n| n.rect()).collect();
             for r in rects {
-                self.h.mask(r);
+                // The text's width varies with it: mask a fixed width from its start.
+                let wide = eframe::egui::Rect::from_min_size(
+                    r.min,
+                    eframe::egui::vec2(r.width().max(640.0), r.height()),
+                );
+                self.h.mask(wide);
             }
         }
         let options = SnapshotOptions::new().failed_pixel_count_threshold(1200_usize);
