@@ -274,7 +274,10 @@ pub fn watch_reader(feed: ReaderFeed, sink: Sink) -> std::io::Result<WatchGuard>
 /// Sends a changed status; false once nobody listens any more.
 fn report(changes: &mut Changes<ReaderStatus>, status: ReaderStatus, sink: &Sink) -> bool {
     match changes.offer(status) {
-        Some(s) => sink.send_checked(Input::Status(StatusEvent::Reader(s))),
+        Some(s) => {
+            tracing::info!(status = %s.line(), "reader status changed");
+            sink.send_checked(Input::Status(StatusEvent::Reader(s)))
+        }
         None => true,
     }
 }
@@ -361,7 +364,7 @@ pub async fn probe(target: &ServiceTarget) -> Reach {
         Ok(Err(e)) => e.to_string(),
         Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
     };
-    tracing::info!(host = %target.host, port = target.port, why = %why, "iProov service not reachable");
+    tracing::debug!(host = %target.host, port = target.port, why = %why, "iProov service not reachable");
     Reach::Unreachable
 }
 
@@ -378,10 +381,11 @@ pub async fn watch_service(
         let reach = probe(&target).await;
         let wait = if reach == Reach::Reachable { every } else { every.min(RETRY_UNREACHABLE) };
         let status = ServiceStatus { host: target.label.clone(), reach };
-        if let Some(s) = changes.offer(status)
-            && !sink.send_checked(Input::Status(StatusEvent::Service(s)))
-        {
-            return;
+        if let Some(s) = changes.offer(status) {
+            tracing::info!(status = %s.line(), "service status changed");
+            if !sink.send_checked(Input::Status(StatusEvent::Service(s))) {
+                return;
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
