@@ -1,0 +1,14 @@
+//! Passive authentication (ICAO 9303 Part 11 §5.1, Part 12): the EF.SOD signature, the
+//! document signer's chain to a trusted CSCA, and the CSCA trust store (certificates and
+//! master lists).
+
+pub mod cert;
+pub mod cms;
+pub mod ec;
+mod error;
+pub mod key;
+pub mod oid;
+pub mod sod_signature;
+
+pub use cert::Certificate;
+pub use error::TrustError;
