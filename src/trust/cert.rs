@@ -87,6 +87,15 @@ impl Certificate {
         attribute(self.subject(), oid::COMMON_NAME)
     }
 
+    /// A short name for people: the commonName, else the last organizationalUnitName, else
+    /// the organizationName, else the whole subject.
+    pub fn display_name(&self) -> String {
+        self.common_name()
+            .or_else(|| last_attribute(self.subject(), "2.5.4.11"))
+            .or_else(|| attribute(self.subject(), "2.5.4.10"))
+            .unwrap_or_else(|| self.subject_text())
+    }
+
     /// The subject's countryName.
     pub fn country(&self) -> Option<String> {
         attribute(self.subject(), oid::COUNTRY)
@@ -199,6 +208,15 @@ fn attribute(name: &Name, id: &str) -> Option<String> {
         (atv.oid.to_string() == id)
             .then(|| String::from_utf8_lossy(atv.value.value()).trim().to_owned())
     })
+}
+
+/// The last value of attribute `id` in `name` (names list the most general first).
+fn last_attribute(name: &Name, id: &str) -> Option<String> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .rfind(|atv| atv.oid.to_string() == id)
+        .map(|atv| String::from_utf8_lossy(atv.value.value()).trim().to_owned())
 }
 
 fn algorithm(alg: &spki::AlgorithmIdentifierOwned) -> Result<AlgorithmId, TrustError> {

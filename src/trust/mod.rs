@@ -3,12 +3,17 @@
 //! master lists).
 
 pub mod cert;
+pub mod chain;
 pub mod cms;
 pub mod ec;
 mod error;
 pub mod key;
 pub mod oid;
+pub mod passive;
 pub mod sod_signature;
+pub mod store;
 
 pub use cert::Certificate;
 pub use error::TrustError;
+pub use passive::{PassiveAuth, Status, check};
+pub use store::TrustStore;
