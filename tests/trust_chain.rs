@@ -42,6 +42,10 @@ fn sod_only(file: &str, store: &TrustStore, at: SystemTime) -> enrol_kiosk::trus
     check(Some(&data(file)), &BTreeMap::new(), store, at)
 }
 
+fn refs(dgs: &BTreeMap<u8, Vec<u8>>) -> BTreeMap<u8, &[u8]> {
+    dgs.iter().map(|(n, b)| (*n, b.as_slice())).collect()
+}
+
 /// The profile's data groups (number → bytes) and EF.SOD.
 fn profile(dir: &str) -> (BTreeMap<u8, Vec<u8>>, Vec<u8>) {
     let mut dgs = BTreeMap::new();
@@ -165,7 +169,7 @@ fn no_store_or_no_csca_is_unverified() {
 fn demo_passport_is_genuine_under_its_csca() {
     let store = TrustStore::load(&[path("assets/demo-passport/csca.der")]).unwrap();
     let (dgs, sod) = profile("assets/demo-passport");
-    let pa = check(Some(&sod), &dgs, &store, SystemTime::now());
+    let pa = check(Some(&sod), &refs(&dgs), &store, SystemTime::now());
     assert_eq!(pa.status, Status::Valid, "{}", pa.reason);
     assert_eq!(pa.summary, "Genuine: signed by CSCA UT (enrol-kiosk Test CSCA)");
     assert!(dgs.len() >= 2 && pa.data_groups.len() == dgs.len());
@@ -178,7 +182,7 @@ fn a_changed_photo_is_invalid() {
     let dg2 = dgs.get_mut(&2).unwrap();
     let mid = dg2.len() / 2;
     dg2[mid] ^= 0x01;
-    let pa = check(Some(&sod), &dgs, &store, SystemTime::now());
+    let pa = check(Some(&sod), &refs(&dgs), &store, SystemTime::now());
     assert_eq!(pa.status, Status::Invalid);
     assert_eq!(pa.summary, "FAILED: the photo (DG2) was changed after issue");
     assert!(pa.reason.contains("DG2 does not match"), "{}", pa.reason);
@@ -190,7 +194,7 @@ fn another_csca_with_the_same_name_is_not_trusted() {
     // CSCA's key identifier, which the other one does not have.
     let other = TrustStore::load(&[path("tests/data/profiles/big/csca.der")]).unwrap();
     let (dgs, sod) = profile("assets/demo-passport");
-    let pa = check(Some(&sod), &dgs, &other, SystemTime::now());
+    let pa = check(Some(&sod), &refs(&dgs), &other, SystemTime::now());
     assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
     assert_eq!(pa.summary, "Not verified: no trusted certificate for issuer UT");
     assert!(pa.reason.contains("authority key identifier"), "{}", pa.reason);
@@ -205,7 +209,7 @@ fn a_forged_document_signer_certificate_is_invalid() {
     let dsc = data("assets/demo-passport/dsc.der");
     let at = sod.windows(dsc.len()).position(|w| w == dsc.as_slice()).unwrap();
     sod[at + dsc.len() - 3] ^= 0x01;
-    let pa = check(Some(&sod), &dgs, &store, SystemTime::now());
+    let pa = check(Some(&sod), &refs(&dgs), &store, SystemTime::now());
     assert_eq!(pa.signature, "valid");
     assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
     assert_eq!(pa.summary, "FAILED: the document signer is not signed by the trusted CSCA UT");

@@ -99,7 +99,7 @@ fn dg_words(dg: u8) -> String {
 /// read (number → bytes), trusting `store`, with certificate validity checked at `at`.
 pub fn check(
     sod_bytes: Option<&[u8]>,
-    data_groups: &BTreeMap<u8, Vec<u8>>,
+    data_groups: &BTreeMap<u8, &[u8]>,
     store: &TrustStore,
     at: SystemTime,
 ) -> PassiveAuth {
@@ -130,7 +130,7 @@ pub fn check(
         }
     };
     pa.hash_algorithm = Some(sod.hash_algorithm);
-    pa.data_groups = sod.check_all(data_groups);
+    pa.data_groups = data_groups.iter().map(|(n, bytes)| (*n, sod.check(*n, bytes))).collect();
 
     // Hashes first: a changed data group is the most useful thing to say.
     let mut failures = Vec::new();

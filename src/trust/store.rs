@@ -21,6 +21,8 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub const MAX_FILES: usize = 4096;
 /// Most certificates in a store.
 pub const MAX_CERTIFICATES: usize = 50_000;
+/// The simulated demo passport's CSCA.
+const DEMO_CSCA: &[u8] = include_bytes!("../../assets/demo-passport/csca.der");
 /// Deepest folder nesting followed.
 const MAX_DEPTH: usize = 4;
 
@@ -46,6 +48,14 @@ impl TrustStore {
     /// An empty store: nothing is trusted, passive authentication says "unverified".
     pub fn new() -> TrustStore {
         TrustStore::default()
+    }
+
+    /// The store of the demo: the test CSCA that signed the simulated demo passport's
+    /// document signer (assets/demo-passport/csca.der, built in). Never for real passports.
+    pub fn demo() -> Result<TrustStore, TrustError> {
+        let mut store = TrustStore::new();
+        store.add_certificates(DEMO_CSCA, "built-in demo CSCA (assets/demo-passport/csca.der)")?;
+        Ok(store)
     }
 
     /// Loads every path (a certificate file, a master list, or a folder of them).
