@@ -225,3 +225,29 @@ fn a_missing_sod_is_unverified_and_a_broken_one_invalid() {
     assert_eq!(pa.status, Status::Invalid);
     assert_eq!(pa.summary, "FAILED: the chip's security data (EF.SOD) is damaged");
 }
+
+#[test]
+fn explicit_parameter_dsc_chains_to_an_explicit_parameter_csca() {
+    // A German eID's EF.CardSecurity (same CMS signature rules, eContentType id-SecurityObject):
+    // DSC (brainpoolP224r1) and CSCA (brainpoolP256r1) both carry explicit parameters
+    // (OpenSSL 3 refuses this chain).
+    use enrol_kiosk::trust::chain::{ChainOutcome, verify_chain};
+    use enrol_kiosk::trust::{cms, sod_signature};
+    let sd = cms::parse_content_info(&data(
+        "tests/data/lds/openpace-cardaccess/EF_CardSecurity_DE_eID_dan.bin",
+    ))
+    .unwrap();
+    let v = sod_signature::verify_signed_data(&sd, "0.4.0.127.0.7.3.2.1").unwrap();
+    let key = v.signer.public_key().unwrap().describe();
+    assert_eq!(key, "EC brainpoolP224r1 (explicit parameters)");
+    let store =
+        TrustStore::load(&[path("tests/data/pki/certs/openpace/csca_germany_013_self_signed.cer")])
+            .unwrap();
+    let csca_key = store.anchors()[0].cert.public_key().unwrap().describe();
+    assert_eq!(csca_key, "EC brainpoolP256r1 (explicit parameters)");
+    let from = v.signer.validity_period().0;
+    match verify_chain(&v.signer, &store, from + Duration::from_secs(86_400)) {
+        ChainOutcome::Trusted { csca } => assert_eq!(csca.cert.display_name(), "csca-germany"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -304,3 +304,49 @@ impl Jacobian {
         Jacobian { x: x.clone(), y: y.clone(), z: BigUint::one() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use p256::ecdsa::signature::Signer;
+    use p256::ecdsa::{Signature, SigningKey};
+    use sha2::{Digest, Sha256};
+
+    /// Signatures made by the RustCrypto `p256` crate verify here; altered ones do not.
+    #[test]
+    fn agrees_with_p256() {
+        let curve = Curve::by_oid("1.2.840.10045.3.1.7").unwrap();
+        for seed in 1u8..=8 {
+            let key = SigningKey::from_slice(&[seed; 32]).unwrap();
+            let point = key.verifying_key().to_encoded_point(false);
+            let q = curve.decode_point(point.as_bytes()).unwrap();
+            let msg = [seed; 100];
+            let sig: Signature = key.sign(&msg);
+            let (r, s) = sig.split_bytes();
+            let (r, s) = (BigUint::from_bytes_be(&r), BigUint::from_bytes_be(&s));
+            let hash = Sha256::digest(msg);
+            curve.verify(&q, &hash, &r, &s).unwrap();
+            let mut other = hash;
+            other[0] ^= 1;
+            assert!(curve.verify(&q, &other, &r, &s).is_err());
+            assert!(curve.verify(&q, &hash, &(&r + 1u32), &s).is_err());
+            assert!(curve.verify(&q, &hash, &r, &curve.n).is_err());
+        }
+    }
+
+    #[test]
+    fn points_off_the_curve_and_compressed_points_are_refused() {
+        let curve = Curve::by_oid("1.3.36.3.3.2.8.1.1.7").unwrap();
+        let mut g = vec![4u8];
+        g.extend(curve.gx.to_bytes_be());
+        g.extend(curve.gy.to_bytes_be());
+        assert!(curve.decode_point(&g).is_ok());
+        let last = g.len() - 1;
+        g[last] ^= 1;
+        assert!(matches!(curve.decode_point(&g), Err(TrustError::Invalid(_))));
+        assert!(matches!(curve.decode_point(&[2u8; 33]), Err(TrustError::Unsupported(_))));
+        assert!(curve.decode_point(&[4u8; 10]).is_err());
+        assert!(curve.decode_point(&[]).is_err());
+    }
+}

@@ -104,8 +104,7 @@ impl TrustStore {
 
     /// Adds the certificates of one DER or PEM file; returns how many were new.
     pub fn add_certificates(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
-        let ders = if bytes.starts_with(b"-----") || bytes.trim_ascii_start().starts_with(b"-----")
-        {
+        let ders = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
             pem_certificates(bytes)?
         } else {
             vec![bytes.to_vec()]
