@@ -247,7 +247,7 @@ fn explicit_parameter_dsc_chains_to_an_explicit_parameter_csca() {
     assert_eq!(csca_key, "EC brainpoolP256r1 (explicit parameters)");
     let from = v.signer.validity_period().0;
     match verify_chain(&v.signer, &store, from + Duration::from_secs(86_400)) {
-        ChainOutcome::Trusted { csca } => assert_eq!(csca.cert.display_name(), "csca-germany"),
+        ChainOutcome::Trusted { csca, .. } => assert_eq!(csca.cert.display_name(), "csca-germany"),
         other => panic!("{other:?}"),
     }
 }

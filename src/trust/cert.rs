@@ -150,10 +150,6 @@ impl Certificate {
     /// notBefore and notAfter as "YYYY-MM-DD".
     pub fn validity_dates(&self) -> (String, String) {
         let v = &self.cert.tbs_certificate.validity;
-        let day = |t: &x509_cert::time::Time| {
-            let d = t.to_date_time();
-            format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-        };
         (day(&v.not_before), day(&v.not_after))
     }
 
@@ -219,7 +215,13 @@ fn last_attribute(name: &Name, id: &str) -> Option<String> {
         .map(|atv| String::from_utf8_lossy(atv.value.value()).trim().to_owned())
 }
 
-fn algorithm(alg: &spki::AlgorithmIdentifierOwned) -> Result<AlgorithmId, TrustError> {
+/// A time as "YYYY-MM-DD".
+pub(crate) fn day(t: &x509_cert::time::Time) -> String {
+    let d = t.to_date_time();
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+pub(crate) fn algorithm(alg: &spki::AlgorithmIdentifierOwned) -> Result<AlgorithmId, TrustError> {
     let params = match &alg.parameters {
         None => None,
         Some(p) => Some(p.to_der().map_err(|e| TrustError::Certificate(e.to_string()))?),

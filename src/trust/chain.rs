@@ -1,7 +1,7 @@
 //! The document signer's chain to a trusted CSCA (ICAO 9303 Part 11 §5.1 step 3, Part 12
 //! §7.1): candidates by issuer name and authorityKeyIdentifier/subjectKeyIdentifier, the DSC
 //! signature with the CSCA key, both validity periods at the time of checking, key usage.
-//! CRLs are not checked (none is loaded by the store).
+//! CRLs in the store whose signature verifies with the chosen CSCA are checked for the DSC.
 
 use std::time::SystemTime;
 
@@ -12,8 +12,9 @@ use super::{Certificate, TrustError};
 /// The result of chaining a document signer certificate.
 #[derive(Debug, Clone)]
 pub enum ChainOutcome {
-    /// Signed by a trusted CSCA; both certificates valid now.
-    Trusted { csca: Anchor },
+    /// Signed by a trusted CSCA; both certificates valid now; not revoked by a CRL loaded.
+    /// `notes` say which CRLs were checked.
+    Trusted { csca: Anchor, notes: Vec<String> },
     /// Something is wrong (signature, dates, key usage): passive authentication fails.
     Broken { reason: String, kind: BrokenKind, csca: Option<Anchor> },
     /// No trusted CSCA for this issuer (or key): cannot tell.
@@ -31,6 +32,7 @@ pub enum BrokenKind {
     CscaExpired,
     CscaNotYetValid,
     KeyUsage,
+    Revoked,
 }
 
 /// Chains `dsc` to a CSCA in `store`, checking validity at `at`.
@@ -140,5 +142,30 @@ pub fn verify_chain(dsc: &Certificate, store: &TrustStore, at: SystemTime) -> Ch
             "the CSCA certificate's key usage does not allow signing certificates".into(),
         );
     }
-    ChainOutcome::Trusted { csca: csca.clone() }
+    let mut notes = Vec::new();
+    for crl in store.crls().iter().filter(|c| csca.cert.subject_is(c.issuer())) {
+        if let Err(e) = crl.verify_signed_by(&csca.cert) {
+            notes.push(format!("CRL {} ignored: not signed by this CSCA ({e})", crl.origin));
+            continue;
+        }
+        if let Some(date) = crl.revocation_of(dsc.serial()) {
+            return broken(
+                BrokenKind::Revoked,
+                format!(
+                    "the document signer certificate was revoked on {date} (CRL {} of \"{}\")",
+                    crl.origin,
+                    csca.cert.subject_text()
+                ),
+            );
+        }
+        notes.push(format!(
+            "CRL {} (this update {}) checked: not revoked",
+            crl.origin,
+            crl.this_update()
+        ));
+    }
+    if notes.is_empty() {
+        notes.push("no CRL for this CSCA in the trust store: revocation not checked".into());
+    }
+    ChainOutcome::Trusted { csca: csca.clone(), notes }
 }

@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod chain;
 pub mod cms;
+pub mod crl;
 pub mod ec;
 mod error;
 pub mod key;

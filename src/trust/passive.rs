@@ -208,8 +208,9 @@ pub fn check(
         return pa;
     }
     match verify_chain(&v.signer, store, at) {
-        ChainOutcome::Trusted { csca } => {
+        ChainOutcome::Trusted { csca, notes } => {
             pa.status = Status::Valid;
+            pa.notes.extend(notes);
             let name = csca.cert.display_name();
             let c = csca.cert.country().map(|c| c.to_uppercase()).unwrap_or(country);
             pa.reason = format!(
@@ -245,6 +246,11 @@ pub fn check(
                     "FAILED: the CSCA certificate for {country} is not valid before {}",
                     csca.as_ref().map(|c| c.cert.validity_dates().0).unwrap_or_default()
                 ),
+                BrokenKind::Revoked => {
+                    let date = reason.split("revoked on ").nth(1).unwrap_or_default();
+                    let date = date.split(' ').next().unwrap_or_default();
+                    format!("FAILED: the document signer certificate was revoked on {date}")
+                }
                 BrokenKind::KeyUsage => {
                     "FAILED: a certificate's key usage does not allow this signature".into()
                 }

@@ -2,7 +2,7 @@
 //! from CSCA master lists (CMS SignedData with CscaMasterList), loaded from files and
 //! folders. A master list's own signature is checked; it counts as verified when its signer
 //! chains to a CSCA given as a file, otherwise its certificates are taken as a plain list and
-//! the load notes say so. Files, counts and sizes are capped; hostile files give errors.
+//! the load notes say so. CRL files are kept for `chain` to check. Files, counts and sizes are capped; hostile files give errors.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use asn1_rs::Tag;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use super::crl::Crl;
 use super::sod_signature::verify_signed_data;
 use super::{Certificate, TrustError, cms, oid};
 use crate::lds::sod::ber::{Ber, small_uint};
@@ -40,6 +41,7 @@ pub struct Anchor {
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<Anchor>,
+    crls: Vec<Crl>,
     seen: HashSet<[u8; 32]>,
     notes: Vec<String>,
 }
@@ -85,7 +87,11 @@ impl TrustStore {
                 continue;
             }
             let origin = path.display().to_string();
-            match self.add_certificates(&bytes, &origin) {
+            let added = self.add_certificates(&bytes, &origin).or_else(|cert_error| {
+                // Not certificates: perhaps a CRL.
+                self.add_crls(&bytes, &origin).map_err(|_| cert_error)
+            });
+            match added {
                 Ok(_) => {}
                 Err(e) if !named => self.notes.push(format!("{origin}: skipped: {e}")),
                 Err(e) => return Err(e),
@@ -105,7 +111,7 @@ impl TrustStore {
     /// Adds the certificates of one DER or PEM file; returns how many were new.
     pub fn add_certificates(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
         let ders = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            pem_certificates(bytes)?
+            pem_blocks(bytes, &["CERTIFICATE", "X509 CERTIFICATE"])?
         } else {
             vec![bytes.to_vec()]
         };
@@ -116,6 +122,35 @@ impl TrustStore {
         }
         self.notes.push(format!("{origin}: {added} certificate(s)"));
         Ok(added)
+    }
+
+    /// Adds the CRLs of one DER or PEM file; returns how many. A CRL is believed only when
+    /// its signature verifies with the CSCA a chain chose.
+    pub fn add_crls(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
+        let ders = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            pem_blocks(bytes, &["X509 CRL"])?
+        } else {
+            vec![bytes.to_vec()]
+        };
+        let mut crls = Vec::new();
+        for der in &ders {
+            crls.push(Crl::from_der(der, origin)?);
+        }
+        let n = crls.len();
+        for crl in &crls {
+            self.notes.push(format!(
+                "{origin}: CRL of \"{}\" (this update {})",
+                crl.issuer(),
+                crl.this_update()
+            ));
+        }
+        self.crls.extend(crls);
+        Ok(n)
+    }
+
+    /// The CRLs loaded (not yet checked against any CSCA).
+    pub fn crls(&self) -> &[Crl] {
+        &self.crls
     }
 
     /// Adds the CSCAs of a master list; returns how many were new. A master list whose
@@ -275,14 +310,15 @@ fn looks_like_master_list(bytes: &[u8]) -> bool {
     s.universal(Tag::Oid, "contentType").is_ok_and(|o| oid::dotted(o.data) == oid::SIGNED_DATA)
 }
 
-/// The DER of each CERTIFICATE block of a PEM file (other blocks are ignored).
-fn pem_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrustError> {
+/// The DER of each PEM block with one of `labels` (other blocks are ignored).
+fn pem_blocks(bytes: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, TrustError> {
     let text = std::str::from_utf8(bytes).map_err(|_| TrustError::invalid("PEM is not text"))?;
     let mut out = Vec::new();
     let mut block: Option<String> = None;
     for line in text.lines().map(str::trim) {
-        if line == "-----BEGIN CERTIFICATE-----" || line == "-----BEGIN X509 CERTIFICATE-----" {
-            block = Some(String::new());
+        let begin = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----"));
+        if let Some(label) = begin {
+            block = labels.contains(&label).then(String::new);
         } else if line.starts_with("-----END") {
             if let Some(b64) = block.take() {
                 let der = base64::engine::general_purpose::STANDARD
@@ -295,7 +331,7 @@ fn pem_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrustError> {
         }
     }
     if out.is_empty() {
-        return Err(TrustError::invalid("no CERTIFICATE block in the PEM file"));
+        return Err(TrustError::invalid(format!("no {} block in the PEM file", labels.join("/"))));
     }
     Ok(out)
 }
