@@ -198,7 +198,8 @@ pub fn check(
     };
     let country = v.signer.issuer_country().map(|c| c.to_uppercase());
     let for_issuer = country.as_ref().map_or("this issuer".to_owned(), |c| format!("issuer {c}"));
-    let country = country.unwrap_or_else(|| "this issuer".into());
+    let of_issuer = country.as_ref().map_or("of this issuer".to_owned(), |c| c.clone());
+    let for_issuer_csca = country.as_ref().map_or("this issuer".to_owned(), |c| c.clone());
     if store.is_empty() {
         pa.reason = "every data group read matches EF.SOD and its signature verifies with the \
                      document signer certificate it carries, but no CSCA trust store is \
@@ -212,14 +213,18 @@ pub fn check(
             pa.status = Status::Valid;
             pa.notes.extend(notes);
             let name = csca.cert.display_name();
-            let c = csca.cert.country().map(|c| c.to_uppercase()).unwrap_or(country);
+            let c = csca.cert.country().map(|c| c.to_uppercase()).or(country).unwrap_or_default();
             pa.reason = format!(
                 "every data group read matches EF.SOD, its {} signature verifies, and the \
                  document signer chains to the trusted CSCA \"{}\"",
                 v.algorithm.name(),
                 csca.cert.subject_text()
             );
-            pa.summary = format!("Genuine: signed by CSCA {c} ({name})");
+            pa.summary = if c.is_empty() {
+                format!("Genuine: signed by CSCA {name}")
+            } else {
+                format!("Genuine: signed by CSCA {c} ({name})")
+            };
             pa.csca = Some(CertInfo::of(&csca.cert, Some(&csca.origin)));
         }
         ChainOutcome::Broken { reason, kind, csca } => {
@@ -227,7 +232,7 @@ pub fn check(
             pa.summary = match kind {
                 BrokenKind::Signature => {
                     format!(
-                        "FAILED: the document signer is not signed by the trusted CSCA {country}"
+                        "FAILED: the document signer is not signed by the trusted CSCA {of_issuer}"
                     )
                 }
                 BrokenKind::DscExpired => format!(
@@ -239,11 +244,11 @@ pub fn check(
                     v.signer.validity_dates().0
                 ),
                 BrokenKind::CscaExpired => format!(
-                    "FAILED: the CSCA certificate for {country} expired on {}",
+                    "FAILED: the CSCA certificate for {for_issuer_csca} expired on {}",
                     csca.as_ref().map(|c| c.cert.validity_dates().1).unwrap_or_default()
                 ),
                 BrokenKind::CscaNotYetValid => format!(
-                    "FAILED: the CSCA certificate for {country} is not valid before {}",
+                    "FAILED: the CSCA certificate for {for_issuer_csca} is not valid before {}",
                     csca.as_ref().map(|c| c.cert.validity_dates().0).unwrap_or_default()
                 ),
                 BrokenKind::Revoked => {
