@@ -251,3 +251,34 @@ fn explicit_parameter_dsc_chains_to_an_explicit_parameter_csca() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Replaces the last occurrence of `from` in `hay` with `to` (same length).
+fn replace_last(hay: &mut [u8], from: &[u8], to: &[u8]) {
+    let at = hay.windows(from.len()).rposition(|w| w == from).unwrap();
+    hay[at..at + from.len()].copy_from_slice(to);
+}
+
+#[test]
+fn unsupported_algorithms_are_unverified_and_say_which() {
+    let store = TrustStore::load(&[path("assets/demo-passport/csca.der")]).unwrap();
+    let (dgs, sod) = profile("assets/demo-passport");
+    // The signer info's signatureAlgorithm, ecdsa-with-SHA256, becomes ecdsa-with-SHA3-256.
+    let mut sha3 = sod.clone();
+    replace_last(
+        &mut sha3,
+        &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02],
+        &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x0A],
+    );
+    let pa = check(Some(&sha3), &refs(&dgs), &store, SystemTime::now());
+    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    assert!(pa.summary.contains("signature algorithm 1.2.840.10045.4.3.10"), "{}", pa.summary);
+    // The signer info's digestAlgorithm, SHA-256, becomes SHA3-256 (2.16.840.1.101.3.4.2.8).
+    let mut digest = sod.clone();
+    let sha256 = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+    let mut sha3_256 = sha256;
+    sha3_256[10] = 0x08;
+    replace_last(&mut digest, &sha256, &sha3_256);
+    let pa = check(Some(&digest), &refs(&dgs), &store, SystemTime::now());
+    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    assert!(pa.summary.contains("digest algorithm 2.16.840.1.101.3.4.2.8"), "{}", pa.summary);
+}

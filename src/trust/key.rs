@@ -318,3 +318,56 @@ fn ec_params(raw: &[u8]) -> Result<(Curve, bool), TrustError> {
         .map(|c| (c, true))
         .ok_or_else(|| TrustError::unsupported("explicit EC parameters of an unknown curve"))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn pss(params: Option<Vec<u8>>) -> Result<SignatureAlgorithm, TrustError> {
+        SignatureAlgorithm::from_id(&AlgorithmId { oid: oid::RSASSA_PSS.into(), params }, None)
+    }
+
+    #[test]
+    fn pss_parameters_and_their_defaults() {
+        // Absent or empty: SHA-1, MGF1-SHA-1, salt 20 (RFC 4055 §3.1).
+        let default = SignatureAlgorithm {
+            scheme: Scheme::RsaPss { salt_len: 20 },
+            hash: HashAlgorithm::Sha1,
+        };
+        assert_eq!(pss(None).unwrap(), default);
+        assert_eq!(pss(Some(vec![0x30, 0x00])).unwrap(), default);
+        // SHA-256, MGF1-SHA-256, salt 32.
+        let sha256 = hex::decode("300D06096086480165030402010500").unwrap();
+        let mgf = [hex::decode("06092A864886F70D010108").unwrap(), sha256.clone()].concat();
+        let body = [
+            [vec![0xA0, sha256.len() as u8], sha256.clone()].concat(),
+            [vec![0xA1, mgf.len() as u8 + 2, 0x30, mgf.len() as u8], mgf].concat(),
+            vec![0xA2, 0x03, 0x02, 0x01, 0x20],
+        ]
+        .concat();
+        let params = [vec![0x30, body.len() as u8], body.clone()].concat();
+        assert_eq!(
+            pss(Some(params)).unwrap(),
+            SignatureAlgorithm {
+                scheme: Scheme::RsaPss { salt_len: 32 },
+                hash: HashAlgorithm::Sha256
+            }
+        );
+        // SHA-256 with the default MGF1-SHA-1: not handled, and said so.
+        let only_hash = [vec![0xA0, sha256.len() as u8], sha256].concat();
+        let params = [vec![0x30, only_hash.len() as u8], only_hash].concat();
+        assert!(matches!(pss(Some(params)), Err(TrustError::Unsupported(_))));
+        // Garbage.
+        assert!(pss(Some(vec![0x30, 0x03, 0xA9, 0x01, 0x00])).is_err());
+        assert!(pss(Some(vec![0x30, 0x05, 0xA0])).is_err());
+    }
+
+    #[test]
+    fn key_only_oids_need_the_signer_digest() {
+        let id = AlgorithmId { oid: oid::RSA_ENCRYPTION.into(), params: None };
+        assert!(matches!(SignatureAlgorithm::from_id(&id, None), Err(TrustError::Unsupported(_))));
+        let alg = SignatureAlgorithm::from_id(&id, Some(HashAlgorithm::Sha384)).unwrap();
+        assert_eq!(alg.name(), "RSA PKCS#1 v1.5 SHA-384");
+    }
+}
