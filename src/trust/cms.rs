@@ -141,13 +141,12 @@ pub(crate) fn algorithm_id(body: &[u8], what: &'static str) -> Result<AlgorithmI
 fn parse_signer_info(body: &[u8]) -> Result<SignerInfo, TrustError> {
     let mut s = Ber::new(body, FILE);
     small_uint(&s.universal(Tag::Integer, "SignerInfo version")?, FILE, "SignerInfo version")?;
-    let (sid_any, sid_raw) = s.next_raw("sid")?;
+    let sid_any = s.next("sid")?;
     let sid = if sid_any.header.class() == Class::ContextSpecific && sid_any.header.tag() == Tag(0)
     {
         SignerId::SubjectKeyId(sid_any.data.to_vec())
     } else {
         expect(&sid_any, Class::Universal, Tag::Sequence, FILE, "sid")?;
-        let _ = sid_raw;
         let mut i = Ber::new(sid_any.data, FILE);
         let (_, issuer) = i.next_raw("sid issuer")?;
         let serial = i.universal(Tag::Integer, "sid serialNumber")?;
