@@ -19,3 +19,4 @@ pub mod records;
 pub mod report;
 pub mod sim;
 pub mod sm;
+pub mod trust;

@@ -4,8 +4,10 @@
 
 use crate::lds::{self, Ef, sod::HashCheck};
 use crate::reader::passport::PassportRead;
+use crate::trust::{self, TrustStore, passive::CertInfo};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -49,7 +51,8 @@ pub struct FaceReport {
     pub faces_in_dg2: usize,
 }
 
-/// Passive authentication: `valid`, `invalid` or `unverified`, and why.
+/// Passive authentication (ICAO 9303 Part 11 §5.1): `valid`, `invalid` or `unverified`,
+/// and why.
 #[derive(Debug, Serialize)]
 pub struct PassiveAuthReport {
     pub status: String,
@@ -57,6 +60,19 @@ pub struct PassiveAuthReport {
     pub hash_algorithm: Option<String>,
     /// "match", "mismatch" or "not listed" per data group read.
     pub data_groups: BTreeMap<String, String>,
+    /// One plain line for staff: "Genuine: signed by CSCA DE (csca-germany)",
+    /// "Not verified: no trusted certificate for issuer UTO", "FAILED: the photo (DG2) was
+    /// changed after issue".
+    pub summary: String,
+    /// The EF.SOD signature: "valid", "invalid: …", "not checked: …".
+    pub signature: String,
+    pub signature_algorithm: Option<String>,
+    /// The document signer certificate carried in EF.SOD.
+    pub document_signer: Option<CertInfo>,
+    /// The trusted CSCA the document signer chains to (also set when a date check failed).
+    pub csca: Option<CertInfo>,
+    /// Remarks (e.g. how the signer certificate was matched).
+    pub notes: Vec<String>,
 }
 
 /// The face image exactly as stored in DG2, with its file name (`face.jp2` …).
@@ -67,8 +83,20 @@ pub fn face_file(read: &PassportRead) -> Option<(String, Vec<u8>)> {
     Some((format!("face.{}", face.format.extension()), face.data.clone()))
 }
 
-/// Interprets what was read.
+/// Interprets what was read, with no CSCA trust store: passive authentication can at best be
+/// "unverified".
 pub fn build(read: &PassportRead) -> Report {
+    build_with(read, &TrustStore::new())
+}
+
+/// Interprets what was read; passive authentication trusts the CSCAs in `store`, with
+/// certificate validity checked now.
+pub fn build_with(read: &PassportRead, store: &TrustStore) -> Report {
+    build_at(read, store, SystemTime::now())
+}
+
+/// As [`build_with`], checking certificate validity at `at`.
+pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Report {
     let mut problems = Vec::new();
     let files = read.files.iter().map(|(k, v)| (k.clone(), v.len())).collect();
 
@@ -109,7 +137,7 @@ pub fn build(read: &PassportRead) -> Report {
         }
     });
 
-    let passive_authentication = passive_auth(read, &mut problems);
+    let passive_authentication = passive_auth(read, store, at, &mut problems);
     Report {
         access: read.access.clone(),
         files,
@@ -124,58 +152,51 @@ pub fn build(read: &PassportRead) -> Report {
     }
 }
 
-fn passive_auth(read: &PassportRead, problems: &mut Vec<String>) -> PassiveAuthReport {
-    let Some(sod_bytes) = read.files.get(&Ef::Sod.name()) else {
-        return PassiveAuthReport {
-            status: "unverified".into(),
-            reason: "EF.SOD was not read".into(),
-            hash_algorithm: None,
-            data_groups: BTreeMap::new(),
-        };
-    };
-    let sod = match lds::sod::parse(sod_bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            problems.push(format!("EF.SOD: {e}"));
-            return PassiveAuthReport {
-                status: "invalid".into(),
-                reason: format!("EF.SOD cannot be parsed: {e}"),
-                hash_algorithm: None,
-                data_groups: BTreeMap::new(),
-            };
-        }
-    };
-    let mut data_groups = BTreeMap::new();
-    let mut mismatched = Vec::new();
-    for (name, bytes) in &read.files {
-        let Some(Ef::Dg(n)) = Ef::from_name(name) else { continue };
-        let verdict = match sod.check(n, bytes) {
-            HashCheck::Match => "match",
-            HashCheck::Mismatch => {
-                mismatched.push(name.clone());
-                "mismatch"
-            }
-            HashCheck::NotListed => {
-                mismatched.push(name.clone());
-                "not listed"
-            }
-        };
-        data_groups.insert(name.clone(), verdict.to_owned());
+fn passive_auth(
+    read: &PassportRead,
+    store: &TrustStore,
+    at: SystemTime,
+    problems: &mut Vec<String>,
+) -> PassiveAuthReport {
+    let sod = read.files.get(&Ef::Sod.name());
+    let names: BTreeMap<u8, String> = read
+        .files
+        .keys()
+        .filter_map(|name| match Ef::from_name(name) {
+            Some(Ef::Dg(n)) => Some((n, name.clone())),
+            _ => None,
+        })
+        .collect();
+    let dgs: BTreeMap<u8, &[u8]> = names
+        .iter()
+        .filter_map(|(n, name)| read.files.get(name).map(|b| (*n, b.as_slice())))
+        .collect();
+    let pa = trust::check(sod.map(|b| b.as_slice()), &dgs, store, at);
+    if sod.is_some() && pa.hash_algorithm.is_none() {
+        problems.push(format!("EF.SOD: {}", pa.reason));
     }
-    let (status, reason) = if mismatched.is_empty() {
-        (
-            "unverified",
-            "every data group read matches its hash in EF.SOD; the EF.SOD signature and the \
-             document signer's chain to a CSCA are not checked yet"
-                .to_owned(),
-        )
-    } else {
-        ("invalid", format!("hash mismatch with EF.SOD for {}", mismatched.join(", ")))
-    };
+    let data_groups = pa
+        .data_groups
+        .iter()
+        .filter_map(|(n, check)| {
+            let verdict = match check {
+                HashCheck::Match => "match",
+                HashCheck::Mismatch => "mismatch",
+                HashCheck::NotListed => "not listed",
+            };
+            names.get(n).map(|name| (name.clone(), verdict.to_owned()))
+        })
+        .collect();
     PassiveAuthReport {
-        status: status.into(),
-        reason,
-        hash_algorithm: Some(sod.hash_algorithm.name().to_owned()),
+        status: pa.status.as_str().to_owned(),
+        reason: pa.reason,
+        hash_algorithm: pa.hash_algorithm.map(|h| h.name().to_owned()),
         data_groups,
+        summary: pa.summary,
+        signature: pa.signature,
+        signature_algorithm: pa.signature_algorithm,
+        document_signer: pa.document_signer,
+        csca: pa.csca,
+        notes: pa.notes,
     }
 }

@@ -7,6 +7,7 @@ use crate::mrz::{AccessKey, Can};
 use crate::reader::ReadError;
 use crate::reader::passport::{PassportRead, ReadOptions, read_passport};
 use crate::report;
+use crate::trust::{TrustError, TrustStore};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,7 +32,8 @@ pub struct ReadArgs {
     /// Folder for the EF files, the face and report.json.
     #[arg(long)]
     pub out: PathBuf,
-    /// Trusted CSCA certificates (DER or PEM); used by passive authentication.
+    /// Trusted CSCAs for passive authentication: a certificate (DER or PEM), an ICAO master
+    /// list (.ml), or a folder of them. Repeatable. Without it the result is "unverified".
     #[arg(long)]
     pub csca: Vec<PathBuf>,
     /// Also print the report.
@@ -170,7 +172,11 @@ fn read_from_reader(
 }
 
 /// Writes the EF files, the face and report.json; returns the report.
-fn write_out(read: &PassportRead, out: &Path) -> Result<report::Report, CliError> {
+fn write_out(
+    read: &PassportRead,
+    out: &Path,
+    store: &TrustStore,
+) -> Result<report::Report, CliError> {
     let write = |name: &str, bytes: &[u8]| {
         let path = out.join(name);
         std::fs::write(&path, bytes).map_err(|source| CliError::Write { path, source })
@@ -183,19 +189,32 @@ fn write_out(read: &PassportRead, out: &Path) -> Result<report::Report, CliError
     if let Some((name, bytes)) = report::face_file(read) {
         write(&name, &bytes)?;
     }
-    let report = report::build(read);
+    let report = report::build_with(read, store);
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     write("report.json", &json)?;
     Ok(report)
 }
 
-pub fn run_read(args: ReadArgs) -> ExitCode {
-    if !args.csca.is_empty() {
-        eprintln!(
-            "note: --csca is accepted, but this version does not check the EF.SOD signature or \
-             the CSCA chain yet; passive authentication compares the data-group hashes only"
-        );
+/// Loads the `--csca` paths, telling the operator what each contributed.
+pub fn load_trust_store(paths: &[PathBuf]) -> Result<TrustStore, TrustError> {
+    let store = TrustStore::load(paths)?;
+    if !paths.is_empty() {
+        for note in store.notes() {
+            eprintln!("trust store: {note}");
+        }
+        eprintln!("trust store: {} CSCA certificate(s)", store.len());
     }
+    Ok(store)
+}
+
+pub fn run_read(args: ReadArgs) -> ExitCode {
+    let store = match load_trust_store(&args.csca) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: --csca: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = access_key(&args.key).and_then(|key| {
         let options = ReadOptions {
             no_extended_length: args.no_extended_length,
@@ -205,10 +224,15 @@ pub fn run_read(args: ReadArgs) -> ExitCode {
         };
         read_from_reader(&args.reader, &key, Duration::from_secs(args.wait), &options)
     });
-    finish(result, &args.out, args.json)
+    finish(result, &args.out, args.json, &store)
 }
 
-fn finish(result: Result<PassportRead, CliError>, out: &Path, json: bool) -> ExitCode {
+fn finish(
+    result: Result<PassportRead, CliError>,
+    out: &Path,
+    json: bool,
+    store: &TrustStore,
+) -> ExitCode {
     let read = match result {
         Ok(r) => r,
         Err(CliError::Read(e)) => {
@@ -217,7 +241,7 @@ fn finish(result: Result<PassportRead, CliError>, out: &Path, json: bool) -> Exi
         }
         Err(e) => return super::fail(&e),
     };
-    match write_out(&read, out) {
+    match write_out(&read, out, store) {
         Ok(report) => {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
@@ -232,6 +256,7 @@ fn finish(result: Result<PassportRead, CliError>, out: &Path, json: bool) -> Exi
                     report.passive_authentication.status,
                     out.display()
                 );
+                println!("{}", report.passive_authentication.summary);
             }
             ExitCode::SUCCESS
         }
@@ -254,5 +279,7 @@ pub fn run_demo(args: DemoArgs) -> ExitCode {
         let _ = sim.stop();
         read
     })();
-    finish(result, &out, true)
+    // The demo passport is signed under the built-in test CSCA.
+    let store = TrustStore::demo().unwrap_or_default();
+    finish(result, &out, true, &store)
 }

@@ -37,6 +37,15 @@ impl<'a> Ber<'a> {
         Ok(any)
     }
 
+    /// The next object and its whole encoding (header, content and, for an indefinite
+    /// length, the end-of-contents octets).
+    pub fn next_raw(&mut self, what: &'static str) -> Result<(Any<'a>, &'a [u8]), LdsError> {
+        let before = self.rest;
+        let any = self.next(what)?;
+        let used = before.len().saturating_sub(self.rest.len());
+        Ok((any, before.get(..used).unwrap_or_default()))
+    }
+
     /// The next object, which must be universal `tag`.
     pub fn universal(&mut self, tag: Tag, what: &'static str) -> Result<Any<'a>, LdsError> {
         let any = self.next(what)?;

@@ -14,7 +14,7 @@
 //! This module reads the hashes and compares them with data groups; the signature and the
 //! certificate chain are for passive authentication (`signed_data` keeps the CMS bytes).
 
-mod ber;
+pub(crate) mod ber;
 mod hash;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,20 @@
+//! Passive authentication (ICAO 9303 Part 11 §5.1, Part 12): the EF.SOD signature, the
+//! document signer's chain to a trusted CSCA, and the CSCA trust store (certificates and
+//! master lists).
+
+pub mod cert;
+pub mod chain;
+pub mod cms;
+pub mod crl;
+pub mod ec;
+mod error;
+pub mod key;
+pub mod oid;
+pub mod passive;
+pub mod sod_signature;
+pub mod store;
+
+pub use cert::Certificate;
+pub use error::TrustError;
+pub use passive::{PassiveAuth, Status, check};
+pub use store::TrustStore;

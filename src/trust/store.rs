@@ -1,0 +1,337 @@
+//! The CSCA trust store (ICAO 9303 Part 12 §5, §9): certificates from DER or PEM files and
+//! from CSCA master lists (CMS SignedData with CscaMasterList), loaded from files and
+//! folders. A master list's own signature is checked; it counts as verified when its signer
+//! chains to a CSCA given as a file, otherwise its certificates are taken as a plain list and
+//! the load notes say so. CRL files are kept for `chain` to check. Files, counts and sizes are capped; hostile files give errors.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use asn1_rs::Tag;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::crl::Crl;
+use super::sod_signature::verify_signed_data;
+use super::{Certificate, TrustError, cms, oid};
+use crate::lds::sod::ber::{Ber, small_uint};
+
+/// Largest file read (a full ICAO master list is a few MB).
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+/// Most files taken from the folders of one load.
+pub const MAX_FILES: usize = 4096;
+/// Most certificates in a store.
+pub const MAX_CERTIFICATES: usize = 50_000;
+/// The simulated demo passport's CSCA.
+const DEMO_CSCA: &[u8] = include_bytes!("../../assets/demo-passport/csca.der");
+/// Deepest folder nesting followed.
+const MAX_DEPTH: usize = 4;
+
+/// A trusted certificate and where it came from.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub cert: Certificate,
+    /// The file (and master list) it came from.
+    pub origin: String,
+    /// Whether it was given as a file of its own (not only in a master list).
+    pub direct: bool,
+}
+
+/// Trusted CSCA certificates.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    anchors: Vec<Anchor>,
+    crls: Vec<Crl>,
+    seen: HashSet<[u8; 32]>,
+    notes: Vec<String>,
+}
+
+impl TrustStore {
+    /// An empty store: nothing is trusted, passive authentication says "unverified".
+    pub fn new() -> TrustStore {
+        TrustStore::default()
+    }
+
+    /// The store of the demo: the test CSCA that signed the simulated demo passport's
+    /// document signer (assets/demo-passport/csca.der, built in). Never for real passports.
+    pub fn demo() -> Result<TrustStore, TrustError> {
+        let mut store = TrustStore::new();
+        store.add_certificates(DEMO_CSCA, "built-in demo CSCA (assets/demo-passport/csca.der)")?;
+        Ok(store)
+    }
+
+    /// Loads every path (a certificate file, a master list, or a folder of them).
+    pub fn load(paths: &[PathBuf]) -> Result<TrustStore, TrustError> {
+        let mut store = TrustStore::new();
+        store.add_paths(paths)?;
+        Ok(store)
+    }
+
+    /// Adds files and folders. Certificates go in before master lists, so that a master
+    /// list's signer can be checked against the CSCAs given. A named file that cannot be
+    /// used is an error; a bad file found in a folder is skipped with a note.
+    pub fn add_paths(&mut self, paths: &[PathBuf]) -> Result<(), TrustError> {
+        let mut files = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                collect(path, 0, &mut files)?;
+            } else {
+                files.push((path.clone(), true));
+            }
+        }
+        let mut lists = Vec::new();
+        for (path, named) in files {
+            let bytes = read_capped(&path)?;
+            if looks_like_master_list(&bytes) {
+                lists.push((path, bytes, named));
+                continue;
+            }
+            let origin = path.display().to_string();
+            let added = self.add_certificates(&bytes, &origin).or_else(|cert_error| {
+                // Not certificates: perhaps a CRL.
+                self.add_crls(&bytes, &origin).map_err(|_| cert_error)
+            });
+            match added {
+                Ok(_) => {}
+                Err(e) if !named => self.notes.push(format!("{origin}: skipped: {e}")),
+                Err(e) => return Err(e),
+            }
+        }
+        for (path, bytes, named) in lists {
+            let origin = path.display().to_string();
+            match self.add_master_list(&bytes, &origin) {
+                Ok(_) => {}
+                Err(e) if !named => self.notes.push(format!("{origin}: skipped: {e}")),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the certificates of one DER or PEM file; returns how many were new.
+    pub fn add_certificates(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
+        let ders = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            pem_blocks(bytes, &["CERTIFICATE", "X509 CERTIFICATE"])?
+        } else {
+            vec![bytes.to_vec()]
+        };
+        let mut added = 0;
+        for der in ders {
+            let cert = Certificate::from_der(&der)?;
+            added += usize::from(self.push(cert, origin.to_owned(), true)?);
+        }
+        self.notes.push(format!("{origin}: {added} certificate(s)"));
+        Ok(added)
+    }
+
+    /// Adds the CRLs of one DER or PEM file; returns how many. A CRL is believed only when
+    /// its signature verifies with the CSCA a chain chose.
+    pub fn add_crls(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
+        let ders = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            pem_blocks(bytes, &["X509 CRL"])?
+        } else {
+            vec![bytes.to_vec()]
+        };
+        let mut crls = Vec::new();
+        for der in &ders {
+            crls.push(Crl::from_der(der, origin)?);
+        }
+        let n = crls.len();
+        for crl in &crls {
+            self.notes.push(format!(
+                "{origin}: CRL of \"{}\" (this update {})",
+                crl.issuer(),
+                crl.this_update()
+            ));
+        }
+        self.crls.extend(crls);
+        Ok(n)
+    }
+
+    /// The CRLs loaded (not yet checked against any CSCA).
+    pub fn crls(&self) -> &[Crl] {
+        &self.crls
+    }
+
+    /// Adds the CSCAs of a master list; returns how many were new. A master list whose
+    /// signature is wrong is refused.
+    pub fn add_master_list(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
+        let sd = cms::parse_content_info(bytes)?;
+        if sd.content_type != oid::CSCA_MASTER_LIST {
+            return Err(TrustError::invalid(format!(
+                "{origin}: eContentType {} is not id-icao-cscaMasterList",
+                sd.content_type
+            )));
+        }
+        let signature = match verify_signed_data(&sd, oid::CSCA_MASTER_LIST) {
+            Ok(v) => {
+                let by = self.anchors.iter().filter(|a| a.direct).find(|a| {
+                    a.cert.subject_is(v.signer.issuer())
+                        && v.signer.verify_signed_by(&a.cert).is_ok()
+                });
+                match by {
+                    Some(a) => format!(
+                        "signature verified; signer \"{}\" chains to \"{}\"",
+                        v.signer.subject_text(),
+                        a.cert.subject_text()
+                    ),
+                    None => format!(
+                        "signature verifies with its signer \"{}\", whose CSCA was not given: \
+                         its certificates are taken as a list, not verified",
+                        v.signer.subject_text()
+                    ),
+                }
+            }
+            Err(e @ (TrustError::Unsupported(_) | TrustError::NoCertificate(_))) => {
+                format!("signature not checked ({e}): its certificates are taken as a list")
+            }
+            Err(e) => return Err(TrustError::invalid(format!("{origin}: master list: {e}"))),
+        };
+        let mut top = Ber::new(&sd.content, "CscaMasterList");
+        let list = top.universal(Tag::Sequence, "CscaMasterList")?;
+        let mut l = Ber::new(list.data, "CscaMasterList");
+        small_uint(&l.universal(Tag::Integer, "version")?, "CscaMasterList", "version")?;
+        let set = l.universal(Tag::Set, "certList")?;
+        let mut certs = Ber::new(set.data, "CscaMasterList");
+        let (mut added, mut skipped) = (0, 0);
+        while !certs.is_empty() {
+            let (_, raw) = certs.next_raw("certificate")?;
+            match Certificate::from_der(raw) {
+                Ok(c) => added += usize::from(self.push(c, origin.to_owned(), false)?),
+                Err(_) => skipped += 1,
+            }
+        }
+        self.notes.push(format!(
+            "{origin}: master list, {signature}; {added} new certificate(s){}",
+            if skipped > 0 { format!(", {skipped} unreadable skipped") } else { String::new() }
+        ));
+        Ok(added)
+    }
+
+    fn push(
+        &mut self,
+        cert: Certificate,
+        origin: String,
+        direct: bool,
+    ) -> Result<bool, TrustError> {
+        let key: [u8; 32] = Sha256::digest(cert.der()).into();
+        if !self.seen.insert(key) {
+            if direct {
+                // Given on its own as well: it now counts as given directly.
+                if let Some(a) = self.anchors.iter_mut().find(|a| a.cert.der() == cert.der()) {
+                    a.direct = true;
+                }
+            }
+            return Ok(false);
+        }
+        if self.anchors.len() >= MAX_CERTIFICATES {
+            return Err(TrustError::TooLarge {
+                what: "trust store certificates".into(),
+                actual: self.anchors.len() as u64 + 1,
+                limit: MAX_CERTIFICATES as u64,
+            });
+        }
+        self.anchors.push(Anchor { cert, origin, direct });
+        Ok(true)
+    }
+
+    /// All trusted certificates.
+    pub fn anchors(&self) -> &[Anchor] {
+        &self.anchors
+    }
+
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    /// What each file contributed (and what was skipped and why), for the operator.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Trusted certificates whose subject is `cert`'s issuer.
+    pub fn issuers_of<'s>(&'s self, cert: &Certificate) -> Vec<&'s Anchor> {
+        self.anchors.iter().filter(|a| a.cert.subject_is(cert.issuer())).collect()
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> TrustError + '_ {
+    move |source| TrustError::Io { path: path.to_owned(), source }
+}
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, TrustError> {
+    let len = std::fs::metadata(path).map_err(io(path))?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(TrustError::TooLarge {
+            what: path.display().to_string(),
+            actual: len,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    std::fs::read(path).map_err(io(path))
+}
+
+/// Files under `dir` (sorted, hidden files left out), marked as not named.
+fn collect(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, bool)>) -> Result<(), TrustError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if depth < MAX_DEPTH {
+                collect(&path, depth + 1, out)?;
+            }
+        } else {
+            if out.len() >= MAX_FILES {
+                return Err(TrustError::TooLarge {
+                    what: format!("files under {}", dir.display()),
+                    actual: out.len() as u64 + 1,
+                    limit: MAX_FILES as u64,
+                });
+            }
+            out.push((path, false));
+        }
+    }
+    Ok(())
+}
+
+/// A ContentInfo (not a certificate): starts SEQUENCE, OID id-signedData.
+fn looks_like_master_list(bytes: &[u8]) -> bool {
+    let mut top = Ber::new(bytes, "file");
+    let Ok(seq) = top.universal(Tag::Sequence, "file") else { return false };
+    let mut s = Ber::new(seq.data, "file");
+    s.universal(Tag::Oid, "contentType").is_ok_and(|o| oid::dotted(o.data) == oid::SIGNED_DATA)
+}
+
+/// The DER of each PEM block with one of `labels` (other blocks are ignored).
+fn pem_blocks(bytes: &[u8], labels: &[&str]) -> Result<Vec<Vec<u8>>, TrustError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| TrustError::invalid("PEM is not text"))?;
+    let mut out = Vec::new();
+    let mut block: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        let begin = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----"));
+        if let Some(label) = begin {
+            block = labels.contains(&label).then(String::new);
+        } else if line.starts_with("-----END") {
+            if let Some(b64) = block.take() {
+                let der = base64::engine::general_purpose::STANDARD
+                    .decode(b64.as_bytes())
+                    .map_err(|e| TrustError::invalid(format!("PEM base64: {e}")))?;
+                out.push(der);
+            }
+        } else if let Some(b) = block.as_mut() {
+            b.push_str(line);
+        }
+    }
+    if out.is_empty() {
+        return Err(TrustError::invalid(format!("no {} block in the PEM file", labels.join("/"))));
+    }
+    Ok(out)
+}
