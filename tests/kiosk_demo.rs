@@ -17,6 +17,7 @@ use enrol_kiosk::records::EnrolmentStatus;
 use enrol_kiosk::sim::{Behaviour, Profile};
 
 const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
+const CAN_FIELD: &str = "CAN (6 digits printed on the photo page)";
 
 struct Kiosk {
     h: Harness<'static, KioskApp>,
@@ -295,6 +296,41 @@ fn a_keyboard_wedge_scan_lands_in_the_mrz_field_without_a_click() {
     k.h.step();
     wedge(&mut k, &good);
     k.wait_for("Place the demo passport");
+}
+
+/// The CAN opens the demo passport's chip with PACE; the review says how the chip was
+/// opened and that its data chains to the (demo) CSCA.
+#[test]
+fn can_entry_opens_the_chip_with_pace_and_the_data_is_genuine() {
+    let mut k = kiosk();
+    k.click("Start enrolment");
+    k.h.get_by_role_and_label(Role::RadioButton, "CAN").click();
+    k.h.step();
+    k.h.step();
+    let can = Profile::demo().unwrap().can().unwrap().digits().to_owned();
+    // A wrong CAN first: the chip refuses it and staff are told to check the CAN.
+    let wrong = if can == "000000" { "111111" } else { "000000" };
+    k.type_into(CAN_FIELD, wrong);
+    k.click("Continue");
+    k.wait_for("Place the demo passport");
+    k.click("Place the demo passport");
+    k.wait_for("The chip did not accept the CAN");
+    k.click("Type the MRZ or CAN again");
+    k.wait_for("Identify the passport");
+    // The field keeps what was typed (to correct one digit): clear it and type it again.
+    assert_eq!(k.h.get_by_label(CAN_FIELD).value().as_deref(), Some(wrong));
+    k.h.get_by_label(CAN_FIELD).focus();
+    k.h.step();
+    k.h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::A);
+    k.h.key_press(eframe::egui::Key::Delete);
+    k.h.step();
+    k.type_into(CAN_FIELD, &can);
+    k.click("Continue");
+    k.wait_for("Place the demo passport");
+    k.click("Place the demo passport");
+    k.wait_for("Check the passport");
+    assert!(k.has("PACE-ECDH-GM-AES-128"), "chip access shown");
+    assert!(k.has("Genuine: signed by"), "passive authentication against the demo CSCA");
 }
 
 #[test]

@@ -126,6 +126,7 @@ fn run_command_enrols_headless_and_records_the_outcome() {
         db: Some(db.clone()),
         fake_scan: Some(FakeScan::Fail),
         browser: String::new(),
+        csca: Vec::new(),
         json: true,
     };
     assert_eq!(run_headless(args), std::process::ExitCode::FAILURE, "a failed scan is not success");

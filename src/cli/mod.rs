@@ -1,7 +1,7 @@
 //! Command-line interface: the subcommands architecture.md names, parsed with clap.
 
 mod bench;
-mod read;
+pub(crate) mod read;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -14,14 +14,15 @@ use super::machine::{Effect, Input, ReadFailure, ServiceFailure};
 use super::personal::ChipResult;
 use super::scan_page::ScanPage;
 use super::watch::{self, DemoReader, ReaderFeed, ServiceTarget, WatchGuard};
+use crate::access::{AccessError, Password};
 use crate::face::EncodePolicy;
 use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
 use crate::iproov::journey::{self, EnrolStarted, JourneyError};
 use crate::iproov::{IproovClient, IproovConfig, IproovError, Secret};
-use crate::mrz::AccessKey;
 use crate::reader::ReadError;
 use crate::reader::passport::{ReadOptions, read_passport};
 use crate::records::Store;
+use crate::trust::TrustStore;
 
 /// Why the executor could not start.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +86,7 @@ impl Sink {
 }
 
 enum ChipJob {
-    Read { job: u64, key: AccessKey, cancel: Arc<AtomicBool> },
+    Read { job: u64, key: Password, cancel: Arc<AtomicBool>, trust: Arc<TrustStore> },
 }
 
 /// Runs effects; owns the chip thread, the runtime and (in demo mode) the fake service.
@@ -105,6 +106,8 @@ pub struct Executor {
     /// Stops the reader watcher with the executor.
     watch: Option<WatchGuard>,
     demo_reader: Option<DemoReader>,
+    /// The CSCAs passive authentication trusts (the demo passport's own CSCA in demo mode).
+    trust: Arc<TrustStore>,
 }
 
 impl Executor {
@@ -132,7 +135,19 @@ impl Executor {
         };
         let store = Store::open(records_path)?;
         let services = Services { client: Arc::new(client), store: Arc::new(store) };
-        Executor::new(rt, Box::new(card), services, ScanControl::Demo, Some(fake))
+        let (mut exec, rx) =
+            Executor::new(rt, Box::new(card), services, ScanControl::Demo, Some(fake))?;
+        match TrustStore::demo() {
+            Ok(trust) => exec.set_trust_store(trust),
+            Err(e) => tracing::warn!(error = %e, "the demo CSCA could not be loaded"),
+        }
+        Ok((exec, rx))
+    }
+
+    /// The CSCAs (and CRLs) passive authentication uses from the next read on; without any,
+    /// every passport is "not verified".
+    pub fn set_trust_store(&mut self, trust: TrustStore) {
+        self.trust = Arc::new(trust);
     }
 
     /// The real kiosk: PC/SC (or any) `card` source, a configured client and store.
@@ -182,6 +197,7 @@ impl Executor {
             service_poke: Arc::new(tokio::sync::Notify::new()),
             watch: None,
             demo_reader: None,
+            trust: Arc::new(TrustStore::new()),
         };
         Ok((exec, rx))
     }
@@ -248,12 +264,14 @@ impl Executor {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             Effect::ReadPassport { job, key, cancel } => {
-                if self.chip.send(ChipJob::Read { job, key, cancel }).is_err() {
+                let trust = self.trust.clone();
+                if self.chip.send(ChipJob::Read { job, key, cancel, trust }).is_err() {
                     self.sink.send(Input::ReadDone {
                         job,
                         result: Err(ReadFailure {
                             card_gone: false,
                             access_denied: false,
+                            needs_mrz: false,
                             cancelled: false,
                             detail: "the chip thread has stopped".into(),
                         }),
@@ -394,6 +412,13 @@ impl Executor {
     }
 
     /// Staff say the face scan has ended (real mode: the browser page closed).
+    /// Closes the browser of the current face scan, if the kiosk started one.
+    pub fn close_scan_browser(&self) {
+        if let Some(p) = &self.page {
+            p.close_browser();
+        }
+    }
+
     pub fn scan_ended(&mut self) {
         if let Some((job, _)) = self.scan_token.take() {
             self.sink.send(Input::ScanFinished { job });
@@ -427,8 +452,8 @@ fn launch_browser(cmd: &[String], url: &str) {
 
 fn chip_thread(mut card: Box<dyn CardSource>, jobs: Receiver<ChipJob>, sink: Sink) {
     let policy = EncodePolicy::default();
-    for ChipJob::Read { job, key, cancel } in jobs {
-        let result = read_one(card.as_mut(), job, &key, &cancel, &sink, &policy);
+    for ChipJob::Read { job, key, cancel, trust } in jobs {
+        let result = read_one(card.as_mut(), job, &key, &cancel, &sink, (&policy, &trust));
         card.finished();
         sink.send(Input::ReadDone { job, result });
     }
@@ -437,14 +462,15 @@ fn chip_thread(mut card: Box<dyn CardSource>, jobs: Receiver<ChipJob>, sink: Sin
 fn read_one(
     card: &mut dyn CardSource,
     job: u64,
-    key: &AccessKey,
+    key: &Password,
     cancel: &Arc<AtomicBool>,
     sink: &Sink,
-    policy: &EncodePolicy,
+    (policy, trust): (&EncodePolicy, &TrustStore),
 ) -> Result<Box<ChipResult>, ReadFailure> {
     let channel = card.wait(cancel).map_err(|e| ReadFailure {
         card_gone: false,
         access_denied: false,
+        needs_mrz: false,
         cancelled: cancel.load(Ordering::SeqCst),
         detail: e.to_string(),
     })?;
@@ -463,8 +489,9 @@ fn read_one(
     let read = read_passport(channel, key, &options, &mut progress).map_err(|e| ReadFailure {
         card_gone: e.is_card_gone(),
         access_denied: matches!(e, ReadError::Access(_)),
+        needs_mrz: matches!(e, ReadError::Access(AccessError::CanNeedsPace)),
         cancelled: matches!(e, ReadError::Cancelled),
         detail: e.to_string(),
     })?;
-    Ok(Box::new(ChipResult::from_read(read, policy, &crate::records::now_rfc3339())))
+    Ok(Box::new(ChipResult::from_read(read, policy, trust, &crate::records::now_rfc3339())))
 }

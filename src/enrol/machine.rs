@@ -14,9 +14,10 @@ use super::personal::{ChipResult, Personal};
 pub use super::progress::{Checklist, Mark};
 pub use super::signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
 use super::wording;
+use crate::access::Password;
 use crate::iproov::journey::{EnrolStarted, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
-use crate::mrz::AccessKey;
+use crate::mrz::{AccessKey, Can};
 
 /// A way forward offered with a problem or a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +100,7 @@ impl Stage {
 pub struct Workflow {
     stage: Stage,
     job: u64,
-    key: Option<AccessKey>,
+    key: Option<Password>,
     cancel: Option<Arc<AtomicBool>>,
     personal: Option<Personal>,
     user_id: Option<UserId>,
@@ -253,14 +254,11 @@ impl Workflow {
 
     fn submit(&mut self, doc: DocumentInput) -> Vec<Effect> {
         let key = match doc {
-            DocumentInput::Mrz(text) => AccessKey::from_mrz_text(&text),
+            DocumentInput::Mrz(text) => AccessKey::from_mrz_text(&text).map(Password::Mrz),
             DocumentInput::Fields { number, birth, expiry } => {
-                AccessKey::from_parts(&number, &birth, &expiry)
+                AccessKey::from_parts(&number, &birth, &expiry).map(Password::Mrz)
             }
-            DocumentInput::Can(_) => {
-                self.stage = Stage::Document { error: Some(wording::CAN_UNSUPPORTED.into()) };
-                return Vec::new();
-            }
+            DocumentInput::Can(text) => Can::new(&text).map(Password::Can),
         };
         match key {
             Ok(key) => {
@@ -296,7 +294,8 @@ impl Workflow {
             }
             Err(f) => {
                 tracing::info!(detail = %f.detail, "chip read failed");
-                self.stage = wording::read_problem(&f);
+                let with_can = matches!(self.key, Some(Password::Can(_)));
+                self.stage = wording::read_problem(&f, with_can);
             }
         }
         Vec::new()

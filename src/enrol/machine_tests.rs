@@ -18,7 +18,8 @@ fn demo_chip_result() -> Box<ChipResult> {
     let key = AccessKey::from_mrz_text(profile.mrz_text()).unwrap();
     let chip = Chip::new(&profile, profile.behaviour().clone());
     let read = read_passport(chip, &key, &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
-    Box::new(ChipResult::from_read(read, &EncodePolicy::default(), "2026-01-01"))
+    let trust = crate::trust::TrustStore::demo().unwrap();
+    Box::new(ChipResult::from_read(read, &EncodePolicy::default(), &trust, "2026-01-01"))
 }
 
 fn mrz(text: &str) -> Input {
@@ -65,11 +66,54 @@ fn wrong_check_digit_stays_on_document_with_a_plain_reason() {
 }
 
 #[test]
-fn can_is_refused_with_a_way_forward() {
+fn a_can_starts_a_read_and_a_malformed_one_is_refused_in_words() {
     let mut w = Workflow::default();
     w.apply(Input::Start);
-    w.apply(Input::Submit(DocumentInput::Can(Zeroizing::new("123456".into()))));
-    assert!(matches!(w.stage(), Stage::Document { error: Some(e) } if e.contains("MRZ")));
+    w.apply(Input::Submit(DocumentInput::Can(Zeroizing::new("12345".into()))));
+    assert!(matches!(w.stage(), Stage::Document { error: Some(e) } if e.contains("6 digits")));
+    assert!(!w.holds_personal_data());
+    let fx = w.apply(Input::Submit(DocumentInput::Can(Zeroizing::new(" 123456 ".into()))));
+    assert!(
+        matches!(fx.as_slice(), [Effect::ReadPassport { key: Password::Can(_), .. }]),
+        "{fx:?}"
+    );
+    assert_eq!(w.stage(), &Stage::PlacePassport);
+    assert!(w.holds_personal_data(), "the CAN is held until the customer is finished");
+}
+
+#[test]
+fn a_refused_can_and_a_bac_only_chip_are_told_apart() {
+    let mut w = Workflow::default();
+    w.apply(Input::Start);
+    let fx = w.apply(Input::Submit(DocumentInput::Can(Zeroizing::new("123456".into()))));
+    let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!("{fx:?}") };
+    let denied = ReadFailure {
+        card_gone: false,
+        access_denied: true,
+        needs_mrz: false,
+        cancelled: false,
+        detail: "x".into(),
+    };
+    w.apply(Input::ReadDone { job: *job, result: Err(denied) });
+    assert!(matches!(w.stage(), Stage::Problem { title, .. } if title.contains("CAN")));
+    w.apply(Input::Choose(Way::ReenterDocument));
+    let fx = w.apply(Input::Submit(DocumentInput::Can(Zeroizing::new("123456".into()))));
+    let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!("{fx:?}") };
+    let bac_only = ReadFailure {
+        card_gone: false,
+        access_denied: true,
+        needs_mrz: true,
+        cancelled: false,
+        detail: "x".into(),
+    };
+    w.apply(Input::ReadDone { job: *job, result: Err(bac_only) });
+    match w.stage() {
+        Stage::Problem { detail, ways, .. } => {
+            assert!(detail.contains("MRZ"), "{detail}");
+            assert_eq!(ways.first(), Some(&Way::ReenterDocument));
+        }
+        s => panic!("stage {s:?}"),
+    }
 }
 
 #[test]
@@ -77,7 +121,10 @@ fn whole_path_to_a_passed_result_wipes_personal_data() {
     let mut w = Workflow::default();
     let job = to_review(&mut w);
     assert!(w.holds_personal_data());
-    assert!(w.personal().unwrap().facts().authenticity.len() > 3);
+    // The demo passport chains to the demo CSCA the test trusts.
+    let facts = w.personal().unwrap().facts();
+    assert_eq!(facts.authenticity, "valid", "{}", facts.authenticity_summary);
+    assert!(facts.authenticity_summary.starts_with("Genuine"), "{}", facts.authenticity_summary);
     assert!(w.apply(Input::Confirm { consent: false }).is_empty(), "no consent, no enrol");
     assert_eq!(w.stage(), &Stage::Review);
     let fx = w.apply(Input::Confirm { consent: true });
@@ -134,6 +181,7 @@ fn card_removed_offers_place_again_with_a_new_job() {
     let gone = ReadFailure {
         card_gone: true,
         access_denied: false,
+        needs_mrz: false,
         cancelled: false,
         detail: "card removed".into(),
     };
@@ -158,8 +206,13 @@ fn access_denied_offers_reentering_the_mrz() {
     w.apply(Input::Start);
     let fx = w.apply(mrz(&demo_mrz()));
     let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!() };
-    let f =
-        ReadFailure { card_gone: false, access_denied: true, cancelled: false, detail: "x".into() };
+    let f = ReadFailure {
+        card_gone: false,
+        access_denied: true,
+        needs_mrz: false,
+        cancelled: false,
+        detail: "x".into(),
+    };
     w.apply(Input::ReadDone { job: *job, result: Err(f) });
     w.apply(Input::Choose(Way::ReenterDocument));
     assert_eq!(w.stage(), &Stage::Document { error: None });

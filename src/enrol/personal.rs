@@ -11,6 +11,7 @@ use crate::lds::{self, Ef};
 use crate::mrz::Mrz;
 use crate::reader::passport::PassportRead;
 use crate::records::DocumentFacts;
+use crate::trust::TrustStore;
 
 /// What staff see on the Review screen. Names are personal data (zeroized).
 #[derive(Clone, Default)]
@@ -26,6 +27,8 @@ pub struct ReviewFacts {
     pub expired: bool,
     /// `valid` | `invalid` | `unverified`.
     pub authenticity: String,
+    /// The one line staff read, e.g. "Genuine: signed by CSCA DE (csca-germany)".
+    pub authenticity_summary: String,
     pub authenticity_reason: String,
     /// e.g. `BAC`.
     pub access: String,
@@ -68,10 +71,15 @@ impl fmt::Debug for ChipResult {
 impl ChipResult {
     /// Interprets a read: DG1's MRZ, passive authentication, DG2's first face made
     /// upload-ready. `today` is YYYY-MM-DD (for the expiry flag).
-    pub fn from_read(read: PassportRead, policy: &EncodePolicy, today: &str) -> ChipResult {
+    pub fn from_read(
+        read: PassportRead,
+        policy: &EncodePolicy,
+        trust: &TrustStore,
+        today: &str,
+    ) -> ChipResult {
         let started = std::time::Instant::now();
         let mrz = read.files.get(&Ef::Dg(1).name()).and_then(|b| lds::dg1::parse(b).ok());
-        let report = crate::report::build(&read);
+        let report = crate::report::build_with(&read, trust);
         let pa = report.passive_authentication;
         let (face, face_error) = match read.files.get(&Ef::Dg(2).name()) {
             None => (None, Some("The chip has no face image (DG2 was not read).".to_owned())),
@@ -95,11 +103,13 @@ impl ChipResult {
                 expiry: expiry_date(&m.date_of_expiry),
                 expired: is_expired(&m.date_of_expiry, today),
                 authenticity: pa.status.clone(),
+                authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
             },
             None => ReviewFacts {
                 authenticity: pa.status.clone(),
+                authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
                 ..ReviewFacts::default()

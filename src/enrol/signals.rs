@@ -11,9 +11,9 @@ use zeroize::Zeroizing;
 use super::machine::Way;
 use super::personal::ChipResult;
 use super::watch::StatusEvent;
+use crate::access::Password;
 use crate::iproov::journey::{EnrolStarted, StepState, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
-use crate::mrz::AccessKey;
 use crate::records::{DocumentFacts, Step};
 
 /// How staff identify the document.
@@ -43,6 +43,8 @@ pub struct ReadFailure {
     pub card_gone: bool,
     /// BAC/PACE failed: most likely the MRZ/CAN does not belong to this passport.
     pub access_denied: bool,
+    /// A CAN was given but the chip has no PACE: only the MRZ opens it.
+    pub needs_mrz: bool,
     /// Staff cancelled.
     pub cancelled: bool,
     /// The technical cause (no personal data).
@@ -137,7 +139,7 @@ impl fmt::Debug for Input {
 /// Work the driver must do; results come back as [`Input`]s with the same `job`.
 pub enum Effect {
     /// Wait for a passport on the reader, then read it with `key` (chip thread).
-    ReadPassport { job: u64, key: AccessKey, cancel: Arc<AtomicBool> },
+    ReadPassport { job: u64, key: Password, cancel: Arc<AtomicBool> },
     /// enrol token → enrol image → verify token, with records (network).
     /// Each step is reported back as [`Input::EnrolProgress`].
     Enrol {

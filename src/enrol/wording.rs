@@ -5,10 +5,6 @@ use super::machine::{ReadFailure, Stage, Way};
 use super::personal::Personal;
 use crate::mrz::{Field, MrzError};
 
-/// The CAN path needs PACE, which the chip layer does not do yet.
-pub const CAN_UNSUPPORTED: &str = "This kiosk cannot open a chip with the CAN yet (PACE is not \
-     supported). Type or scan the MRZ from the photo page instead.";
-
 /// Why the typed MRZ was refused, and what to check.
 pub fn mrz_error(e: &MrzError) -> String {
     match e {
@@ -33,12 +29,16 @@ pub fn mrz_error(e: &MrzError) -> String {
         }
         MrzError::InvalidDate { field } => format!("The {field} is not a valid date (YYMMDD)."),
         MrzError::Empty { field } => format!("The {field} is missing."),
+        MrzError::InvalidCan => "The CAN is the 6 digits printed on the photo page (often at \
+             the top right, or beside the photo). Type exactly 6 digits."
+            .to_owned(),
         other => format!("The MRZ was not accepted: {other}."),
     }
 }
 
 /// The Problem stage for a failed chip read.
-pub fn read_problem(f: &ReadFailure) -> Stage {
+/// `with_can`: the chip was opened with the CAN (PACE), not the MRZ.
+pub fn read_problem(f: &ReadFailure, with_can: bool) -> Stage {
     if f.cancelled {
         Stage::Problem {
             title: "Reading was cancelled".into(),
@@ -52,6 +52,22 @@ pub fn read_problem(f: &ReadFailure) -> Stage {
                      flat on the reader again and keep it still until reading has finished."
                 .into(),
             ways: vec![Way::PlaceAgain, Way::NewCustomer],
+        }
+    } else if f.needs_mrz {
+        Stage::Problem {
+            title: "This passport cannot be opened with the CAN".into(),
+            detail: "Its chip only accepts the MRZ. Type or scan the 2 lines at the bottom of \
+                     the photo page instead."
+                .into(),
+            ways: vec![Way::ReenterDocument, Way::NewCustomer],
+        }
+    } else if f.access_denied && with_can {
+        Stage::Problem {
+            title: "The chip did not accept the CAN".into(),
+            detail: "The 6 digits typed do not belong to this passport (or one is mistyped). \
+                     Compare them with the CAN on the photo page, or use the MRZ instead."
+                .into(),
+            ways: vec![Way::ReenterDocument, Way::PlaceAgain, Way::NewCustomer],
         }
     } else if f.access_denied {
         Stage::Problem {

@@ -25,6 +25,8 @@ pub struct KioskApp {
     face: Option<TextureHandle>,
     placer: Option<Arc<AtomicBool>>,
     installed: bool,
+    /// The workflow was at the face scan last frame.
+    scan_open: bool,
     /// Frames drawn (for tests and the idle measurement).
     pub frames: u64,
     /// When the process started the window (time to first frame is logged).
@@ -49,6 +51,7 @@ impl KioskApp {
             face: None,
             placer,
             installed: false,
+            scan_open: false,
             frames: 0,
             launched: None,
         }
@@ -100,6 +103,7 @@ impl KioskApp {
             tracing::info!("idle timeout: back to Home, customer data wiped");
         }
         self.sync_personal(ctx);
+        self.follow_scan();
 
         let mut action = None;
         let shortcuts =
@@ -142,6 +146,7 @@ impl KioskApp {
         if let Some(a) = action {
             self.act(a);
             self.sync_personal(ctx);
+            self.follow_scan();
             ctx.request_repaint();
         }
         if let Some(left) = self.workflow.idle_remaining(Instant::now()) {
@@ -162,6 +167,17 @@ impl KioskApp {
             }
             Action::ScanEnded => self.exec.scan_ended(),
         }
+    }
+
+    /// Closes the face-scan browser when the workflow leaves the scan by any other way than
+    /// the page's own end event (cancel, New customer, idle timeout), so the customer is not
+    /// left facing a camera page.
+    fn follow_scan(&mut self) {
+        let scanning = matches!(self.workflow.stage(), Stage::FaceScan { .. });
+        if self.scan_open && !scanning {
+            self.exec.close_scan_browser();
+        }
+        self.scan_open = scanning;
     }
 
     /// Keeps the UI's copies of personal data (typed text, photo texture) no longer than

@@ -69,6 +69,11 @@ pub struct GuiArgs {
     /// without it the face-scan page shows a stand-in that only simulates a scan.
     #[arg(long)]
     pub sdk_dir: Option<PathBuf>,
+    /// Trusted CSCA certificates for passive authentication: DER/PEM files, ICAO master lists
+    /// (.ml), CRLs or folders of them (repeatable). Without any, passports show as "not
+    /// verified".
+    #[arg(long = "csca", value_name = "PATH")]
+    pub csca: Vec<PathBuf>,
 }
 
 /// How often the iProov service's reachability is checked (and after each failed call).
@@ -136,6 +141,13 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let trust = match crate::cli::read::load_trust_store(&args.csca) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: --csca: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let services = Services { client: Arc::new(client), store: Arc::new(store) };
     let card = Box::new(PcscCardSource { reader: args.reader.clone() });
     let browser: Vec<String> = args.browser.split_whitespace().map(str::to_owned).collect();
@@ -145,6 +157,7 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             Ok(x) => x,
             Err(e) => return crate::cli::fail(&e),
         };
+    exec.set_trust_store(trust);
     let feed = ReaderFeed::Pcsc { configured: args.reader.clone() };
     if let Err(e) = exec.watch_status(feed, SERVICE_CHECK) {
         return crate::cli::fail(&e);

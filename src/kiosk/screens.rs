@@ -219,12 +219,25 @@ pub fn reading(
 ) -> Option<Action> {
     heading(ui, "Reading the chip: keep the passport still");
     let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
-    let what = if file.is_empty() { "Opening the chip".to_owned() } else { file.to_owned() };
-    ui.label(format!("{what}: {} of {} kB", done / 1024, total.div_ceil(1024)));
+    let what = match file {
+        "" => "Opening the chip".to_owned(),
+        "EF.DG2" => "The photo (EF.DG2)".to_owned(),
+        "EF.DG1" => "The MRZ data (EF.DG1)".to_owned(),
+        "EF.SOD" => "The issuer's signature (EF.SOD)".to_owned(),
+        "EF.COM" => "The file index (EF.COM)".to_owned(),
+        "EF.CardAccess" => "The access settings (EF.CardAccess)".to_owned(),
+        other => other.to_owned(),
+    };
+    ui.label(format!("{what}: {} of {}", size(done), size(total)));
     ui.add(egui::ProgressBar::new(fraction).desired_width(600.0).show_percentage());
     ui.label(format!("Files read so far: {files_done}"));
     ui.add_space(16.0);
     big(ui, "Cancel").then_some(Action::Do(Input::Cancel))
+}
+
+/// "850 bytes", "15.2 kB".
+fn size(bytes: usize) -> String {
+    if bytes < 1024 { format!("{bytes} bytes") } else { format!("{:.1} kB", bytes as f64 / 1024.0) }
 }
 
 pub fn review(
@@ -263,12 +276,13 @@ pub fn review(
                     RichText::new(&facts.expiry)
                 };
                 row(ui, "Expiry", exp);
-                let (text, color) = match facts.authenticity.as_str() {
-                    "valid" => ("Authentic: the chip data is signed by its issuer", theme::OK),
-                    "invalid" => ("NOT authentic: the chip data fails its signature", theme::BAD),
-                    _ => ("Not verified: no trusted issuer certificate", theme::WARN),
+                let color = match facts.authenticity.as_str() {
+                    "valid" => theme::OK,
+                    "invalid" => theme::BAD,
+                    _ => theme::WARN,
                 };
-                row(ui, "Authenticity", RichText::new(text).color(color));
+                let text = RichText::new(&facts.authenticity_summary).color(color);
+                row(ui, "Authenticity", if color == theme::BAD { text.strong() } else { text });
                 row(ui, "Chip access", RichText::new(&facts.access));
             });
             if !facts.authenticity_reason.is_empty() {
@@ -403,7 +417,7 @@ pub fn problem(ui: &mut Ui, title: &str, detail: &str, ways: &[Way]) -> Option<A
         for way in ways {
             let text = match way {
                 Way::PlaceAgain => "Place the passport again",
-                Way::ReenterDocument => "Type the MRZ again",
+                Way::ReenterDocument => "Type the MRZ or CAN again",
                 Way::RetryEnrol => "Try again",
                 Way::NewScan => "Start a new face scan",
                 Way::NewCustomer => "New customer",
