@@ -1,6 +1,9 @@
-//! ECDSA verification over prime-field Weierstrass curves given by their domain parameters
-//! (SEC 1 §4.1.4; BSI TR-03111 §4.2.1.2), named (RFC 5480, RFC 5639) or explicit
-//! (X9.62 ECParameters, common in passports and matched here to a known curve). Public data
+//! Known prime curves (RFC 5480, RFC 5639) and the mapping of X9.62 explicit ECParameters
+//! (common in passports) to them; and a generic ECDSA verifier (SEC 1 §4.1.4; BSI TR-03111
+//! §4.2.1.2) over `num-bigint-dig`, used ONLY for the curves no maintained RustCrypto crate
+//! covers: P-224 (p224 is on the older elliptic-curve 0.13), brainpoolP224r1, P320r1, P512r1.
+//! P-256, P-384, P-521, brainpoolP256r1/P384r1 verify through their crates (`ec_key`); the
+//! generic verifier stays reachable for them only so tests can compare the two. Public data
 //! only: verification needs no constant time. Jacobian coordinates, one inversion.
 
 use num_bigint_dig::BigUint;
@@ -149,6 +152,11 @@ impl Curve {
     /// Bytes of a field element.
     pub fn field_len(&self) -> usize {
         self.p.bits().div_ceil(8)
+    }
+
+    /// The order of the base point.
+    pub fn order(&self) -> &BigUint {
+        &self.n
     }
 
     /// Bytes of a scalar (for plain r‖s signatures).

@@ -3,7 +3,6 @@
 //! RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA (DER or plain r‖s) with SHA-1/SHA-2.
 
 use asn1_rs::{Class, Tag};
-use num_bigint_dig::BigUint;
 use rsa::{Pkcs1v15Sign, Pss, RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Sha224, Sha256, Sha384, Sha512};
@@ -11,6 +10,7 @@ use sha2::{Sha224, Sha256, Sha384, Sha512};
 use super::TrustError;
 use super::cms::{AlgorithmId, algorithm_id};
 use super::ec::Curve;
+use super::ec_key::EcPublicKey;
 use super::oid;
 use crate::lds::sod::HashAlgorithm;
 use crate::lds::sod::ber::{Ber, expect, small_uint};
@@ -174,7 +174,7 @@ fn pss_params(params: Option<&[u8]>) -> Result<(Scheme, HashAlgorithm), TrustErr
 #[derive(Debug, Clone)]
 pub enum PublicKey {
     Rsa(RsaPublicKey),
-    Ec { curve: Box<Curve>, point: (BigUint, BigUint), explicit: bool },
+    Ec { key: Box<EcPublicKey>, explicit: bool },
 }
 
 impl PublicKey {
@@ -187,8 +187,8 @@ impl PublicKey {
                     TrustError::invalid("EC public key without domain parameters")
                 })?;
                 let (curve, explicit) = ec_params(raw)?;
-                let point = curve.decode_point(key)?;
-                Ok(PublicKey::Ec { curve: Box::new(curve), point, explicit })
+                let key = EcPublicKey::from_sec1(curve, key)?;
+                Ok(PublicKey::Ec { key: Box::new(key), explicit })
             }
             other => Err(TrustError::unsupported(format!("public key algorithm {other}"))),
         }
@@ -198,10 +198,10 @@ impl PublicKey {
     pub fn describe(&self) -> String {
         match self {
             PublicKey::Rsa(k) => format!("RSA {}", rsa::traits::PublicKeyParts::n(k).bits()),
-            PublicKey::Ec { curve, explicit: true, .. } => {
-                format!("EC {} (explicit parameters)", curve.name)
+            PublicKey::Ec { key, explicit: true } => {
+                format!("EC {} (explicit parameters)", key.curve().name)
             }
-            PublicKey::Ec { curve, .. } => format!("EC {}", curve.name),
+            PublicKey::Ec { key, .. } => format!("EC {}", key.curve().name),
         }
     }
 
@@ -221,17 +221,17 @@ impl PublicKey {
             (PublicKey::Rsa(key), Scheme::RsaPss { salt_len }) => {
                 key.verify(pss(alg.hash, salt_len), &digest, signature).map_err(bad)
             }
-            (PublicKey::Ec { curve, point, .. }, Scheme::Ecdsa) => {
+            (PublicKey::Ec { key, .. }, Scheme::Ecdsa) => {
                 let (r, s) = der_signature(signature)?;
-                curve.verify(point, &digest, &r, &s)
+                key.verify(&digest, r, s)
             }
-            (PublicKey::Ec { curve, point, .. }, Scheme::EcdsaPlain) => {
-                let half = curve.order_len();
+            (PublicKey::Ec { key, .. }, Scheme::EcdsaPlain) => {
+                let half = key.curve().order_len();
                 if signature.len() != 2 * half {
                     return Err(TrustError::BadSignature("plain ECDSA signature length".into()));
                 }
                 let (r, s) = signature.split_at(half);
-                curve.verify(point, &digest, &BigUint::from_bytes_be(r), &BigUint::from_bytes_be(s))
+                key.verify(&digest, r, s)
             }
             _ => Err(TrustError::invalid(format!(
                 "{} signature with a {} key",
@@ -262,8 +262,8 @@ fn pss(hash: HashAlgorithm, salt: usize) -> Pss {
     }
 }
 
-fn unsigned(any: &asn1_rs::Any<'_>) -> BigUint {
-    BigUint::from_bytes_be(any.data)
+fn unsigned(any: &asn1_rs::Any<'_>) -> num_bigint_dig::BigUint {
+    num_bigint_dig::BigUint::from_bytes_be(any.data)
 }
 
 fn rsa_key(key: &[u8]) -> Result<PublicKey, TrustError> {
@@ -277,13 +277,14 @@ fn rsa_key(key: &[u8]) -> Result<PublicKey, TrustError> {
         .map_err(|e| TrustError::invalid(format!("RSA public key: {e}")))
 }
 
-fn der_signature(sig: &[u8]) -> Result<(BigUint, BigUint), TrustError> {
+/// ECDSA-Sig-Value (RFC 5480 §2.2.3): r and s as big-endian magnitudes.
+pub(super) fn der_signature(sig: &[u8]) -> Result<(&[u8], &[u8]), TrustError> {
     let mut top = Ber::new(sig, "ECDSA signature");
     let seq = top.universal(Tag::Sequence, "ECDSA-Sig-Value")?;
     top.finish("ECDSA-Sig-Value")?;
     let mut s = Ber::new(seq.data, "ECDSA signature");
-    let r = unsigned(&s.universal(Tag::Integer, "r")?);
-    let v = unsigned(&s.universal(Tag::Integer, "s")?);
+    let r = s.universal(Tag::Integer, "r")?.data;
+    let v = s.universal(Tag::Integer, "s")?.data;
     s.finish("ECDSA-Sig-Value")?;
     Ok((r, v))
 }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod cms;
 pub mod crl;
 pub mod ec;
+pub mod ec_key;
 mod error;
 pub mod key;
 pub mod oid;
