@@ -165,17 +165,8 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let fake =
-        FakeIproov::spawn_thread(SocketAddr::from(([127, 0, 0, 1], 0)), FakeOptions::default())
-            .unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, std::sync::atomic::Ordering::SeqCst);
     // The kiosk opens the page itself below (with a URL parameter for the stand-in).
-    let scan = ScanControl::Page { browser: vec![], sdk_dir: None };
-    let (mut exec, inputs) =
-        Executor::with_services(Box::new(card), services(&fake, dir.path()), scan).unwrap();
+    let common::PageKiosk { fake, mut exec, inputs, mrz } = common::page_kiosk(dir.path());
     let cmd = headless_chromium();
     let pinned = exec.scan_browser_command(&cmd);
     let pin = pinned.last().unwrap().clone();

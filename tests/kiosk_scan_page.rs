@@ -34,16 +34,7 @@ fn http(cert: &[u8], method: &str, url: &str, secret: Option<&str>, body: &str) 
 #[test]
 fn page_events_end_the_scan_only_with_the_secret_and_validate_decides() {
     let dir = tempfile::tempdir().unwrap();
-    let fake =
-        FakeIproov::spawn_thread(SocketAddr::from(([127, 0, 0, 1], 0)), FakeOptions::default())
-            .unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, std::sync::atomic::Ordering::SeqCst);
-    let scan = ScanControl::Page { browser: vec![], sdk_dir: None };
-    let (mut exec, inputs) =
-        Executor::with_services(Box::new(card), services(&fake, dir.path()), scan).unwrap();
+    let common::PageKiosk { fake, mut exec, inputs, mrz } = common::page_kiosk(dir.path());
     let out = headless::run(
         &mut exec,
         &inputs,

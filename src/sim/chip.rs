@@ -385,18 +385,8 @@ impl Chip {
             return ResponseApdu::status(StatusWord::WrongLength);
         }
         match self.bac.external_authenticate(&cmd.data, &mut self.rng) {
-            Ok((mut answer, mut session)) => {
-                session.set_omit_do99(self.behaviour.omit_do99);
-                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
-                    // The fault lands on M_IC, the MAC of the BAC answer.
-                    self.mac_fault_done = true;
-                    if let Some(last) = answer.last_mut() {
-                        *last ^= 0x01;
-                    }
-                }
-                self.link = Link::Secure(Box::new(session));
-                ResponseApdu::new(answer, StatusWord::Ok)
-            }
+            // A MAC fault lands on M_IC, the MAC of the BAC answer.
+            Ok((answer, session)) => self.start_secure_messaging(answer, session),
             Err(_) => {
                 self.bac = BacChip::new(&self.mrz_information);
                 let sw = self.behaviour.denied_sw.map(StatusWord::from_u16);
@@ -407,6 +397,24 @@ impl Chip {
 }
 
 impl Chip {
+    /// Answers the last access-control step and switches to secure messaging with `session`;
+    /// the behaviour's MAC fault, when due at this APDU, flips the answer's last byte.
+    fn start_secure_messaging(
+        &mut self,
+        mut answer: Vec<u8>,
+        mut session: ChipSmSession,
+    ) -> ResponseApdu {
+        session.set_omit_do99(self.behaviour.omit_do99);
+        if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
+            self.mac_fault_done = true;
+            if let Some(last) = answer.last_mut() {
+                *last ^= 0x01;
+            }
+        }
+        self.link = Link::Secure(Box::new(session));
+        ResponseApdu::new(answer, StatusWord::Ok)
+    }
+
     /// MSE:Set AT for PACE (P1P2 C1A4).
     fn mse_set_at(&mut self, cmd: &CommandApdu) -> ResponseApdu {
         let Some(pace) = self.pace.as_mut() else {
@@ -431,18 +439,8 @@ impl Chip {
         }
         match pace.general_authenticate(cmd.cla == 0x10, &cmd.data, &mut self.rng) {
             Ok(GaAnswer::Continue(data)) => ResponseApdu::new(data, StatusWord::Ok),
-            Ok(GaAnswer::Done(mut answer, mut session)) => {
-                session.set_omit_do99(self.behaviour.omit_do99);
-                if !self.mac_fault_done && self.behaviour.wrong_mac_at_apdu == Some(self.apdus) {
-                    // The fault lands on T_IC, the chip's authentication token.
-                    self.mac_fault_done = true;
-                    if let Some(last) = answer.last_mut() {
-                        *last ^= 0x01;
-                    }
-                }
-                self.link = Link::Secure(Box::new(session));
-                ResponseApdu::new(answer, StatusWord::Ok)
-            }
+            // A MAC fault lands on T_IC, the chip's authentication token.
+            Ok(GaAnswer::Done(answer, session)) => self.start_secure_messaging(answer, session),
             Err(AccessError::Denied) => {
                 let sw = self.behaviour.denied_sw.map(StatusWord::from_u16);
                 ResponseApdu::status(sw.unwrap_or(StatusWord::VerificationFailed))

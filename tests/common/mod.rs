@@ -117,3 +117,31 @@ pub fn services(fake: &FakeHandle, dir: &Path) -> Services {
         store: Arc::new(Store::open(&dir.join("records.sqlite")).unwrap()),
     }
 }
+
+/// What the face-scan page tests start from: a fake service on loopback, the demo passport
+/// already on the (in-process) reader, and an executor serving the scan page with no browser
+/// command (each test opens the page its own way). `mrz` opens the demo passport.
+pub struct PageKiosk {
+    pub fake: FakeHandle,
+    pub exec: enrol_kiosk::enrol::Executor,
+    pub inputs: std::sync::mpsc::Receiver<enrol_kiosk::enrol::Input>,
+    pub mrz: String,
+}
+
+pub fn page_kiosk(dir: &Path) -> PageKiosk {
+    use enrol_kiosk::enrol::{DemoCard, Executor, ScanControl};
+    use enrol_kiosk::iproov::fake::{FakeIproov, FakeOptions};
+    let fake = FakeIproov::spawn_thread(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        FakeOptions::default(),
+    )
+    .unwrap();
+    let profile = Profile::demo().unwrap();
+    let mrz = profile.mrz_text().to_owned();
+    let card = DemoCard::new(profile);
+    card.placer().store(true, std::sync::atomic::Ordering::SeqCst);
+    let scan = ScanControl::Page { browser: vec![], sdk_dir: None };
+    let (exec, inputs) =
+        Executor::with_services(Box::new(card), services(&fake, dir), scan).unwrap();
+    PageKiosk { fake, exec, inputs, mrz }
+}
