@@ -83,13 +83,16 @@ pub const SERVICE_CHECK: Duration = Duration::from_secs(30);
 pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<KioskApp, String> {
     let placer = card.placer();
     let reader = card.reader();
-    let demo_mrz = Profile::demo().map_err(|e| e.to_string())?.mrz_text().to_owned();
+    let profile = Profile::demo().map_err(|e| e.to_string())?;
+    let demo_mrz = profile.mrz_text().to_owned();
+    let demo_can = profile.can().map(|c| c.digits().to_owned());
     let (mut exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
     exec.watch_status(ReaderFeed::Demo(reader), SERVICE_CHECK).map_err(|e| e.to_string())?;
     let status = Status {
         reader: ReaderStatus::Checking,
         service: ServiceStatus::checking("built-in fake service, demo"),
         demo_mrz: Some(demo_mrz),
+        demo_can,
     };
     Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
 }
@@ -166,6 +169,7 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         reader: ReaderStatus::Checking,
         service: ServiceStatus::checking(service),
         demo_mrz: None,
+        demo_can: None,
     };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
     let app = KioskApp::new(exec, inputs, status, None, idle);

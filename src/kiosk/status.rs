@@ -13,6 +13,8 @@ pub struct Status {
     pub service: ServiceStatus,
     /// Demo mode: the simulated passport's MRZ, shown so a newcomer can type it.
     pub demo_mrz: Option<String>,
+    /// Demo mode: the simulated passport's CAN (its chip offers PACE).
+    pub demo_can: Option<String>,
 }
 
 impl Status {
@@ -43,6 +45,9 @@ pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
         ui.add_space(12.0);
         ui.label("Demo mode: the simulated passport's MRZ (type or paste it):");
         ui.label(RichText::new(mrz).monospace());
+        if let Some(can) = &status.demo_can {
+            ui.label(format!("… or choose \"CAN\" and type {can}."));
+        }
     }
     ui.add_space(24.0);
     big(ui, "Start enrolment").then_some(Action::Do(Input::Start))
