@@ -113,8 +113,10 @@ fn run_command_enrols_headless_and_records_the_outcome() {
     std::fs::write(
         &config,
         format!(
-            "[iproov]\nbase_url = \"{}\"\napi_key = \"{key}\"\nsecret = \"{secret}\"\n",
-            fake.base_url()
+            "[iproov]\nbase_url = \"{}\"\napi_key = \"{key}\"\nsecret = \"{secret}\"\n\
+             [trust]\ncsca = [\"{}\"]\n",
+            fake.base_url(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-passport/csca.der")
         ),
     )
     .unwrap();
@@ -134,4 +136,6 @@ fn run_command_enrols_headless_and_records_the_outcome() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].status, EnrolmentStatus::Failed);
     assert_eq!(records[0].passed, Some(false));
+    // Passive authentication used the configuration's [trust] CSCA.
+    assert_eq!(records[0].authenticity.as_deref(), Some("valid"));
 }

@@ -44,7 +44,8 @@ pub struct RunArgs {
     /// when the customer's scan has finished.
     #[arg(long, default_value = "xdg-open")]
     pub browser: String,
-    /// Trusted CSCA certificates, master lists, CRLs or folders (repeatable).
+    /// Trusted CSCA certificates, master lists, CRLs or folders (repeatable; added to the
+    /// configuration's `[trust]` `csca` list).
     #[arg(long = "csca", value_name = "PATH")]
     pub csca: Vec<PathBuf>,
     /// Print the outcome as JSON.
@@ -95,8 +96,11 @@ fn run(args: &RunArgs) -> Result<headless::Outcome, String> {
         Some(_) => ScanControl::Browser(Vec::new()),
         None => ScanControl::Browser(args.browser.split_whitespace().map(str::to_owned).collect()),
     };
-    let trust =
-        crate::cli::read::load_trust_store(&args.csca).map_err(|e| format!("--csca: {e}"))?;
+    let mut csca = args.csca.clone();
+    if let Some(path) = &args.config {
+        csca.extend(crate::trust::config::configured_paths(path).map_err(|e| e.to_string())?);
+    }
+    let trust = crate::cli::read::load_trust_store(&csca).map_err(|e| format!("--csca: {e}"))?;
     let (mut exec, inputs) =
         Executor::with_services(card, services, scan).map_err(|e| e.to_string())?;
     exec.set_trust_store(trust);

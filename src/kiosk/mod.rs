@@ -70,8 +70,8 @@ pub struct GuiArgs {
     #[arg(long)]
     pub sdk_dir: Option<PathBuf>,
     /// Trusted CSCA certificates for passive authentication: DER/PEM files, ICAO master lists
-    /// (.ml), CRLs or folders of them (repeatable). Without any, passports show as "not
-    /// verified".
+    /// (.ml), CRLs or folders of them (repeatable; added to the configuration's `[trust]`
+    /// `csca` list). Without any, passports show as "not verified".
     #[arg(long = "csca", value_name = "PATH")]
     pub csca: Vec<PathBuf>,
 }
@@ -144,7 +144,17 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let trust = match crate::cli::read::load_trust_store(&args.csca) {
+    let mut csca = args.csca.clone();
+    if let Some(path) = &args.config {
+        match crate::trust::config::configured_paths(path) {
+            Ok(more) => csca.extend(more),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let trust = match crate::cli::read::load_trust_store(&csca) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: --csca: {e}");

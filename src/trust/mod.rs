@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod chain;
 pub mod cms;
+pub mod config;
 pub mod crl;
 pub mod ec;
 pub mod ec_key;
