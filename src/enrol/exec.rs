@@ -488,7 +488,7 @@ fn read_one(
     };
     let read = read_passport(channel, key, &options, &mut progress).map_err(|e| ReadFailure {
         card_gone: e.is_card_gone(),
-        access_denied: matches!(e, ReadError::Access(_)),
+        access_denied: matches!(e, ReadError::Access(AccessError::Denied)),
         needs_mrz: matches!(e, ReadError::Access(AccessError::CanNeedsPace)),
         cancelled: matches!(e, ReadError::Cancelled),
         detail: e.to_string(),

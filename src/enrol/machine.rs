@@ -309,6 +309,20 @@ impl Workflow {
             self.stage = Stage::Home;
             return Vec::new();
         };
+        if p.facts().authenticity == "invalid" {
+            // A chip whose data fails passive authentication may carry someone else's photo:
+            // it is never enrolled as an eID image.
+            self.stage = Stage::Problem {
+                title: "This passport failed its authenticity check".into(),
+                detail: format!(
+                    "{}. Do not enrol this customer from this passport; follow the office's \
+                     procedure for a suspect document.",
+                    p.facts().authenticity_summary
+                ),
+                ways: vec![Way::NewCustomer],
+            };
+            return Vec::new();
+        }
         let Some(image) = p.upload_image() else {
             self.stage = Stage::Problem {
                 title: "The chip photo cannot be used".into(),

@@ -404,3 +404,36 @@ fn resumed_enrolment_and_new_scan_show_earlier_steps_as_done() {
         (Mark::DoneEarlier, Mark::DoneEarlier, Mark::Waiting)
     );
 }
+
+#[test]
+fn a_passport_failing_passive_authentication_is_never_enrolled() {
+    let profile = Profile::demo().unwrap();
+    let key = AccessKey::from_mrz_text(profile.mrz_text()).unwrap();
+    let chip = Chip::new(&profile, profile.behaviour().clone());
+    let mut read = read_passport(chip, &key, &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
+    // One byte of the photo changed after issue: DG2 no longer matches its hash in EF.SOD.
+    let dg2 = read.files.get_mut("EF.DG2").unwrap();
+    let at = dg2.len() - 100;
+    dg2[at] ^= 0x01;
+    let trust = crate::trust::TrustStore::demo().unwrap();
+    let tampered =
+        Box::new(ChipResult::from_read(read, &EncodePolicy::default(), &trust, "2026-01-01"));
+    assert_eq!(tampered.facts.authenticity, "invalid", "{}", tampered.facts.authenticity_summary);
+
+    let mut w = Workflow::default();
+    w.apply(Input::Start);
+    let fx = w.apply(mrz(&demo_mrz()));
+    let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!("effects {fx:?}") };
+    let job = *job;
+    w.apply(Input::ReadDone { job, result: Ok(tampered) });
+    assert_eq!(w.stage(), &Stage::Review);
+    let fx = w.apply(Input::Confirm { consent: true });
+    assert!(fx.is_empty(), "no enrolment: {fx:?}");
+    match w.stage() {
+        Stage::Problem { title, ways, .. } => {
+            assert!(title.contains("authenticity"), "{title}");
+            assert_eq!(ways, &[Way::NewCustomer]);
+        }
+        s => panic!("stage {s:?}"),
+    }
+}

@@ -295,11 +295,22 @@ pub fn review(
     if let Some(e) = &chip.face_error {
         ui.colored_label(theme::BAD, e);
     }
+    let genuine_or_unchecked = facts.authenticity != "invalid";
+    if !genuine_or_unchecked {
+        ui.colored_label(
+            theme::BAD,
+            RichText::new(
+                "This passport failed its authenticity check: it cannot be enrolled. Follow \
+                 the office's procedure for a suspect document.",
+            )
+            .strong(),
+        );
+    }
     ui.add_space(8.0);
     ui.checkbox(consent, "The customer consents to enrolling their face with iProov");
     let mut action = None;
     ui.horizontal(|ui| {
-        if big_enabled(ui, *consent && usable, "Enrol with iProov") {
+        if big_enabled(ui, *consent && usable && genuine_or_unchecked, "Enrol with iProov") {
             action = Some(Action::Do(Input::Confirm { consent: *consent }));
         }
         if big(ui, "Cancel") {

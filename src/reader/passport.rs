@@ -181,6 +181,15 @@ fn open_channel<'a, C: CardChannel>(
             }
             Err(e @ AccessError::Denied) => return Err(e.into()),
             Err(e) if password.mrz().is_none() => return Err(e.into()),
+            // Only a chip that refuses to start PACE gets BAC. A PACE run that broke later
+            // (a bad point, a malformed answer) is not retried with the weaker protocol: that
+            // would let anyone who disturbs the exchange force BAC.
+            Err(e @ AccessError::Status { step, .. }) if step != pace::MSE_SET_AT => {
+                return Err(e.into());
+            }
+            Err(e @ (AccessError::BadResponse(_) | AccessError::Curve(_) | AccessError::Sm(_))) => {
+                return Err(e.into());
+            }
             Err(e) => {
                 let e = ReadError::from(e);
                 if e.is_card_gone() {

@@ -15,6 +15,10 @@ pub use chip::{GaAnswer, PaceChip};
 pub use curve::{Curve, CurveError};
 pub use terminal::authenticate;
 
+/// The step name of MSE:Set AT in [`AccessError::Status`](crate::access::AccessError): the chip
+/// refusing to start PACE at all (the only PACE failure after which BAC may be tried).
+pub const MSE_SET_AT: &str = "MSE:Set AT";
+
 use super::AccessError;
 use super::kdf::{self, ENC, MAC};
 use super::password::Password;

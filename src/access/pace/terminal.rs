@@ -38,7 +38,7 @@ pub fn authenticate<C: CardChannel>(
         StatusWord::Ok => {}
         // Some chips report the password's retry counter here.
         StatusWord::TriesLeft(n) if n > 0 => {}
-        sw => return Err(AccessError::Status { step: "MSE:Set AT", sw }),
+        sw => return Err(AccessError::Status { step: super::MSE_SET_AT, sw }),
     }
 
     // GA 1: the encrypted nonce z; s = D(K_π, z).
