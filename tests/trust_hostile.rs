@@ -133,3 +133,17 @@ fn oversized_files_are_refused_before_reading() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A FIFO (or device) named as a trust-store file would block a plain read forever: it is
+/// refused at once instead.
+#[test]
+fn a_fifo_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("csca.cer");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let err = TrustStore::load(&[fifo]).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}

@@ -263,16 +263,30 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> TrustError + '_ {
     move |source| TrustError::Io { path: path.to_owned(), source }
 }
 
+/// Reads a regular file of at most `MAX_FILE_BYTES`. The cap is applied while reading (a
+/// file may grow after it was looked at), and FIFOs or devices are refused, not read.
 fn read_capped(path: &Path) -> Result<Vec<u8>, TrustError> {
-    let len = std::fs::metadata(path).map_err(io(path))?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(TrustError::TooLarge {
-            what: path.display().to_string(),
-            actual: len,
-            limit: MAX_FILE_BYTES,
-        });
+    use std::io::Read;
+    // Looked at before opening: opening a FIFO for reading would block until a writer comes.
+    if !std::fs::metadata(path).map_err(io(path))?.is_file() {
+        return Err(TrustError::invalid(format!("{}: not a regular file", path.display())));
     }
-    std::fs::read(path).map_err(io(path))
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    let meta = file.metadata().map_err(io(path))?;
+    let too_large = |actual| TrustError::TooLarge {
+        what: path.display().to_string(),
+        actual,
+        limit: MAX_FILE_BYTES,
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io(path))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Files under `dir` (sorted, hidden files left out), marked as not named.
