@@ -281,11 +281,8 @@ impl Executor {
             Effect::Enrol { job, user_id, image, facts, source } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
-                let progress = sink.clone();
+                let mut hook = progress_hook(&sink, job);
                 self.rt.spawn(async move {
-                    let mut hook = move |step, state| {
-                        progress.send(Input::EnrolProgress { job, step, state });
-                    };
                     let r = journey::enrol_with_progress(
                         &svc.client,
                         &svc.store,
@@ -305,11 +302,8 @@ impl Executor {
             Effect::NewVerifyToken { job, user_id } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
-                let progress = sink.clone();
+                let mut hook = progress_hook(&sink, job);
                 self.rt.spawn(async move {
-                    let mut hook = move |step, state| {
-                        progress.send(Input::EnrolProgress { job, step, state });
-                    };
                     let r = journey::new_verify_token_with_progress(
                         &svc.client,
                         &svc.store,
@@ -424,6 +418,16 @@ impl Executor {
             self.sink.send(Input::ScanFinished { job });
         }
     }
+}
+
+/// The journey's step hook for job `job`: each step's progress becomes an
+/// [`Input::EnrolProgress`].
+fn progress_hook(
+    sink: &Sink,
+    job: u64,
+) -> impl FnMut(crate::records::Step, journey::StepState) + Send + use<> {
+    let sink = sink.clone();
+    move |step, state| sink.send(Input::EnrolProgress { job, step, state })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExecError> {
