@@ -34,16 +34,31 @@ pub fn ensure_pcscd() {
     });
 }
 
-/// One virtual reader, one test at a time.
-pub fn reader_lock() -> MutexGuard<'static, ()> {
+/// One virtual reader, one test at a time: across the threads of this test process (the
+/// mutex) and across processes — other test binaries, other clones or worktrees sharing this
+/// machine's single pcscd — through an exclusive lock on a file beside the pcscd log.
+pub struct ReaderLock {
+    _file: std::fs::File,
+    _guard: MutexGuard<'static, ()>,
+}
+
+pub fn reader_lock() -> ReaderLock {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/var/tmp/enrol-kiosk-vpcd.lock")
+        .unwrap();
+    file.lock().unwrap();
+    ReaderLock { _file: file, _guard: guard }
 }
 
 /// A simulated passport attached through vpcd; removed again when dropped.
 pub struct Attached {
     pub sim: Option<VpcdHandle>,
-    _guard: MutexGuard<'static, ()>,
+    _guard: ReaderLock,
 }
 
 impl Drop for Attached {
