@@ -499,3 +499,7 @@ impl Workflow {
 #[cfg(test)]
 #[path = "machine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "machine_props.rs"]
+mod props;
