@@ -4,15 +4,16 @@
 //! `ctx.request_repaint()`), so nothing polls and nothing repaints while idle.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use super::cards::{CardSource, DemoCard, PcscCardSource};
-use super::machine::{Effect, Input, ReadFailure, ServiceFailure};
 use super::personal::ChipResult;
 use super::scan_page::ScanPage;
+use super::signals::{Effect, Input, ReadFailure, ServiceFailure};
+pub use super::sink::Sink;
 use super::watch::{self, DemoReader, ReaderFeed, ServiceTarget, WatchGuard};
 use crate::access::{AccessError, Password};
 use crate::face::EncodePolicy;
@@ -51,38 +52,6 @@ pub enum ScanControl {
 pub struct Services {
     pub client: Arc<IproovClient>,
     pub store: Arc<Store>,
-}
-
-/// Sends inputs to the UI thread and wakes it.
-#[derive(Clone)]
-pub struct Sink {
-    tx: Sender<Input>,
-    wake: Arc<Mutex<Arc<dyn Fn() + Send + Sync>>>,
-}
-
-impl Sink {
-    /// A sink and the receiving end of its channel; it wakes nobody until the executor's
-    /// [`Executor::set_wake`] gives it the UI's wake-up call.
-    pub fn channel() -> (Sink, Receiver<Input>) {
-        let (tx, rx) = mpsc::channel();
-        let noop: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
-        (Sink { tx, wake: Arc::new(Mutex::new(noop)) }, rx)
-    }
-
-    pub fn send(&self, input: Input) {
-        self.send_checked(input);
-    }
-
-    /// Sends and wakes; false when the receiving side is gone.
-    pub fn send_checked(&self, input: Input) -> bool {
-        if self.tx.send(input).is_err() {
-            return false;
-        }
-        if let Ok(w) = self.wake.lock() {
-            (**w)();
-        }
-        true
-    }
 }
 
 enum ChipJob {
@@ -204,9 +173,7 @@ impl Executor {
 
     /// Called after every input sent (the GUI passes `ctx.request_repaint`).
     pub fn set_wake(&self, wake: Arc<dyn Fn() + Send + Sync>) {
-        if let Ok(mut w) = self.sink.wake.lock() {
-            *w = wake;
-        }
+        self.sink.set_wake(wake);
     }
 
     /// The in-process fake service (demo mode), e.g. to inject faults in tests.
@@ -278,7 +245,7 @@ impl Executor {
                     });
                 }
             }
-            Effect::Enrol { job, user_id, image, facts, source } => {
+            Effect::Enrol { job, user_id, image, facts, source, cancel } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
                 let mut hook = progress_hook(&sink, job);
@@ -291,6 +258,7 @@ impl Executor {
                         source,
                         &facts,
                         &mut hook,
+                        &cancel,
                     )
                     .await;
                     if r.is_err() {
@@ -299,7 +267,7 @@ impl Executor {
                     sink.send(Input::Enrolled { job, result: r.map_err(|e| failure(&e)) });
                 });
             }
-            Effect::NewVerifyToken { job, user_id } => {
+            Effect::NewVerifyToken { job, user_id, cancel } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
                 let mut hook = progress_hook(&sink, job);
@@ -309,6 +277,7 @@ impl Executor {
                         &svc.store,
                         &user_id,
                         &mut hook,
+                        &cancel,
                     )
                     .await;
                     let result = match r {

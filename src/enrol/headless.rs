@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::exec::Executor;
-use super::machine::{DocumentInput, Input, Stage, Workflow};
+use super::machine::Workflow;
+use super::signals::{DocumentInput, Input};
+use super::stage::Stage;
 
 /// How a headless enrolment ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,18 @@
 //! The enrolment state machine: [`Stage`]s, the [`Input`]s that move it (staff actions and
 //! worker results) and the [`Effect`]s it asks its driver to carry out. Pure apart from
-//! generating a user_id; no I/O, no UI.
+//! generating a user_id; no I/O, no UI. It depends only on the workflow's own value types
+//! (`stage`, `signals`, `status`, `progress`, `personal`, `wording`), never on the executor,
+//! the watchers or the face-scan page.
 //!
 //! Worker results carry the job number of the effect that started them; a result from an
 //! abandoned job (cancelled read, customer gone) is ignored, so a late event can never
 //! move a new customer's workflow.
+//!
+//! One customer at a time: the user_id is made when that customer's enrolment starts
+//! (consent confirmed on Review) and dropped with everything else whenever the workflow
+//! goes Home ([`Workflow::go_home`], the only way there). A document offered while a
+//! user_id is still held is refused and the workflow wiped: a user_id is never reused for
+//! another document.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,87 +21,20 @@ use std::time::{Duration, Instant};
 use super::personal::{ChipResult, Personal};
 pub use super::progress::{Checklist, Mark};
 pub use super::signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
+pub use super::stage::{Stage, Way};
 use super::wording;
 use crate::access::Password;
 use crate::iproov::journey::{EnrolStarted, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
 use crate::mrz::{AccessKey, Can};
 
-/// A way forward offered with a problem or a result.
+/// The network job the Enrolling stage waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Way {
-    /// Read the same passport again (it was moved away, or reading was cancelled).
-    PlaceAgain,
-    /// Type the MRZ again (the chip refused the key).
-    ReenterDocument,
-    /// Run the enrolment calls again (same user_id; the journey resumes where it stopped).
-    RetryEnrol,
-    /// A new verify token and a new face scan for the same enrolment.
+enum Pending {
+    /// enrol token → enrol image → verify token.
+    Enrol,
+    /// A new verify token for an enrolled user_id (a new face scan).
     NewScan,
-    /// Wipe everything and go Home.
-    NewCustomer,
-}
-
-/// Where the workflow is. Each stage holds only what its screen shows; personal data sits
-/// in [`Personal`], owned by the [`Workflow`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Stage {
-    Home,
-    /// MRZ / CAN entry; `error` is the plain reason the last entry was refused.
-    Document {
-        error: Option<String>,
-    },
-    /// Waiting for the passport on the reader.
-    PlacePassport,
-    /// Reading the chip: current file and bytes of it.
-    Reading {
-        file: String,
-        done: usize,
-        total: usize,
-        files_done: usize,
-    },
-    /// Staff check the chip data and confirm consent.
-    Review,
-    /// The enrolment API calls are running; the checklist shows which.
-    Enrolling {
-        steps: Checklist,
-    },
-    /// The face scan was launched; waiting for it to finish.
-    FaceScan {
-        scan_url: String,
-    },
-    /// Asking the service for the scan's outcome.
-    Validating,
-    /// The outcome. Personal data is already wiped here.
-    Result {
-        passed: bool,
-        reason: Option<String>,
-        user_id: String,
-    },
-    /// Something went wrong: a plain sentence and the ways forward.
-    Problem {
-        title: String,
-        detail: String,
-        ways: Vec<Way>,
-    },
-}
-
-impl Stage {
-    /// A stable short name (for logs, tests and timing).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Stage::Home => "home",
-            Stage::Document { .. } => "document",
-            Stage::PlacePassport => "place-passport",
-            Stage::Reading { .. } => "reading",
-            Stage::Review => "review",
-            Stage::Enrolling { .. } => "enrolling",
-            Stage::FaceScan { .. } => "face-scan",
-            Stage::Validating => "validating",
-            Stage::Result { .. } => "result",
-            Stage::Problem { .. } => "problem",
-        }
-    }
 }
 
 /// The enrolment of one customer at a time.
@@ -101,10 +42,12 @@ pub struct Workflow {
     stage: Stage,
     job: u64,
     key: Option<Password>,
+    /// Stops the running chip read or network job (set by cancel and every wipe).
     cancel: Option<Arc<AtomicBool>>,
     personal: Option<Personal>,
     user_id: Option<UserId>,
     verify_token: Option<String>,
+    pending: Option<Pending>,
     last_input: Instant,
     idle_timeout: Duration,
 }
@@ -127,6 +70,7 @@ impl Workflow {
             personal: None,
             user_id: None,
             verify_token: None,
+            pending: None,
             last_input: Instant::now(),
             idle_timeout,
         }
@@ -173,9 +117,16 @@ impl Workflow {
         false
     }
 
-    /// Work is running that the customer is waiting on (no idle timeout then).
-    fn is_busy(&self) -> bool {
-        matches!(self.stage, Stage::Reading { .. } | Stage::Enrolling { .. } | Stage::Validating)
+    /// The customer is busy or waiting on work (no idle timeout then): a chip read, a
+    /// network call, or the face scan itself.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Reading { .. }
+                | Stage::Enrolling { .. }
+                | Stage::FaceScan { .. }
+                | Stage::Validating
+        )
     }
 
     fn next_job(&mut self) -> u64 {
@@ -203,8 +154,7 @@ impl Workflow {
         }
         match input {
             Input::NewCustomer | Input::IdleTimeout | Input::Choose(Way::NewCustomer) => {
-                self.wipe();
-                self.stage = Stage::Home;
+                self.go_home();
                 Vec::new()
             }
             Input::Start if self.stage == Stage::Home => {
@@ -253,6 +203,9 @@ impl Workflow {
     }
 
     fn submit(&mut self, doc: DocumentInput) -> Vec<Effect> {
+        if self.refuse_held_enrolment("a document was submitted") {
+            return Vec::new();
+        }
         let key = match doc {
             DocumentInput::Mrz(text) => AccessKey::from_mrz_text(&text).map(Password::Mrz),
             DocumentInput::Fields { number, birth, expiry } => {
@@ -272,7 +225,28 @@ impl Workflow {
         }
     }
 
+    /// A document read never starts while an enrolment's user_id is held: that user_id
+    /// belongs to an earlier customer (or to this one's finished enrolment), and reading
+    /// another document under it would enrol one person's face under another's record.
+    /// Such a state is a bug: it is logged as an error, everything is wiped, and staff
+    /// start this customer again. Returns true when it refused.
+    fn refuse_held_enrolment(&mut self, what: &'static str) -> bool {
+        if self.user_id.is_none() {
+            return false;
+        }
+        tracing::error!(
+            stage = self.stage.name(),
+            "{what} while an enrolment's user_id was still held; refused, everything wiped"
+        );
+        self.wipe();
+        self.stage = Stage::Document { error: Some(wording::held_enrolment_refused()) };
+        true
+    }
+
     fn start_read(&mut self) -> Vec<Effect> {
+        if self.refuse_held_enrolment("a chip read was asked for") {
+            return Vec::new();
+        }
         let Some(key) = self.key.clone() else {
             self.stage = Stage::Document { error: None };
             return Vec::new();
@@ -301,12 +275,20 @@ impl Workflow {
         Vec::new()
     }
 
+    /// Staff confirmed Review with the customer's consent: this customer's enrolment
+    /// starts, under a user_id made for it now.
     fn confirm(&mut self, consent: bool) -> Vec<Effect> {
         if !consent {
             return Vec::new();
         }
+        if self.user_id.is_some() {
+            tracing::error!("Review confirmed while an enrolment's user_id was held; wiped");
+            self.go_home();
+            return Vec::new();
+        }
         let Some(p) = &self.personal else {
-            self.stage = Stage::Home;
+            tracing::error!("Review confirmed without the customer's chip data; wiped");
+            self.go_home();
             return Vec::new();
         };
         if p.facts().authenticity == "invalid" {
@@ -323,29 +305,48 @@ impl Workflow {
             };
             return Vec::new();
         }
-        let Some(image) = p.upload_image() else {
+        if p.upload_image().is_none() {
             self.stage = Stage::Problem {
                 title: "The chip photo cannot be used".into(),
                 detail: wording::face_unusable(p),
                 ways: vec![Way::NewCustomer],
             };
             return Vec::new();
+        }
+        self.user_id = Some(UserId::generate());
+        self.enrol()
+    }
+
+    /// Runs (or resumes, after a failure) the enrolment calls of the customer whose chip
+    /// data is held, under the user_id made at their Review.
+    fn enrol(&mut self) -> Vec<Effect> {
+        let (Some(p), Some(user_id)) = (&self.personal, self.user_id.clone()) else {
+            tracing::error!("enrolment asked for without the customer's data; wiped");
+            self.go_home();
+            return Vec::new();
+        };
+        let Some(image) = p.upload_image() else {
+            self.go_home();
+            return Vec::new();
         };
         let facts = p.document_facts();
-        let user_id = self.user_id.get_or_insert_with(UserId::generate).clone();
         let job = self.next_job();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Some(cancel.clone());
+        self.pending = Some(Pending::Enrol);
         // The photo comes from the chip: an eID source.
         let source = ImageSource::Eid;
         self.stage = Stage::Enrolling { steps: Checklist::enrol(source) };
-        vec![Effect::Enrol { job, user_id, image, facts, source }]
+        vec![Effect::Enrol { job, user_id, image, facts, source, cancel }]
     }
 
     fn enrolled(&mut self, result: Result<EnrolStarted, ServiceFailure>) -> Vec<Effect> {
+        self.cancel = None;
+        let pending = self.pending.take();
         match result {
             Ok(started) => {
                 // The photo is registered: the chip data is no longer needed.
-                self.personal = None;
-                self.key = None;
+                self.wipe_personal();
                 let job = self.job;
                 self.verify_token = Some(started.verify_token.clone());
                 self.stage = Stage::FaceScan { scan_url: started.scan_url.clone() };
@@ -357,17 +358,9 @@ impl Workflow {
                 }]
             }
             Err(f) => {
-                // An answer lost in flight is never repeated (the records say "outcome
-                // unknown"); staff start over instead.
-                let ways = if f.outcome_unknown {
-                    vec![Way::NewCustomer]
-                } else {
-                    vec![Way::RetryEnrol, Way::NewCustomer]
-                };
-                self.stage = Stage::Problem {
-                    title: "The enrolment with iProov did not go through".into(),
-                    detail: f.message,
-                    ways,
+                self.stage = match pending {
+                    Some(Pending::NewScan) => wording::new_scan_failed(&f),
+                    _ => wording::enrol_failed(&f),
                 };
                 Vec::new()
             }
@@ -378,7 +371,8 @@ impl Workflow {
         if !matches!(self.stage, Stage::FaceScan { .. }) {
             return Vec::new();
         }
-        let (Some(user_id), Some(token)) = (self.user_id.clone(), self.verify_token.clone()) else {
+        // A verify token is validated once: it is taken here.
+        let (Some(user_id), Some(token)) = (self.user_id.clone(), self.verify_token.take()) else {
             return Vec::new();
         };
         let job = self.next_job();
@@ -394,23 +388,14 @@ impl Workflow {
                 self.wipe_personal();
                 self.stage = Stage::Result { passed, reason: out.reason, user_id };
             }
-            Err(f) => {
-                self.stage = Stage::Problem {
-                    title: "The face scan result could not be fetched".into(),
-                    detail: f.message,
-                    ways: vec![Way::NewScan, Way::NewCustomer],
-                };
-            }
+            Err(f) => self.stage = wording::validate_failed(&f),
         }
         Vec::new()
     }
 
     fn cancel(&mut self) -> Vec<Effect> {
         match &self.stage {
-            Stage::Document { .. } => {
-                self.wipe();
-                self.stage = Stage::Home;
-            }
+            Stage::Document { .. } | Stage::Review => self.go_home(),
             Stage::PlacePassport | Stage::Reading { .. } => {
                 if let Some(c) = self.cancel.take() {
                     c.store(true, Ordering::SeqCst);
@@ -423,12 +408,15 @@ impl Workflow {
                     ways: vec![Way::PlaceAgain, Way::ReenterDocument, Way::NewCustomer],
                 };
             }
-            Stage::Review => {
+            Stage::Enrolling { .. } => {
+                // The customer withdrew (or staff stopped): the network job stops before its
+                // next call and the customer is forgotten.
                 self.wipe();
-                self.stage = Stage::Home;
+                self.stage = wording::enrolment_stopped();
             }
             Stage::FaceScan { .. } => {
                 self.next_job();
+                self.verify_token = None;
                 self.stage = Stage::Problem {
                     title: "The face scan was cancelled".into(),
                     detail: "The customer's photo is enrolled; a new face scan can be started."
@@ -444,7 +432,8 @@ impl Workflow {
     fn choose(&mut self, way: Way) -> Vec<Effect> {
         let offered = match &self.stage {
             Stage::Problem { ways, .. } => ways.contains(&way),
-            Stage::Result { passed: false, .. } => way == Way::NewScan,
+            Stage::Result { passed: false, .. } => matches!(way, Way::NewScan | Way::NewCustomer),
+            Stage::Result { passed: true, .. } => way == Way::NewCustomer,
             _ => false,
         };
         if !offered {
@@ -458,21 +447,24 @@ impl Workflow {
                 self.stage = Stage::Document { error: None };
                 Vec::new()
             }
-            Way::RetryEnrol => {
-                self.stage = Stage::Review;
-                self.confirm(true)
-            }
+            Way::RetryEnrol => self.enrol(),
             Way::NewScan => {
                 let Some(user_id) = self.user_id.clone() else {
+                    tracing::error!("a new face scan was asked for without an enrolment; wiped");
+                    self.go_home();
                     return Vec::new();
                 };
+                self.wipe_personal();
+                self.verify_token = None;
                 let job = self.next_job();
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.cancel = Some(cancel.clone());
+                self.pending = Some(Pending::NewScan);
                 self.stage = Stage::Enrolling { steps: Checklist::new_scan(ImageSource::Eid) };
-                vec![Effect::NewVerifyToken { job, user_id }]
+                vec![Effect::NewVerifyToken { job, user_id, cancel }]
             }
             Way::NewCustomer => {
-                self.wipe();
-                self.stage = Stage::Home;
+                self.go_home();
                 Vec::new()
             }
         }
@@ -483,8 +475,8 @@ impl Workflow {
         self.key = None;
     }
 
-    /// Forgets the customer: personal data dropped (and so zeroized), running work cancelled
-    /// and its late results ignored.
+    /// Forgets the customer: personal data dropped (and so zeroized), the user_id and
+    /// verify token dropped, running work cancelled and its late results ignored.
     fn wipe(&mut self) {
         if let Some(c) = self.cancel.take() {
             c.store(true, Ordering::SeqCst);
@@ -492,13 +484,24 @@ impl Workflow {
         self.wipe_personal();
         self.user_id = None;
         self.verify_token = None;
+        self.pending = None;
         self.next_job();
+    }
+
+    /// The only way Home: the customer is wiped first, whatever the path.
+    fn go_home(&mut self) {
+        self.wipe();
+        self.stage = Stage::Home;
     }
 }
 
 #[cfg(test)]
 #[path = "machine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "machine_customer_tests.rs"]
+mod customer_tests;
 
 #[cfg(test)]
 #[path = "machine_props.rs"]

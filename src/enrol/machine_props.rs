@@ -306,6 +306,12 @@ impl Desk {
         self.trace.push(format!("{act} -> {}", self.w.stage().name()));
         if self.w.stage() == &Stage::Home {
             self.customer = None;
+            if self.w.user_id().is_some() || self.w.holds_personal_data() {
+                return Err(TestCaseError::fail(format!(
+                    "Home with a customer's user_id or data held\n  after: {}",
+                    self.trace.join("\n         ")
+                )));
+            }
         }
         for e in effects {
             if let Err(e) = self.check(e) {
@@ -340,7 +346,7 @@ impl Desk {
                 prop_assert_eq!(first, visit, "two customers share a user_id");
                 self.enrols.push((job, user_id));
             }
-            Effect::NewVerifyToken { job, user_id } => {
+            Effect::NewVerifyToken { job, user_id, .. } => {
                 let Some((visit, _)) = self.customer else {
                     return Err(TestCaseError::fail("a new scan without a customer at the desk"));
                 };

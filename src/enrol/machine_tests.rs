@@ -9,11 +9,11 @@ use crate::records::EnrolmentStatus;
 use crate::sim::{Chip, Profile};
 use zeroize::Zeroizing;
 
-fn demo_mrz() -> String {
+pub(super) fn demo_mrz() -> String {
     Profile::demo().unwrap().mrz_text().to_owned()
 }
 
-fn demo_chip_result() -> Box<ChipResult> {
+pub(super) fn demo_chip_result() -> Box<ChipResult> {
     let profile = Profile::demo().unwrap();
     let key = AccessKey::from_mrz_text(profile.mrz_text()).unwrap();
     let chip = Chip::new(&profile, profile.behaviour().clone());
@@ -22,12 +22,12 @@ fn demo_chip_result() -> Box<ChipResult> {
     Box::new(ChipResult::from_read(read, &EncodePolicy::default(), &trust, "2026-01-01"))
 }
 
-fn mrz(text: &str) -> Input {
+pub(super) fn mrz(text: &str) -> Input {
     Input::Submit(DocumentInput::Mrz(Zeroizing::new(text.to_owned())))
 }
 
 /// Drives a workflow to Review; returns the read job.
-fn to_review(w: &mut Workflow) -> u64 {
+pub(super) fn to_review(w: &mut Workflow) -> u64 {
     w.apply(Input::Start);
     let fx = w.apply(mrz(&demo_mrz()));
     let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!("effects {fx:?}") };
@@ -38,7 +38,7 @@ fn to_review(w: &mut Workflow) -> u64 {
     job
 }
 
-fn started(user_id: &str) -> EnrolStarted {
+pub(super) fn started(user_id: &str) -> EnrolStarted {
     EnrolStarted {
         user_id: user_id.into(),
         enrol_token: Some("e".repeat(64)),

@@ -18,14 +18,18 @@ pub mod progress;
 mod scan_markup;
 pub mod scan_page;
 pub mod signals;
+pub mod sink;
+pub mod stage;
+pub mod status;
 pub mod tls;
 pub mod watch;
 pub mod wording;
 
 pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
-pub use machine::{
-    DocumentInput, Effect, Input, ReadFailure, ServiceFailure, Stage, Way, Workflow,
-};
+pub use machine::Workflow;
 pub use personal::{ChipResult, Personal, ReviewFacts};
 pub use progress::{Checklist, Mark};
-pub use watch::{DemoReader, ReaderFeed, ReaderStatus, ServiceStatus, StatusEvent};
+pub use signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
+pub use stage::{Stage, Way};
+pub use status::{ReaderStatus, ServiceStatus, StatusEvent};
+pub use watch::{DemoReader, ReaderFeed};

@@ -29,9 +29,9 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use super::browser::{self, Browser};
-use super::exec::Sink;
-use super::machine::Input;
 use super::scan_markup::{PageParts, STAND_IN, page_html};
+use super::signals::Input;
+use super::sink::Sink;
 
 /// Largest event body accepted.
 const MAX_EVENT: usize = 4096;

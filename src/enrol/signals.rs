@@ -8,9 +8,9 @@ use std::sync::atomic::AtomicBool;
 
 use zeroize::Zeroizing;
 
-use super::machine::Way;
 use super::personal::ChipResult;
-use super::watch::StatusEvent;
+use super::stage::Way;
+use super::status::StatusEvent;
 use crate::access::Password;
 use crate::iproov::journey::{EnrolStarted, StepState, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
@@ -141,16 +141,19 @@ pub enum Effect {
     /// Wait for a passport on the reader, then read it with `key` (chip thread).
     ReadPassport { job: u64, key: Password, cancel: Arc<AtomicBool> },
     /// enrol token → enrol image → verify token, with records (network).
-    /// Each step is reported back as [`Input::EnrolProgress`].
+    /// Each step is reported back as [`Input::EnrolProgress`]. Once `cancel` is set (staff
+    /// cancel, New customer, idle timeout) no further call is made and the record is
+    /// abandoned.
     Enrol {
         job: u64,
         user_id: UserId,
         image: Zeroizing<Vec<u8>>,
         facts: DocumentFacts,
         source: ImageSource,
+        cancel: Arc<AtomicBool>,
     },
-    /// A new verify token for an enrolled user_id (network).
-    NewVerifyToken { job: u64, user_id: UserId },
+    /// A new verify token for an enrolled user_id (network); `cancel` as for `Enrol`.
+    NewVerifyToken { job: u64, user_id: UserId, cancel: Arc<AtomicBool> },
     /// Open the face-scan page for this token.
     LaunchScan { job: u64, user_id: String, verify_token: String, scan_url: String },
     /// Validate the scan of this token, once (network).

@@ -1,8 +1,9 @@
 //! Plain sentences for staff: every refusal and failure of the workflow said in words a
 //! branch employee can act on, with the way forward. Never echoes personal data.
 
-use super::machine::{ReadFailure, Stage, Way};
 use super::personal::Personal;
+use super::signals::{ReadFailure, ServiceFailure};
+use super::stage::{Stage, Way};
 use crate::mrz::{Field, MrzError};
 
 /// Why the typed MRZ was refused, and what to check.
@@ -116,4 +117,80 @@ pub fn failed_scan(reason: Option<&str>) -> String {
         "{why}Ask the customer to look straight at the screen in even light, without glasses or \
          a hat, and start a new face scan."
     )
+}
+
+/// The Problem stage after the enrolment calls failed. An answer lost in flight is never
+/// repeated (the records say "outcome unknown"): staff start over instead.
+pub fn enrol_failed(f: &ServiceFailure) -> Stage {
+    let ways = if f.outcome_unknown {
+        vec![Way::NewCustomer]
+    } else {
+        vec![Way::RetryEnrol, Way::NewCustomer]
+    };
+    Stage::Problem {
+        title: "The enrolment with iProov did not go through".into(),
+        detail: f.message.clone(),
+        ways,
+    }
+}
+
+/// The Problem stage after a new face scan could not be prepared (its verify token
+/// failed). The photo stays enrolled: another new scan may work, or staff finish.
+pub fn new_scan_failed(f: &ServiceFailure) -> Stage {
+    Stage::Problem {
+        title: "A new face scan could not be started".into(),
+        detail: format!(
+            "{} The customer's photo is still enrolled: start a new face scan again in a \
+             moment, or finish with this customer.",
+            f.message
+        ),
+        ways: vec![Way::NewScan, Way::NewCustomer],
+    }
+}
+
+/// The Problem stage when validate gave no result. When its answer was lost the outcome
+/// is unknown: the record keeps that for follow-up and this scan is never validated again,
+/// but a new face scan gets a result of its own.
+pub fn validate_failed(f: &ServiceFailure) -> Stage {
+    if f.outcome_unknown {
+        Stage::Problem {
+            title: "The result of this face scan is unknown".into(),
+            detail: format!(
+                "iProov's answer was lost ({}). The enrolment record is marked for follow-up \
+                 and this scan will not be checked again. To get a result now, start a new \
+                 face scan; or finish with this customer.",
+                f.message
+            ),
+            ways: vec![Way::NewScan, Way::NewCustomer],
+        }
+    } else {
+        Stage::Problem {
+            title: "The face scan result could not be fetched".into(),
+            detail: format!(
+                "{} The customer's photo is still enrolled: start a new face scan, or finish \
+                 with this customer.",
+                f.message
+            ),
+            ways: vec![Way::NewScan, Way::NewCustomer],
+        }
+    }
+}
+
+/// The Problem stage after staff stopped the enrolment calls.
+pub fn enrolment_stopped() -> Stage {
+    Stage::Problem {
+        title: "The enrolment was stopped".into(),
+        detail: "Nothing more is sent to iProov for this customer, and the enrolment record is \
+                 marked as abandoned. The customer's data has been wiped from the kiosk."
+            .into(),
+        ways: vec![Way::NewCustomer],
+    }
+}
+
+/// Why a document was refused because an earlier enrolment was still held (a fault of the
+/// kiosk, never of the customer).
+pub fn held_enrolment_refused() -> String {
+    "The kiosk still held the previous enrolment, so it wiped everything to keep customers \
+     apart. Type or scan this customer's MRZ or CAN again."
+        .to_owned()
 }

@@ -5,6 +5,8 @@
 //! A progress hook ([`StepHook`]) hears each step start and finish (or be skipped when an
 //! enrolment resumes), so a screen can show where the sequence is.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 
 use super::{ImageSource, IproovClient, IproovError, UserId};
@@ -21,6 +23,10 @@ pub enum JourneyError {
     NotAllowed { user_id: String, status: EnrolmentStatus, what: &'static str },
     #[error("the token given is not the verify token recorded for this user_id; validate refused")]
     TokenMismatch,
+    #[error("enrolment {user_id} was started for another document; it is not resumed for this one")]
+    DocumentMismatch { user_id: String },
+    #[error("the enrolment was cancelled before its next call; the record is abandoned")]
+    Cancelled,
 }
 
 impl JourneyError {
@@ -94,11 +100,18 @@ pub async fn enrol(
     source: ImageSource,
     document: &DocumentFacts,
 ) -> Result<EnrolStarted, JourneyError> {
-    enrol_with_progress(client, store, user_id, image, source, document, &mut |_, _| {}).await
+    let never = AtomicBool::new(false);
+    enrol_with_progress(client, store, user_id, image, source, document, &mut |_, _| {}, &never)
+        .await
 }
 
 /// [`enrol`], telling `progress` when each step starts and finishes; on a resumed enrolment
 /// (image already registered) the enrol token and image steps are reported as skipped.
+/// A record is resumed only for the document it was made for
+/// ([`JourneyError::DocumentMismatch`]). `cancel` is checked before each call: once set,
+/// no further call is made, the enrolment is [`abandon`]ed and
+/// [`JourneyError::Cancelled`] returned.
+#[allow(clippy::too_many_arguments)]
 pub async fn enrol_with_progress(
     client: &IproovClient,
     store: &Store,
@@ -107,10 +120,11 @@ pub async fn enrol_with_progress(
     source: ImageSource,
     document: &DocumentFacts,
     progress: StepHook<'_>,
+    cancel: &AtomicBool,
 ) -> Result<EnrolStarted, JourneyError> {
     let uid = user_id.as_str();
     let record = match store.get(uid)? {
-        Some(r) => r,
+        Some(r) => same_document(store, r, document)?,
         None => store.create_enrolment(uid, document, Some(source.as_str()))?,
     };
     let mut enrol_token = record.enrol_token.clone();
@@ -124,10 +138,12 @@ pub async fn enrol_with_progress(
                 "it cannot be enrolled again from here; start a new enrolment",
             ));
         }
+        stop_if_cancelled(client, store, user_id, cancel).await?;
         progress(Step::EnrolToken, StepState::Started);
         let grant = step(store, uid, Step::EnrolToken, client.enrol_token(user_id)).await?;
         store.finish_enrol_token(uid, &grant.token)?;
         progress(Step::EnrolToken, StepState::Finished);
+        stop_if_cancelled(client, store, user_id, cancel).await?;
         progress(Step::EnrolImage, StepState::Started);
         step(store, uid, Step::EnrolImage, client.enrol_image(&grant.token, image, source)).await?;
         store.finish_enrol_image(uid)?;
@@ -137,7 +153,7 @@ pub async fn enrol_with_progress(
         progress(Step::EnrolToken, StepState::Skipped);
         progress(Step::EnrolImage, StepState::Skipped);
     }
-    let verify = new_verify_token_with_progress(client, store, user_id, progress).await?;
+    let verify = new_verify_token_with_progress(client, store, user_id, progress, cancel).await?;
     Ok(EnrolStarted {
         user_id: uid.to_owned(),
         enrol_token,
@@ -152,22 +168,78 @@ pub async fn new_verify_token(
     store: &Store,
     user_id: &UserId,
 ) -> Result<String, JourneyError> {
-    new_verify_token_with_progress(client, store, user_id, &mut |_, _| {}).await
+    let never = AtomicBool::new(false);
+    new_verify_token_with_progress(client, store, user_id, &mut |_, _| {}, &never).await
 }
 
 /// [`new_verify_token`], telling `progress` when the verify-token step starts and finishes.
+/// `cancel` is checked before the call and after it (a token issued to a customer who has
+/// left is not handed on): once set, the enrolment is [`abandon`]ed.
 pub async fn new_verify_token_with_progress(
     client: &IproovClient,
     store: &Store,
     user_id: &UserId,
     progress: StepHook<'_>,
+    cancel: &AtomicBool,
 ) -> Result<String, JourneyError> {
+    stop_if_cancelled(client, store, user_id, cancel).await?;
     progress(Step::VerifyToken, StepState::Started);
     let grant =
         step(store, user_id.as_str(), Step::VerifyToken, client.verify_token(user_id)).await?;
     store.finish_verify_token(user_id.as_str(), &grant.token)?;
     progress(Step::VerifyToken, StepState::Finished);
+    stop_if_cancelled(client, store, user_id, cancel).await?;
     Ok(grant.token)
+}
+
+/// The record `r` of this user_id, when it was made for `document` (same issuing state,
+/// same document-number hash); resuming it for another document would face-match one
+/// person against another's photo.
+fn same_document(
+    store: &Store,
+    r: Enrolment,
+    document: &DocumentFacts,
+) -> Result<Enrolment, JourneyError> {
+    let hash = match &document.document_number {
+        Some(n) => Some(store.document_number_hash(n)?),
+        None => None,
+    };
+    if r.document_number_hash != hash || r.issuing_state != document.issuing_state {
+        return Err(JourneyError::DocumentMismatch { user_id: r.user_id });
+    }
+    Ok(r)
+}
+
+/// Ends the journey when `cancel` is set: the enrolment is [`abandon`]ed and
+/// [`JourneyError::Cancelled`] returned.
+async fn stop_if_cancelled(
+    client: &IproovClient,
+    store: &Store,
+    user_id: &UserId,
+    cancel: &AtomicBool,
+) -> Result<(), JourneyError> {
+    if !cancel.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    if let Err(e) = abandon(client, store, user_id, "cancelled before the next call").await {
+        tracing::warn!(error = %e, "a cancelled enrolment could not be marked abandoned");
+    }
+    Err(JourneyError::Cancelled)
+}
+
+/// Settles an enrolment the customer left (staff cancel, New customer, idle timeout) with
+/// no call in flight: the record becomes `abandoned` with `reason`. Every abandoned
+/// enrolment of the kiosk goes through this one function; `client` is there to settle it
+/// with the service as well.
+pub async fn abandon(
+    client: &IproovClient,
+    store: &Store,
+    user_id: &UserId,
+    reason: &str,
+) -> Result<(), JourneyError> {
+    let _ = client;
+    store.abandon(user_id.as_str(), reason)?;
+    Ok(())
 }
 
 /// Validates the scan of the recorded verify token — once. The record is checked first:
@@ -289,8 +361,17 @@ mod tests {
         let h = new_verify_token(&client, &store, &user);
         assert_send(&h);
         let mut hook = |_: Step, _: StepState| {};
-        let i =
-            enrol_with_progress(&client, &store, &user, b"", ImageSource::Eid, &facts, &mut hook);
+        let no = AtomicBool::new(false);
+        let i = enrol_with_progress(
+            &client,
+            &store,
+            &user,
+            b"",
+            ImageSource::Eid,
+            &facts,
+            &mut hook,
+            &no,
+        );
         assert_send(&i);
     }
 
@@ -319,6 +400,7 @@ mod tests {
         .unwrap();
         let user = UserId::generate();
         let facts = DocumentFacts::default();
+        let no = AtomicBool::new(false);
 
         fake.set_fault(
             Call::VerifyToken,
@@ -327,10 +409,18 @@ mod tests {
         );
         let mut seen = Vec::new();
         let mut hook = |s: Step, st: StepState| seen.push((s, st));
-        let e =
-            enrol_with_progress(&client, &store, &user, &face, ImageSource::Eid, &facts, &mut hook)
-                .await
-                .unwrap_err();
+        let e = enrol_with_progress(
+            &client,
+            &store,
+            &user,
+            &face,
+            ImageSource::Eid,
+            &facts,
+            &mut hook,
+            &no,
+        )
+        .await
+        .unwrap_err();
         assert!(!e.is_outcome_unknown(), "{e}");
         assert_eq!(
             seen,
@@ -347,9 +437,18 @@ mod tests {
         fake.clear_faults();
         let mut seen = Vec::new();
         let mut hook = |s: Step, st: StepState| seen.push((s, st));
-        enrol_with_progress(&client, &store, &user, &face, ImageSource::Eid, &facts, &mut hook)
-            .await
-            .unwrap();
+        enrol_with_progress(
+            &client,
+            &store,
+            &user,
+            &face,
+            ImageSource::Eid,
+            &facts,
+            &mut hook,
+            &no,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             seen,
             [

@@ -31,6 +31,11 @@ pub fn enrolling(ui: &mut Ui, steps: &Checklist) -> Option<Action> {
             ui.label(text);
         });
     }
+    ui.add_space(16.0);
+    // The customer may withdraw: no further call is made and the record is abandoned.
+    if super::screens::big(ui, "Stop the enrolment") {
+        return Some(Action::Do(crate::enrol::Input::Cancel));
+    }
     None
 }
 
