@@ -128,3 +128,72 @@ fn status_watchers_wake_only_on_a_change() {
     ));
     assert_eq!(settle(3), 3);
 }
+
+/// Staff stop the enrolment while the enrol token call is on its way (the fake holds it
+/// back): the journey makes no further call, so the chip photo never reaches the service,
+/// and the record is marked abandoned.
+#[test]
+fn stopping_during_the_enrol_token_call_never_uploads_the_photo() {
+    use enrol_kiosk::iproov::Call;
+    use enrol_kiosk::iproov::fake::FaultKind;
+    use enrol_kiosk::iproov::journey::StepState;
+    use enrol_kiosk::records::Step;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::demo().unwrap();
+    let mrz = profile.mrz_text().to_owned();
+    let card = DemoCard::new(profile);
+    card.placer().store(true, Ordering::SeqCst);
+    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let fake = exec.fake().unwrap();
+    fake.set_fault(Call::EnrolToken, FaultKind::Delay(Duration::from_millis(800)), Some(1));
+    let mut w = Workflow::default();
+    let apply = |w: &mut Workflow, exec: &mut Executor, input: Input| {
+        for e in w.apply(input) {
+            exec.run(e);
+        }
+    };
+    apply(&mut w, &mut exec, Input::Start);
+    apply(&mut w, &mut exec, Input::Submit(DocumentInput::Mrz(Zeroizing::new(mrz))));
+    let mut user_id = None;
+    loop {
+        let input = inputs.recv_timeout(Duration::from_secs(60)).expect("the workflow stalled");
+        let token_call_started = matches!(
+            input,
+            Input::EnrolProgress { step: Step::EnrolToken, state: StepState::Started, .. }
+        );
+        apply(&mut w, &mut exec, input);
+        if w.stage() == &Stage::Review {
+            apply(&mut w, &mut exec, Input::Confirm { consent: true });
+            user_id = w.user_id().map(|u| u.as_str().to_owned());
+        }
+        if token_call_started {
+            break;
+        }
+        assert!(!matches!(w.stage(), Stage::Problem { .. } | Stage::FaceScan { .. }));
+    }
+    apply(&mut w, &mut exec, Input::Cancel);
+    assert!(matches!(w.stage(), Stage::Problem { title, .. } if title.contains("stopped")));
+    assert!(w.user_id().is_none() && !w.holds_personal_data());
+
+    let user_id = user_id.expect("an enrolment was started");
+    let store = exec.services().store.clone();
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let status = store.get(&user_id).unwrap().unwrap().status;
+        if status == EnrolmentStatus::Abandoned || Instant::now() > end {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status, EnrolmentStatus::Abandoned);
+    // The answer to the cancelled job (if any) is ignored by the workflow.
+    std::thread::sleep(Duration::from_millis(300));
+    while let Ok(input) = inputs.try_recv() {
+        apply(&mut w, &mut exec, input);
+    }
+    assert!(matches!(w.stage(), Stage::Problem { .. }));
+    let fake = exec.fake().unwrap();
+    assert_eq!(fake.requests(Call::EnrolToken), 1);
+    assert_eq!(fake.requests(Call::EnrolImage), 0, "the photo was never sent");
+    assert_eq!(fake.requests(Call::VerifyToken), 0);
+}

@@ -460,4 +460,103 @@ mod tests {
         );
         assert_eq!(fake.requests(Call::EnrolImage), 1, "the image is not sent again");
     }
+
+    /// A record is resumed only for the document it was made for: the same user_id offered
+    /// with another document's facts is refused before any call, with a typed error.
+    #[tokio::test]
+    async fn a_record_is_not_resumed_for_another_document() {
+        use crate::iproov::Call;
+        use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeIproov, FaultKind};
+        use zeroize::Zeroizing;
+        let fake = FakeIproov::start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let client = IproovClient::new(crate::iproov::IproovConfig {
+            base_url: Some(fake.base_url()),
+            api_key: crate::iproov::Secret::new(FAKE_API_KEY),
+            secret: crate::iproov::Secret::new(FAKE_SECRET),
+            backoff_ms: 5,
+            ..Default::default()
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let face = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/lds/gmrtd-iso19794/ISO19794_Test1_Face.jpg"
+        ))
+        .unwrap();
+        let doc = |number: &str| DocumentFacts {
+            issuing_state: Some("UTO".into()),
+            document_number: Some(Zeroizing::new(number.into())),
+            ..DocumentFacts::default()
+        };
+        let user = UserId::generate();
+        fake.set_fault(
+            Call::VerifyToken,
+            FaultKind::Respond(crate::iproov::ApiErrorCode::ServerError),
+            None,
+        );
+        enrol(&client, &store, &user, &face, ImageSource::Eid, &doc("L898902C3"))
+            .await
+            .unwrap_err();
+        let tokens = fake.requests(Call::VerifyToken);
+        let e = enrol(&client, &store, &user, &face, ImageSource::Eid, &doc("X12345678"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, JourneyError::DocumentMismatch { .. }), "{e}");
+        assert_eq!(fake.requests(Call::VerifyToken), tokens, "no call for the other document");
+        let mut other_state = doc("L898902C3");
+        other_state.issuing_state = Some("D".into());
+        let e =
+            enrol(&client, &store, &user, &face, ImageSource::Eid, &other_state).await.unwrap_err();
+        assert!(matches!(e, JourneyError::DocumentMismatch { .. }), "{e}");
+        assert_eq!(fake.requests(Call::VerifyToken), tokens);
+        // The same document resumes: only a new verify token is asked for.
+        fake.clear_faults();
+        enrol(&client, &store, &user, &face, ImageSource::Eid, &doc("L898902C3")).await.unwrap();
+        assert_eq!(fake.requests(Call::EnrolImage), 1);
+        assert_eq!(fake.requests(Call::VerifyToken), tokens + 1);
+    }
+
+    /// A set cancel flag stops the journey before its next call; the record is abandoned.
+    #[tokio::test]
+    async fn a_cancelled_journey_makes_no_further_call() {
+        use crate::iproov::Call;
+        use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeIproov};
+        let fake = FakeIproov::start("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let client = IproovClient::new(crate::iproov::IproovConfig {
+            base_url: Some(fake.base_url()),
+            api_key: crate::iproov::Secret::new(FAKE_API_KEY),
+            secret: crate::iproov::Secret::new(FAKE_SECRET),
+            ..Default::default()
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).unwrap();
+        let user = UserId::generate();
+        let cancel = AtomicBool::new(false);
+        // Cancelled as soon as the enrol token call has answered.
+        let mut hook = |s: Step, st: StepState| {
+            if (s, st) == (Step::EnrolToken, StepState::Finished) {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        };
+        let facts = DocumentFacts::default();
+        let e = enrol_with_progress(
+            &client,
+            &store,
+            &user,
+            b"not sent",
+            ImageSource::Eid,
+            &facts,
+            &mut hook,
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, JourneyError::Cancelled), "{e}");
+        assert_eq!(fake.requests(Call::EnrolToken), 1);
+        assert_eq!(fake.requests(Call::EnrolImage), 0);
+        let rec = store.get(user.as_str()).unwrap().unwrap();
+        assert_eq!(rec.status, EnrolmentStatus::Abandoned);
+    }
 }
