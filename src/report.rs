@@ -73,6 +73,9 @@ pub struct PassiveAuthReport {
     pub csca: Option<CertInfo>,
     /// Remarks (e.g. how the signer certificate was matched).
     pub notes: Vec<String>,
+    /// Whether the document signer was checked against a CRL: `{"state": "not_checked"}`,
+    /// `{"state": "current"}` or `{"state": "stale", "next_update": "YYYY-MM-DD"}`.
+    pub revocation: trust::policy::Revocation,
 }
 
 /// The face image exactly as stored in DG2, with its file name (`face.jp2` …).
@@ -198,5 +201,6 @@ fn passive_auth(
         document_signer: pa.document_signer,
         csca: pa.csca,
         notes: pa.notes,
+        revocation: pa.revocation,
     }
 }

@@ -32,8 +32,10 @@ fn setup() -> Setup {
     let services = services(&fake, dir.path());
     let card = Box::new(PcscCardSource { reader: Some(READER.into()) });
     // No browser in tests: the scan is completed on the fake below.
-    let (exec, inputs) =
+    let (mut exec, inputs) =
         Executor::with_services(card, services, ScanControl::Browser(vec![])).unwrap();
+    // The simulated passport is signed by the demo CSCA: only a verified passport is enrolled.
+    exec.set_trust_store(enrol_kiosk::trust::TrustStore::demo().unwrap());
     Setup { exec, inputs, fake, _dir: dir }
 }
 

@@ -36,6 +36,7 @@ fn facts() -> DocumentFacts {
         document_number: Some(Zeroizing::new("L898902C3".into())),
         access_protocol: Some("BAC".into()),
         authenticity: Some("valid".into()),
+        enrol_policy: Some("strict".into()),
     }
 }
 

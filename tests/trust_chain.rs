@@ -86,7 +86,7 @@ fn twelve_real_countries_chain_to_their_csca() {
 }
 
 #[test]
-fn a_master_list_verifies_against_its_csca_or_is_taken_as_a_list() {
+fn a_master_list_verifies_against_its_csca_or_is_refused() {
     let with_root = TrustStore::load(&[
         path("tests/data/pki/certs/gmrtd/DE_ROOT_CA_CSCA07.cer"),
         path("tests/data/pki/masterlists/DE_ML_2026-05-28-08-28-45.ml"),
@@ -97,12 +97,14 @@ fn a_master_list_verifies_against_its_csca_or_is_taken_as_a_list() {
     assert!(note.contains("chains to \"CN=csca-germany"), "{note}");
     assert!(with_root.len() > 500, "{}", with_root.len());
 
-    let alone =
-        TrustStore::load(&[path("tests/data/pki/masterlists/NL_ML_2026-07-22.ml")]).unwrap();
-    let note = alone.notes().iter().find(|n| n.contains("master list")).unwrap();
-    assert!(note.contains("taken as a list, not verified"), "{note}");
+    // Without the CSCA of its signer, a master list is not a trust anchor.
+    let e = TrustStore::load(&[path("tests/data/pki/masterlists/NL_ML_2026-07-22.ml")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("master list refused"), "{e}");
+    assert!(e.contains("[trust] csca"), "{e}");
 
-    // Taken as a list, its CSCAs still anchor chains.
+    // The list's CSCAs anchor chains.
     let pa = sod_only("tests/data/lds/gmrtd-sod-DE/EF_SOD.bin", &with_root, day(2025, 6, 1));
     assert_eq!(pa.status, Status::Valid, "{}", pa.reason);
 }
@@ -119,7 +121,8 @@ fn a_master_list_with_a_damaged_signature_is_refused() {
     let err = store.add_master_list(&bad, "NL (damaged)").unwrap_err();
     assert!(err.to_string().contains("signature does not verify"), "{err}");
     assert!(store.is_empty());
-    // The undamaged list loads.
+    // The undamaged list loads once its signer's CSCA is given.
+    store.add_certificates(&data("tests/data/pki/certs/gmrtd/NL_ROOT_CA.cer"), "NL root").unwrap();
     assert!(store.add_master_list(&ml, "NL").unwrap() > 30);
 }
 
@@ -191,13 +194,19 @@ fn a_changed_photo_is_invalid() {
 #[test]
 fn another_csca_with_the_same_name_is_not_trusted() {
     // Each simulated profile has its own CSCA under the same name; the demo DSC names its
-    // CSCA's key identifier, which the other one does not have.
+    // CSCA's key identifier, which the other one does not have. The store holds a CSCA of
+    // the passport's country that did not sign it: invalid (it used to be "unverified").
     let other = TrustStore::load(&[path("tests/data/profiles/big/csca.der")]).unwrap();
     let (dgs, sod) = profile("assets/demo-passport");
     let pa = check(Some(&sod), &refs(&dgs), &other, SystemTime::now());
+    assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
+    assert_eq!(pa.summary, "FAILED: the document signer is not signed by a trusted CSCA UT");
+    assert!(pa.reason.contains("authority key identifier"), "{}", pa.reason);
+    // A store with no CSCA of this country cannot tell.
+    let de = TrustStore::load(&[path("tests/data/pki/certs/gmrtd/DE_ROOT_CA_CSCA07.cer")]).unwrap();
+    let pa = check(Some(&sod), &refs(&dgs), &de, SystemTime::now());
     assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
     assert_eq!(pa.summary, "Not verified: no trusted certificate for issuer UT");
-    assert!(pa.reason.contains("authority key identifier"), "{}", pa.reason);
 }
 
 #[test]
@@ -224,6 +233,10 @@ fn a_missing_sod_is_unverified_and_a_broken_one_invalid() {
         check(Some(&[0x77, 0x03, 0x30, 0x01, 0x00]), &BTreeMap::new(), &store, SystemTime::now());
     assert_eq!(pa.status, Status::Invalid);
     assert_eq!(pa.summary, "FAILED: the chip's security data (EF.SOD) is damaged");
+    // With a trust store, a chip without EF.SOD is not a genuine chip.
+    let demo = TrustStore::demo().unwrap();
+    let pa = check(None, &BTreeMap::new(), &demo, SystemTime::now());
+    assert_eq!(pa.status, Status::Invalid);
 }
 
 #[test]
@@ -259,7 +272,7 @@ fn replace_last(hay: &mut [u8], from: &[u8], to: &[u8]) {
 }
 
 #[test]
-fn unsupported_algorithms_are_unverified_and_say_which() {
+fn unsupported_algorithms_are_invalid_with_the_countrys_csca_and_say_which() {
     let store = TrustStore::load(&[path("assets/demo-passport/csca.der")]).unwrap();
     let (dgs, sod) = profile("assets/demo-passport");
     // The signer info's signatureAlgorithm, ecdsa-with-SHA256, becomes ecdsa-with-SHA3-256.
@@ -270,7 +283,7 @@ fn unsupported_algorithms_are_unverified_and_say_which() {
         &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x0A],
     );
     let pa = check(Some(&sha3), &refs(&dgs), &store, SystemTime::now());
-    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
     assert!(pa.summary.contains("signature algorithm 1.2.840.10045.4.3.10"), "{}", pa.summary);
     // The signer info's digestAlgorithm, SHA-256, becomes SHA3-256 (2.16.840.1.101.3.4.2.8).
     let mut digest = sod.clone();
@@ -279,6 +292,31 @@ fn unsupported_algorithms_are_unverified_and_say_which() {
     sha3_256[10] = 0x08;
     replace_last(&mut digest, &sha256, &sha3_256);
     let pa = check(Some(&digest), &refs(&dgs), &store, SystemTime::now());
-    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
     assert!(pa.summary.contains("digest algorithm 2.16.840.1.101.3.4.2.8"), "{}", pa.summary);
+    // No trust store, or none for Utopia: cannot tell.
+    let pa = check(Some(&digest), &refs(&dgs), &TrustStore::new(), SystemTime::now());
+    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    let de = TrustStore::load(&[path("tests/data/pki/certs/gmrtd/DE_ROOT_CA_CSCA07.cer")]).unwrap();
+    let pa = check(Some(&sha3), &refs(&dgs), &de, SystemTime::now());
+    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+}
+
+#[test]
+fn a_sod_without_its_signer_certificate_is_invalid_with_the_countrys_csca() {
+    // The demo DSC is hidden from the SignedData's certificates (same length, other tag), so
+    // no certificate is found for the signer: a home-made chip can do this at will.
+    let store = TrustStore::load(&[path("assets/demo-passport/csca.der")]).unwrap();
+    let (dgs, mut sod) = profile("assets/demo-passport");
+    let dsc = data("assets/demo-passport/dsc.der");
+    let at = sod.windows(dsc.len()).position(|w| w == dsc.as_slice()).unwrap();
+    // Turn the certificate's SEQUENCE tag into a context tag: the SignedData still parses,
+    // but the entry is not a plain X.509 certificate and is left out.
+    sod[at] = 0xA1;
+    let pa = check(Some(&sod), &refs(&dgs), &store, SystemTime::now());
+    assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
+    assert_eq!(pa.summary, "FAILED: no document signer certificate on the chip");
+    let pa = check(Some(&sod), &refs(&dgs), &TrustStore::new(), SystemTime::now());
+    assert_eq!(pa.status, Status::Unverified, "{}", pa.reason);
+    assert_eq!(pa.summary, "Not verified: no document signer certificate on the chip");
 }

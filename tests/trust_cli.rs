@@ -35,7 +35,8 @@ fn read_with_the_demo_csca_is_valid() {
     let profile = Profile::demo().unwrap();
     let _card = attach(&profile, Behaviour::default());
     let out = tempfile::tempdir().unwrap();
-    // A folder with the CSCA and an unrelated master list: both are loaded.
+    // The CSCA and a folder of master lists whose signers' CSCAs were not given: the lists
+    // are skipped with a note, the CSCA is used.
     let output = read(
         &profile,
         &[asset("assets/demo-passport/csca.der"), asset("tests/data/pki/masterlists")],
@@ -58,16 +59,18 @@ fn read_with_the_demo_csca_is_valid() {
 }
 
 #[test]
-fn read_without_or_with_a_wrong_csca_is_unverified() {
+fn read_without_a_csca_is_unverified_and_with_another_csca_of_its_country_invalid() {
     let profile = Profile::demo().unwrap();
     let _card = attach(&profile, Behaviour::default());
     let out = tempfile::tempdir().unwrap();
     let none = pa(&read(&profile, &[], out.path()));
     assert_eq!(none["status"], "unverified");
     assert_eq!(none["summary"], "Not verified: no CSCA trust store configured");
+    // Another CSCA of the same country (UT) and name, not the one that signed: a trust store
+    // that knows this country's CSCAs calls a signer none of them signed invalid.
     let other = pa(&read(&profile, &[asset("tests/data/profiles/big/csca.der")], out.path()));
-    assert_eq!(other["status"], "unverified");
-    assert_eq!(other["summary"], "Not verified: no trusted certificate for issuer UT");
+    assert_eq!(other["status"], "invalid");
+    assert_eq!(other["summary"], "FAILED: the document signer is not signed by a trusted CSCA UT");
 }
 
 #[test]

@@ -45,7 +45,8 @@ pub struct RunArgs {
     #[arg(long, default_value = "xdg-open")]
     pub browser: String,
     /// Trusted CSCA certificates, master lists, CRLs or folders (repeatable; added to the
-    /// configuration's `[trust]` `csca` list).
+    /// configuration's `[trust]` `csca` list). Without any, `run` refuses to start (unless
+    /// `[policy] allow_unverified = true`).
     #[arg(long = "csca", value_name = "PATH")]
     pub csca: Vec<PathBuf>,
     /// Print the outcome as JSON.
@@ -96,11 +97,14 @@ fn run(args: &RunArgs) -> Result<headless::Outcome, String> {
         Some(_) => ScanControl::Browser(Vec::new()),
         None => ScanControl::Browser(args.browser.split_whitespace().map(str::to_owned).collect()),
     };
-    let mut csca = args.csca.clone();
-    if let Some(path) = &args.config {
-        csca.extend(crate::trust::config::configured_paths(path).map_err(|e| e.to_string())?);
+    let trust = crate::trust::config::kiosk_trust_store(&args.csca, args.config.as_deref())
+        .map_err(|e| format!("--csca: {e}"))?;
+    if let Some(why) = crate::trust::config::cannot_enrol(&trust) {
+        return Err(format!("enrolment refused: {why}"));
     }
-    let trust = crate::cli::read::load_trust_store(&csca).map_err(|e| format!("--csca: {e}"))?;
+    if trust.policy().allow_unverified {
+        eprintln!("warning: [policy] allow_unverified = true: unverified documents are enrolled");
+    }
     let (mut exec, inputs) =
         Executor::with_services(card, services, scan).map_err(|e| e.to_string())?;
     exec.set_trust_store(trust);

@@ -291,16 +291,12 @@ impl Workflow {
             self.go_home();
             return Vec::new();
         };
-        if p.facts().authenticity == "invalid" {
-            // A chip whose data fails passive authentication may carry someone else's photo:
-            // it is never enrolled as an eID image.
+        if let crate::trust::Decision::Refuse(why) = &p.facts().decision {
+            // Only a document the enrolment policy allows (strict: passive authentication
+            // valid, not expired) is enrolled as an eID image.
             self.stage = Stage::Problem {
-                title: "This passport failed its authenticity check".into(),
-                detail: format!(
-                    "{}. Do not enrol this customer from this passport; follow the office's \
-                     procedure for a suspect document.",
-                    p.facts().authenticity_summary
-                ),
+                title: why.title.clone(),
+                detail: why.detail.clone(),
                 ways: vec![Way::NewCustomer],
             };
             return Vec::new();

@@ -11,7 +11,8 @@ use crate::lds::{self, Ef};
 use crate::mrz::Mrz;
 use crate::reader::passport::PassportRead;
 use crate::records::DocumentFacts;
-use crate::trust::TrustStore;
+use crate::trust::policy::{self, Decision};
+use crate::trust::{Status, TrustStore};
 
 /// What staff see on the Review screen. Names are personal data (zeroized).
 #[derive(Clone, Default)]
@@ -32,6 +33,8 @@ pub struct ReviewFacts {
     pub authenticity_reason: String,
     /// e.g. `BAC`.
     pub access: String,
+    /// What the enrolment policy makes of the verdict and the expiry.
+    pub decision: Decision,
 }
 
 impl fmt::Debug for ReviewFacts {
@@ -42,6 +45,7 @@ impl fmt::Debug for ReviewFacts {
             .field("document_type", &self.document_type)
             .field("expired", &self.expired)
             .field("authenticity", &self.authenticity)
+            .field("decision", &self.decision)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +98,18 @@ impl ChipResult {
                 }
             },
         };
+        let expiry = mrz.as_ref().map(|m| expiry_date(&m.date_of_expiry));
+        let decision = policy::decide(
+            trust.policy(),
+            &policy::Facts {
+                status: Status::from_name(&pa.status).unwrap_or(Status::Invalid),
+                summary: &pa.summary,
+                revocation: &pa.revocation,
+                trust_store_loaded: !trust.is_empty(),
+                expiry: expiry.as_deref(),
+                today,
+            },
+        );
         let facts = match &mrz {
             Some(m) => ReviewFacts {
                 name: Zeroizing::new(display_name(m)),
@@ -106,12 +122,14 @@ impl ChipResult {
                 authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
+                decision,
             },
             None => ReviewFacts {
                 authenticity: pa.status.clone(),
                 authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
+                decision,
                 ..ReviewFacts::default()
             },
         };
@@ -198,6 +216,7 @@ impl Personal {
             document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
             access_protocol: Some(self.chip.read.access.clone()),
             authenticity: Some(self.chip.facts.authenticity.clone()),
+            enrol_policy: Some(self.chip.facts.decision.recorded().to_owned()),
         }
     }
 }

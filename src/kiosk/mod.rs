@@ -71,7 +71,8 @@ pub struct GuiArgs {
     pub sdk_dir: Option<PathBuf>,
     /// Trusted CSCA certificates for passive authentication: DER/PEM files, ICAO master lists
     /// (.ml), CRLs or folders of them (repeatable; added to the configuration's `[trust]`
-    /// `csca` list). Without any, passports show as "not verified".
+    /// `csca` list). Without any, passports show as "not verified" and none is enrolled
+    /// (unless `[policy] allow_unverified = true`).
     #[arg(long = "csca", value_name = "PATH")]
     pub csca: Vec<PathBuf>,
 }
@@ -144,23 +145,21 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut csca = args.csca.clone();
-    if let Some(path) = &args.config {
-        match crate::trust::config::configured_paths(path) {
-            Ok(more) => csca.extend(more),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let trust = match crate::cli::read::load_trust_store(&csca) {
+    let trust = match crate::trust::config::kiosk_trust_store(&args.csca, args.config.as_deref()) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: --csca: {e}");
             return ExitCode::FAILURE;
         }
     };
+    // The window still opens (staff see the reason on Review), but the operator is told now.
+    if let Some(why) = crate::trust::config::cannot_enrol(&trust) {
+        eprintln!("warning: {why}");
+        tracing::warn!("{why}");
+    }
+    if trust.policy().allow_unverified {
+        eprintln!("warning: [policy] allow_unverified = true: unverified documents are enrolled");
+    }
     let services = Services { client: Arc::new(client), store: Arc::new(store) };
     let card = Box::new(PcscCardSource { reader: args.reader.clone() });
     let browser: Vec<String> = args.browser.split_whitespace().map(str::to_owned).collect();

@@ -295,22 +295,45 @@ pub fn review(
     if let Some(e) = &chip.face_error {
         ui.colored_label(theme::BAD, e);
     }
-    let genuine_or_unchecked = facts.authenticity != "invalid";
-    if !genuine_or_unchecked {
-        ui.colored_label(
-            theme::BAD,
-            RichText::new(
-                "This passport failed its authenticity check: it cannot be enrolled. Follow \
-                 the office's procedure for a suspect document.",
-            )
-            .strong(),
-        );
+    // The enrolment policy's decision (trust::policy): refused documents cannot be enrolled;
+    // one let through only by a pilot setting says so in amber.
+    let allowed = facts.decision.allows();
+    match &facts.decision {
+        crate::trust::Decision::Refuse(why) => {
+            let color = if facts.authenticity == "invalid" { theme::BAD } else { theme::WARN };
+            ui.colored_label(
+                color,
+                RichText::new(format!("{}: it cannot be enrolled. {}", why.title, why.detail))
+                    .strong(),
+            );
+        }
+        crate::trust::Decision::AllowUnverifiedByPolicy => {
+            ui.colored_label(
+                theme::WARN,
+                RichText::new(
+                    "NOT VERIFIED: enrolment is allowed only by the pilot setting \
+                     allow_unverified, and the record will say so.",
+                )
+                .strong(),
+            );
+        }
+        crate::trust::Decision::AllowStaleCrlByPolicy => {
+            ui.colored_label(
+                theme::WARN,
+                RichText::new(
+                    "The revocation list is out of date: enrolment is allowed only by the \
+                     setting stale_crl = \"allow\", and the record will say so.",
+                )
+                .strong(),
+            );
+        }
+        crate::trust::Decision::Allow => {}
     }
     ui.add_space(8.0);
     ui.checkbox(consent, "The customer consents to enrolling their face with iProov");
     let mut action = None;
     ui.horizontal(|ui| {
-        if big_enabled(ui, *consent && usable && genuine_or_unchecked, "Enrol with iProov") {
+        if big_enabled(ui, *consent && usable && allowed, "Enrol with iProov") {
             action = Some(Action::Do(Input::Confirm { consent: *consent }));
         }
         if big(ui, "Cancel") {

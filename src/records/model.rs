@@ -152,6 +152,9 @@ pub struct DocumentFacts {
     pub access_protocol: Option<String>,
     /// Passive authentication: `valid` | `invalid` | `unverified`.
     pub authenticity: Option<String>,
+    /// The enrolment policy that let the document through: `strict` | `allow_unverified` |
+    /// `allow_stale_crl`.
+    pub enrol_policy: Option<String>,
 }
 
 impl std::fmt::Debug for DocumentFacts {
@@ -162,6 +165,7 @@ impl std::fmt::Debug for DocumentFacts {
             .field("document_number", &self.document_number.as_ref().map(|_| "REDACTED"))
             .field("access_protocol", &self.access_protocol)
             .field("authenticity", &self.authenticity)
+            .field("enrol_policy", &self.enrol_policy)
             .finish()
     }
 }
@@ -196,6 +200,8 @@ pub struct Enrolment {
     pub validate_finished: Option<String>,
     /// Last change, milliseconds since the Unix epoch.
     pub updated_ms: i64,
+    /// The enrolment policy that let the document through (see [`DocumentFacts`]).
+    pub enrol_policy: Option<String>,
 }
 
 /// One audit event.

@@ -52,6 +52,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
     "#,
+    // 2: the enrolment policy that let the document through (passive authentication's
+    // verdict is in `authenticity`).
+    "ALTER TABLE enrolments ADD COLUMN enrol_policy TEXT;",
 ];
 
 /// The schema version this program writes.

@@ -29,7 +29,7 @@ const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error
     enrol_token, verify_token, created_at, updated_at, issuing_state, document_type, \
     document_number_hash, access_protocol, authenticity, image_source, enrol_token_started, \
     enrol_token_finished, image_started, image_finished, verify_token_started, \
-    verify_token_finished, validate_started, validate_finished, updated_ms";
+    verify_token_finished, validate_started, validate_finished, updated_ms, enrol_policy";
 
 pub(super) fn now_ms() -> i64 {
     SystemTime::now()
@@ -68,6 +68,7 @@ fn row_to_enrolment(r: &Row<'_>) -> rusqlite::Result<(Enrolment, String)> {
             validate_started: r.get(22)?,
             validate_finished: r.get(23)?,
             updated_ms: r.get(24)?,
+            enrol_policy: r.get(25)?,
         },
         status,
     ))
@@ -190,7 +191,8 @@ impl Store {
             .execute(
                 "INSERT OR IGNORE INTO enrolments (user_id, created_at, updated_at, updated_ms, \
                  status, issuing_state, document_type, document_number_hash, access_protocol, \
-                 authenticity, image_source) VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9)",
+                 authenticity, image_source, enrol_policy) \
+                 VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     user_id,
                     now,
@@ -200,7 +202,8 @@ impl Store {
                     hash,
                     facts.access_protocol,
                     facts.authenticity,
-                    image_source
+                    image_source,
+                    facts.enrol_policy
                 ],
             )
             .map_err(RecordsError::sql("inserting an enrolment"))?;

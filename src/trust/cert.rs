@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use asn1_rs::Tag;
 use der::{Decode, Encode};
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, KeyUsage, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
+};
 use x509_cert::name::Name;
 
 use super::TrustError;
@@ -140,6 +142,19 @@ impl Certificate {
         Some((ku.digital_signature(), ku.key_cert_sign()))
     }
 
+    /// basicConstraints' cA flag, if the extension is present (and parses).
+    pub fn basic_constraints_ca(&self) -> Option<bool> {
+        let raw = self.extension(oid::BASIC_CONSTRAINTS)?;
+        BasicConstraints::from_der(raw).ok().map(|b| b.ca)
+    }
+
+    /// Whether this certificate may sign certificates as a CSCA (RFC 5280 §4.2.1.9,
+    /// ICAO 9303 Part 12 §7.1.1): basicConstraints cA = TRUE and keyUsage keyCertSign.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints_ca() == Some(true)
+            && self.key_usage().is_some_and(|(_, cert_sign)| cert_sign)
+    }
+
     /// notBefore and notAfter.
     pub fn validity_period(&self) -> (SystemTime, SystemTime) {
         let v = &self.cert.tbs_certificate.validity;
@@ -177,8 +192,10 @@ impl Certificate {
         SignatureAlgorithm::from_id(&algorithm(&self.cert.signature_algorithm)?, None)
     }
 
-    /// Verifies that `issuer`'s key signed this certificate.
+    /// Verifies that `issuer`'s key signed this certificate. The outer signatureAlgorithm
+    /// must equal tbsCertificate.signature (RFC 5280 §4.1.1.2).
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), TrustError> {
+        same_algorithm(&self.cert.signature_algorithm, &self.cert.tbs_certificate.signature)?;
         let alg = self.signature_algorithm()?;
         issuer.public_key()?.verify(&alg, &self.tbs, self.cert.signature.raw_bytes())
     }
@@ -195,6 +212,21 @@ pub fn same_name(a: &Name, b: &Name) -> bool {
     match (a.to_der(), b.to_der()) {
         (Ok(x), Ok(y)) if x == y => true,
         _ => a.to_string().to_lowercase() == b.to_string().to_lowercase(),
+    }
+}
+
+/// RFC 5280 §4.1.1.2 / §5.1.1.2: the algorithm outside the signed part must be the one
+/// inside it, encoded identically.
+pub(crate) fn same_algorithm(
+    outer: &spki::AlgorithmIdentifierOwned,
+    inner: &spki::AlgorithmIdentifierOwned,
+) -> Result<(), TrustError> {
+    match (outer.to_der(), inner.to_der()) {
+        (Ok(a), Ok(b)) if a == b => Ok(()),
+        _ => Err(TrustError::invalid(format!(
+            "the outer signatureAlgorithm ({}) differs from the signed one ({})",
+            outer.oid, inner.oid
+        ))),
     }
 }
 

@@ -9,7 +9,7 @@ use der::Decode;
 use x509_cert::crl::CertificateList;
 use x509_cert::name::Name;
 
-use super::cert::{algorithm, day};
+use super::cert::{algorithm, day, same_algorithm};
 use super::key::SignatureAlgorithm;
 use super::{Certificate, TrustError};
 use crate::lds::sod::ber::Ber;
@@ -61,8 +61,16 @@ impl Crl {
         day(&self.list.tbs_cert_list.this_update)
     }
 
-    /// Verifies that `csca`'s key signed this CRL.
+    /// nextUpdate as "YYYY-MM-DD" and as a time, if present.
+    pub fn next_update(&self) -> Option<(String, std::time::SystemTime)> {
+        let t = self.list.tbs_cert_list.next_update.as_ref()?;
+        Some((day(t), std::time::SystemTime::UNIX_EPOCH + t.to_unix_duration()))
+    }
+
+    /// Verifies that `csca`'s key signed this CRL (the outer signatureAlgorithm must equal
+    /// the signed one, RFC 5280 §5.1.1.2).
     pub fn verify_signed_by(&self, csca: &Certificate) -> Result<(), TrustError> {
+        same_algorithm(&self.list.signature_algorithm, &self.list.tbs_cert_list.signature)?;
         let alg = SignatureAlgorithm::from_id(&algorithm(&self.list.signature_algorithm)?, None)?;
         csca.public_key()?.verify(&alg, &self.tbs, self.list.signature.raw_bytes())
     }

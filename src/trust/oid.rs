@@ -22,6 +22,7 @@ pub const PRIME_FIELD: &str = "1.2.840.10045.1.1";
 
 pub const SUBJECT_KEY_ID: &str = "2.5.29.14";
 pub const KEY_USAGE: &str = "2.5.29.15";
+pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
 pub const AUTHORITY_KEY_ID: &str = "2.5.29.35";
 pub const COMMON_NAME: &str = "2.5.4.3";
 pub const COUNTRY: &str = "2.5.4.6";

@@ -1,6 +1,9 @@
 //! Passive authentication as a whole (ICAO 9303 Part 11 §5.1): data-group hashes against
-//! EF.SOD, the EF.SOD signature, and the document signer's chain to a trusted CSCA, with a
-//! verdict (`valid` | `invalid` | `unverified`), the reason, and one plain line for staff.
+//! EF.SOD, the EF.SOD signature, the document signer's chain to a trusted CSCA, and the
+//! certificates' country against DG1's issuing state (Part 12 §7.1.1), with a verdict
+//! (`valid` | `invalid` | `unverified`), the reason, and one plain line for staff. With a
+//! trust store loaded, whatever the document's content makes undecidable is `invalid`;
+//! `unverified` means only "no trust store" or "no CSCA for this country".
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -8,6 +11,8 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::chain::{BrokenKind, ChainOutcome, verify_chain};
+use super::country::alpha2_of_issuing_state;
+use super::policy::Revocation;
 use super::sod_signature::verify_sod;
 use super::store::TrustStore;
 use super::{Certificate, TrustError};
@@ -21,7 +26,7 @@ pub enum Status {
     Valid,
     /// Something was changed or forged.
     Invalid,
-    /// Could not be decided (no trust store, no CSCA for this issuer, unsupported algorithm).
+    /// Could not be decided: no trust store, or no CSCA for this country in it.
     Unverified,
 }
 
@@ -32,6 +37,13 @@ impl Status {
             Status::Invalid => "invalid",
             Status::Unverified => "unverified",
         }
+    }
+
+    /// The status named by [`Status::as_str`].
+    pub fn from_name(name: &str) -> Option<Status> {
+        [Status::Valid, Status::Invalid, Status::Unverified]
+            .into_iter()
+            .find(|s| s.as_str() == name)
     }
 }
 
@@ -85,6 +97,8 @@ pub struct PassiveAuth {
     pub csca: Option<CertInfo>,
     /// Remarks (relaxed signer match, …).
     pub notes: Vec<String>,
+    /// Whether a current CRL of the CSCA was checked.
+    pub revocation: Revocation,
 }
 
 fn dg_words(dg: u8) -> String {
@@ -114,10 +128,17 @@ pub fn check(
         document_signer: None,
         csca: None,
         notes: Vec::new(),
+        revocation: Revocation::NotChecked,
     };
+    let loaded = !store.is_empty();
     let Some(sod_bytes) = sod_bytes else {
         pa.reason = "EF.SOD was not read".into();
-        pa.summary = "Not verified: the chip's security data (EF.SOD) was not read".into();
+        if loaded {
+            pa.status = Status::Invalid;
+            pa.summary = "FAILED: the chip's security data (EF.SOD) is missing".into();
+        } else {
+            pa.summary = "Not verified: the chip's security data (EF.SOD) was not read".into();
+        }
         return pa;
     };
     let sod = match sod::parse(sod_bytes) {
@@ -131,6 +152,12 @@ pub fn check(
     };
     pa.hash_algorithm = Some(sod.hash_algorithm);
     pa.data_groups = data_groups.iter().map(|(n, bytes)| (*n, sod.check(*n, bytes))).collect();
+
+    // DG1's issuing state (only when DG1 was read), for the country checks.
+    let issuing_state = data_groups
+        .get(&1)
+        .and_then(|b| crate::lds::dg1::parse(b).ok())
+        .map(|m| m.issuing_state.trim_end_matches('<').to_owned());
 
     // Hashes first: a changed data group is the most useful thing to say.
     let mut failures = Vec::new();
@@ -176,12 +203,25 @@ pub fn check(
                     "every data group read matches EF.SOD, but the signature \
                                      cannot be checked: {e}"
                 );
-                pa.summary = match e {
-                    TrustError::NoCertificate(_) => {
-                        "Not verified: no document signer certificate on the chip".into()
-                    }
-                    _ => format!("Not verified: {e}"),
-                };
+                let country = issuing_state.as_deref().and_then(alpha2_of_issuing_state);
+                if loaded && country.is_none_or(|c| store.has_country(c)) {
+                    // A trust store that could judge this country's documents: a chip whose
+                    // signature cannot be checked is not this country's genuine chip.
+                    pa.status = Status::Invalid;
+                    pa.summary = match e {
+                        TrustError::NoCertificate(_) => {
+                            "FAILED: no document signer certificate on the chip".into()
+                        }
+                        _ => format!("FAILED: the chip's signature cannot be checked: {e}"),
+                    };
+                } else {
+                    pa.summary = match e {
+                        TrustError::NoCertificate(_) => {
+                            "Not verified: no document signer certificate on the chip".into()
+                        }
+                        _ => format!("Not verified: {e}"),
+                    };
+                }
                 return pa;
             }
             None
@@ -196,11 +236,44 @@ pub fn check(
     let Some(v) = verified else {
         return pa;
     };
-    let country = v.signer.issuer_country().map(|c| c.to_uppercase());
+    // ICAO 9303 Part 12 §7.1.1: the signer's country is the issuing state's.
+    let dsc_country = v.signer.issuer_country().map(|c| c.to_uppercase());
+    let mut uncompared = None;
+    if let Some(state) = &issuing_state {
+        match alpha2_of_issuing_state(state) {
+            Some(expected) => {
+                let subject = v.signer.country().map(|c| c.to_uppercase());
+                let agrees = |c: &Option<String>| c.as_deref() == Some(expected);
+                if !agrees(&dsc_country) || (subject.is_some() && !agrees(&subject)) {
+                    let shown = dsc_country.clone().unwrap_or_else(|| "none".into());
+                    pa.status = Status::Invalid;
+                    pa.reason = format!(
+                        "the document signer certificate's country ({shown}, subject {}) is not \
+                         the issuing state {state} ({expected}) of DG1",
+                        subject.as_deref().unwrap_or("none")
+                    );
+                    pa.summary = format!(
+                        "FAILED: the document was signed for country {shown}, but it says it \
+                         was issued by {state}"
+                    );
+                    return pa;
+                }
+            }
+            None => uncompared = Some(state.clone()),
+        }
+    }
+    // The country whose CSCAs the store must hold to judge this document.
+    let country = issuing_state
+        .as_deref()
+        .and_then(alpha2_of_issuing_state)
+        .map(str::to_owned)
+        .or(dsc_country.clone());
+    let store_knows_country = country.as_deref().is_none_or(|c| store.has_country(c));
+    let country = dsc_country;
     let for_issuer = country.as_ref().map_or("this issuer".to_owned(), |c| format!("issuer {c}"));
     let of_issuer = country.as_ref().map_or("of this issuer".to_owned(), |c| c.clone());
     let for_issuer_csca = country.as_ref().map_or("this issuer".to_owned(), |c| c.clone());
-    if store.is_empty() {
+    if !loaded {
         pa.reason = "every data group read matches EF.SOD and its signature verifies with the \
                      document signer certificate it carries, but no CSCA trust store is \
                      configured"
@@ -209,9 +282,20 @@ pub fn check(
         return pa;
     }
     match verify_chain(&v.signer, store, at) {
-        ChainOutcome::Trusted { csca, notes } => {
-            pa.status = Status::Valid;
+        ChainOutcome::Trusted { csca, notes, revocation } => {
             pa.notes.extend(notes);
+            pa.revocation = revocation;
+            pa.csca = Some(CertInfo::of(&csca.cert, Some(&csca.origin)));
+            if let Some(state) = uncompared {
+                pa.reason = format!(
+                    "the signature chains to the trusted CSCA \"{}\", but the issuing state \
+                     {state} has no ISO 3166 country code to compare with the certificates",
+                    csca.cert.subject_text()
+                );
+                pa.summary = format!("Not verified: issuing state {state} cannot be matched");
+                return pa;
+            }
+            pa.status = Status::Valid;
             let name = csca.cert.display_name();
             let c = csca.cert.country().map(|c| c.to_uppercase()).or(country).unwrap_or_default();
             pa.reason = format!(
@@ -225,7 +309,6 @@ pub fn check(
             } else {
                 format!("Genuine: signed by CSCA {c} ({name})")
             };
-            pa.csca = Some(CertInfo::of(&csca.cert, Some(&csca.origin)));
         }
         ChainOutcome::Broken { reason, kind, csca } => {
             pa.status = Status::Invalid;
@@ -259,13 +342,28 @@ pub fn check(
                 BrokenKind::KeyUsage => {
                     "FAILED: a certificate's key usage does not allow this signature".into()
                 }
+                BrokenKind::NotCa => {
+                    format!("FAILED: the CSCA certificate for {for_issuer_csca} is not a CA")
+                }
             };
             pa.reason = reason;
             pa.csca = csca.map(|a| CertInfo::of(&a.cert, Some(&a.origin)));
         }
+        ChainOutcome::NoCsca { reason } if store_knows_country => {
+            // The store holds this country's CSCAs and none signed this document signer.
+            pa.status = Status::Invalid;
+            pa.reason = format!("hashes and signature are good, but {reason}");
+            pa.summary =
+                format!("FAILED: the document signer is not signed by a trusted CSCA {of_issuer}");
+        }
         ChainOutcome::NoCsca { reason } => {
             pa.reason = format!("hashes and signature are good, but {reason}");
             pa.summary = format!("Not verified: no trusted certificate for {for_issuer}");
+        }
+        ChainOutcome::Unsupported { reason } if store_knows_country => {
+            pa.status = Status::Invalid;
+            pa.reason = format!("hashes and signature are good, but {reason}");
+            pa.summary = format!("FAILED: {reason}");
         }
         ChainOutcome::Unsupported { reason } => {
             pa.reason = format!("hashes and signature are good, but {reason}");

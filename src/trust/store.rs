@@ -12,6 +12,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::crl::Crl;
+use super::policy::Policy;
 use super::sod_signature::verify_signed_data;
 use super::{Certificate, TrustError, cms, oid};
 use crate::lds::sod::ber::{Ber, small_uint};
@@ -44,6 +45,7 @@ pub struct TrustStore {
     crls: Vec<Crl>,
     seen: HashSet<[u8; 32]>,
     notes: Vec<String>,
+    policy: Policy,
 }
 
 impl TrustStore {
@@ -58,6 +60,22 @@ impl TrustStore {
         let mut store = TrustStore::new();
         store.add_certificates(DEMO_CSCA, "built-in demo CSCA (assets/demo-passport/csca.der)")?;
         Ok(store)
+    }
+
+    /// The enrolment policy the kiosk applies with this store (strict unless set).
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// Whether a trusted CSCA names `country` (ISO 3166-1 alpha-2, any case) as its own.
+    pub fn has_country(&self, country: &str) -> bool {
+        self.anchors
+            .iter()
+            .any(|a| a.cert.country().is_some_and(|c| c.eq_ignore_ascii_case(country)))
     }
 
     /// Loads every path (a certificate file, a master list, or a folder of them).
@@ -153,8 +171,11 @@ impl TrustStore {
         &self.crls
     }
 
-    /// Adds the CSCAs of a master list; returns how many were new. A master list whose
-    /// signature is wrong is refused.
+    /// Adds the CSCAs of a master list; returns how many were new. The list is refused
+    /// unless its signature verifies and its signer (the master list signer) is signed by a
+    /// CA given as a certificate file of its own (ICAO 9303 Part 12 §9): a list signed by
+    /// anyone else, with an unsupported algorithm or without its signer certificate, is not
+    /// a trust anchor.
     pub fn add_master_list(&mut self, bytes: &[u8], origin: &str) -> Result<usize, TrustError> {
         let sd = cms::parse_content_info(bytes)?;
         if sd.content_type != oid::CSCA_MASTER_LIST {
@@ -163,30 +184,32 @@ impl TrustStore {
                 sd.content_type
             )));
         }
-        let signature = match verify_signed_data(&sd, oid::CSCA_MASTER_LIST) {
-            Ok(v) => {
-                let by = self.anchors.iter().filter(|a| a.direct).find(|a| {
-                    a.cert.subject_is(v.signer.issuer())
-                        && v.signer.verify_signed_by(&a.cert).is_ok()
-                });
-                match by {
-                    Some(a) => format!(
-                        "signature verified; signer \"{}\" chains to \"{}\"",
-                        v.signer.subject_text(),
-                        a.cert.subject_text()
-                    ),
-                    None => format!(
-                        "signature verifies with its signer \"{}\", whose CSCA was not given: \
-                         its certificates are taken as a list, not verified",
-                        v.signer.subject_text()
-                    ),
-                }
-            }
+        let v = match verify_signed_data(&sd, oid::CSCA_MASTER_LIST) {
+            Ok(v) => v,
             Err(e @ (TrustError::Unsupported(_) | TrustError::NoCertificate(_))) => {
-                format!("signature not checked ({e}): its certificates are taken as a list")
+                return Err(TrustError::invalid(format!(
+                    "{origin}: master list refused: its signature cannot be checked ({e})"
+                )));
             }
             Err(e) => return Err(TrustError::invalid(format!("{origin}: master list: {e}"))),
         };
+        let by = self.anchors.iter().filter(|a| a.direct && a.cert.is_ca()).find(|a| {
+            a.cert.subject_is(v.signer.issuer()) && v.signer.verify_signed_by(&a.cert).is_ok()
+        });
+        let Some(by) = by else {
+            return Err(TrustError::invalid(format!(
+                "{origin}: master list refused: its signer \"{}\" (issued by \"{}\") is not \
+                 signed by a CSCA given as a certificate file; add that country's CSCA \
+                 certificate to [trust] csca (or --csca) next to the list",
+                v.signer.subject_text(),
+                v.signer.issuer_text()
+            )));
+        };
+        let signature = format!(
+            "signature verified; signer \"{}\" chains to \"{}\"",
+            v.signer.subject_text(),
+            by.cert.subject_text()
+        );
         let mut top = Ber::new(&sd.content, "CscaMasterList");
         let list = top.universal(Tag::Sequence, "CscaMasterList")?;
         let mut l = Ber::new(list.data, "CscaMasterList");

@@ -156,7 +156,9 @@ pub fn page_kiosk(dir: &Path) -> PageKiosk {
     let card = DemoCard::new(profile);
     card.placer().store(true, std::sync::atomic::Ordering::SeqCst);
     let scan = ScanControl::Page { browser: vec![], sdk_dir: None };
-    let (exec, inputs) =
+    let (mut exec, inputs) =
         Executor::with_services(Box::new(card), services(&fake, dir), scan).unwrap();
+    // The demo passport is signed by the demo CSCA: only a verified passport is enrolled.
+    exec.set_trust_store(enrol_kiosk::trust::TrustStore::demo().unwrap());
     PageKiosk { fake, exec, inputs, mrz }
 }
