@@ -13,6 +13,8 @@ use std::time::SystemTime;
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub access: String,
+    /// PACE offered or not, why BAC was used instead, and the EF.DG14 cross-check.
+    pub access_control: AccessControlReport,
     pub files: BTreeMap<String, usize>,
     pub mrz: Option<MrzReport>,
     pub face: Option<FaceReport>,
@@ -23,6 +25,19 @@ pub struct Report {
     pub chunk_size: usize,
     /// Problems met while interpreting the files (the raw files are still written).
     pub problems: Vec<String>,
+}
+
+/// Access control (ICAO 9303 Part 11 §4.2, §9.2): `note` is "PACE offered, BAC used: …"
+/// when that happened; `security_infos` compares EF.CardAccess and the signed EF.DG14 with
+/// the protocol used: `consistent`, `not checked` (no EF.DG14) or `invalid` (the document
+/// fails, like a failed passive authentication).
+#[derive(Debug, Serialize)]
+pub struct AccessControlReport {
+    pub protocol: String,
+    pub pace_offered: bool,
+    pub note: Option<String>,
+    pub security_infos: String,
+    pub security_infos_reason: String,
 }
 
 /// DG1's MRZ fields.
@@ -141,8 +156,17 @@ pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Repo
     });
 
     let passive_authentication = passive_auth(read, store, at, &mut problems);
+    let ac = &read.access_control;
+    let access_control = AccessControlReport {
+        protocol: read.access.clone(),
+        pace_offered: ac.pace_offered,
+        note: ac.note(),
+        security_infos: ac.security_infos.status().to_owned(),
+        security_infos_reason: ac.security_infos.reason().to_owned(),
+    };
     Report {
         access: read.access.clone(),
+        access_control,
         files,
         mrz,
         face,

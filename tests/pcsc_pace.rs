@@ -1,6 +1,7 @@
 //! Ring 2: PACE (ICAO 9303 Part 11 §4.4) with the simulated chip through the real PC/SC stack
-//! (pcscd + vpcd): MRZ and CAN passwords, a wrong CAN, the CAN on a BAC-only chip, and a
-//! card taken away in the middle of PACE.
+//! (pcscd + vpcd): MRZ and CAN passwords, a wrong CAN, the CAN on a BAC-only chip, a
+//! card taken away in the middle of PACE, and a PACE answer cut short that must never lead
+//! to BAC (ICAO 9303 Part 11 §4.2).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
 
@@ -8,6 +9,7 @@ mod common;
 
 use common::{READER, attach, connect, data};
 use enrol_kiosk::access::{AccessError, Password};
+use enrol_kiosk::card::{CardChannel, CardError};
 use enrol_kiosk::mrz::{AccessKey, Can};
 use enrol_kiosk::reader::ReadError;
 use enrol_kiosk::reader::passport::{PassportRead, ReadOptions, read_passport};
@@ -26,7 +28,7 @@ fn can(digits: &str) -> Password {
 }
 
 fn assert_complete(profile: &Profile, read: &PassportRead) {
-    for name in ["EF.CardAccess", "EF.COM", "EF.SOD", "EF.DG1", "EF.DG2"] {
+    for name in ["EF.CardAccess", "EF.COM", "EF.SOD", "EF.DG1", "EF.DG2", "EF.DG14"] {
         let got = read.files.get(name).unwrap_or_else(|| panic!("{name} not read"));
         assert_eq!(got.as_slice(), profile.file(name).unwrap(), "{name} differs");
     }
@@ -43,8 +45,9 @@ fn pace_with_the_mrz_and_with_the_can() {
         let read = read(password).unwrap();
         assert_complete(&profile, &read);
         assert_eq!(read.access, "PACE-ECDH-GM-AES-128", "{kind}");
-        // CardAccess, MSE:Set AT, 4 GENERAL AUTHENTICATE, SELECT, one READ per EF.
-        assert_eq!(read.apdus, 11, "{kind}");
+        // CardAccess, MSE:Set AT, 4 GENERAL AUTHENTICATE, SELECT, one READ per EF (DG14 too).
+        assert_eq!(read.apdus, 12, "{kind}");
+        assert_eq!(read.access_control.security_infos.status(), "consistent", "{kind}");
     }
 }
 
@@ -109,7 +112,12 @@ fn cli_reads_with_the_can_and_words_a_wrong_one_plainly() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     assert_eq!(report["access"], "PACE-ECDH-GM-AES-128");
-    assert_eq!(report["apdus"], 11);
+    assert_eq!(report["apdus"], 12);
+    assert_eq!(report["access_control"]["protocol"], "PACE-ECDH-GM-AES-128");
+    assert_eq!(report["access_control"]["pace_offered"], true);
+    assert_eq!(report["access_control"]["note"], serde_json::Value::Null);
+    assert_eq!(report["access_control"]["security_infos"], "consistent");
+    assert!(out.path().join("EF.DG14.bin").is_file());
     assert!(out.path().join("face.jpg").is_file());
 
     let bad = tempfile::tempdir().unwrap();
@@ -132,4 +140,50 @@ fn cli_reads_with_the_can_and_words_a_wrong_one_plainly() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("6 digits"));
+}
+
+/// Passes commands to the real reader and records each one's CLA and INS.
+struct Recorder<C> {
+    inner: C,
+    sent: Vec<(u8, u8)>,
+}
+
+impl<C: CardChannel> CardChannel for Recorder<C> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        if let [cla, ins, ..] = command {
+            self.sent.push((*cla, *ins));
+        }
+        self.inner.transmit(command)
+    }
+}
+
+#[test]
+fn a_pace_answer_truncated_mid_pace_is_never_read_with_bac() {
+    let profile = Profile::demo().unwrap();
+    assert!(profile.bac_allowed(), "the chip would accept BAC: only the reader can refuse it");
+    let mrz = Password::Mrz(AccessKey::from_mrz_text(profile.mrz_text()).unwrap());
+    let cases = (1..=4).map(|step| (step, mrz.clone())).chain([(2, can(DEMO_CAN))]);
+    for (step, password) in cases {
+        let kind = password.kind();
+        let behaviour = Behaviour { truncate_ga: Some(step), ..Behaviour::default() };
+        let _card = attach(&profile, behaviour);
+        let mut card = Recorder { inner: connect(), sent: Vec::new() };
+        let err = read_passport(&mut card, &password, &ReadOptions::default(), &mut |_, _, _| {})
+            .expect_err("a truncated PACE answer must fail the read");
+        assert!(
+            matches!(err, ReadError::Access(ref e) if !matches!(e, AccessError::Denied)),
+            "GENERAL AUTHENTICATE {step} cut short, {kind}: {err:?}"
+        );
+        // No BAC at all: no plain SELECT of the application, GET CHALLENGE or EXTERNAL
+        // AUTHENTICATE after the broken PACE.
+        let bac = card.sent.iter().any(|&(cla, ins)| cla & 0x0C == 0 && matches!(ins, 0x84 | 0x82));
+        assert!(!bac, "GA {step}, {kind}: BAC was tried: {:02X?}", card.sent);
+        assert_eq!(card.sent.first(), Some(&(0x00, 0xB0)), "EF.CardAccess first");
+        assert_eq!(card.sent.get(1), Some(&(0x00, 0x22)), "then MSE:Set AT");
+        assert!(card.sent.iter().skip(2).all(|&(_, ins)| ins == 0x86), "{:02X?}", card.sent);
+        // The fault came once: trying again runs PACE and reads the passport.
+        let again = read(password).unwrap();
+        assert_eq!(again.access, "PACE-ECDH-GM-AES-128");
+        assert_complete(&profile, &again);
+    }
 }

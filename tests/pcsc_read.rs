@@ -42,9 +42,25 @@ fn reads_the_demo_passport_with_a_jpeg_face() {
     assert_eq!(report.access, "PACE-ECDH-GM-AES-128");
     assert_eq!(report.face.as_ref().unwrap().format, "jpg");
     assert_eq!(report.passive_authentication.data_groups["EF.DG2"], "match");
+    assert_eq!(report.passive_authentication.data_groups["EF.DG14"], "match");
     assert_eq!(report.passive_authentication.status, "unverified");
-    // CardAccess, MSE:Set AT + 4 GENERAL AUTHENTICATE, SELECT under SM, one READ per EF.
-    assert_eq!(read.apdus, 11, "extended length should read each EF in one APDU");
+    assert_eq!(report.access_control.security_infos, "consistent");
+    // CardAccess, MSE:Set AT + 4 GENERAL AUTHENTICATE, SELECT under SM, one READ per EF
+    // (EF.COM, EF.SOD, DG1, DG2 and DG14).
+    assert_eq!(read.apdus, 12, "extended length should read each EF in one APDU");
+
+    // The same chip read with BAC on purpose: the report says so, and DG14 (which lists
+    // the PACE the chip offers) makes the read invalid.
+    let options = ReadOptions { force_bac: true, ..ReadOptions::default() };
+    let bac = report::build(
+        &read_passport(connect(), key(&profile), &options, &mut |_, _, _| {}).unwrap(),
+    );
+    assert_eq!(bac.access, "BAC");
+    assert_eq!(
+        bac.access_control.note.as_deref(),
+        Some("PACE offered, BAC used: BAC was asked for")
+    );
+    assert_eq!(bac.access_control.security_infos, "invalid");
 }
 
 #[test]

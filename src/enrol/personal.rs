@@ -84,7 +84,16 @@ impl ChipResult {
         let started = std::time::Instant::now();
         let mrz = read.files.get(&Ef::Dg(1).name()).and_then(|b| lds::dg1::parse(b).ok());
         let report = crate::report::build_with(&read, trust);
-        let pa = report.passive_authentication;
+        let mut pa = report.passive_authentication;
+        // EF.DG14 contradicting the access protocol (PACE stripped or forced to BAC) fails
+        // the document exactly like a failed passive authentication.
+        if let crate::reader::access_control::SecurityInfosCheck::Invalid(why) =
+            &read.access_control.security_infos
+        {
+            pa.status = "invalid".into();
+            pa.summary = "FAILED: the chip's access protocol contradicts its signed data".into();
+            pa.reason.clone_from(why);
+        }
         let (face, face_error) = match read.files.get(&Ef::Dg(2).name()) {
             None => (None, Some("The chip has no face image (DG2 was not read).".to_owned())),
             Some(dg2) => match crate::face::input_image(dg2) {

@@ -187,24 +187,33 @@ impl CardAccess {
 /// an element that is not a SEQUENCE starting with an OID, or more than [`MAX_INFOS`]
 /// elements is an error.
 pub fn parse(bytes: &[u8]) -> Result<CardAccess, LdsError> {
-    let err = LdsError::tlv(FILE);
+    parse_security_infos(bytes, FILE)
+}
+
+/// Parses a DER `SecurityInfos` SET (EF.CardAccess, or the content of EF.DG14) with the
+/// rules of [`parse`]; `file` names the file in errors.
+pub(crate) fn parse_security_infos(
+    bytes: &[u8],
+    file: &'static str,
+) -> Result<CardAccess, LdsError> {
+    let err = LdsError::tlv(file);
     let mut outer = Reader::new(bytes);
     let set = outer.expect(TAG_SET).map_err(&err)?;
     if !outer.is_empty() {
-        tracing::debug!(bytes = outer.remaining().len(), "EF.CardAccess: ignoring trailing bytes");
+        tracing::debug!(file, bytes = outer.remaining().len(), "ignoring trailing bytes");
     }
     let mut r = Reader::nested(&set);
     let mut infos = Vec::new();
     while !r.is_empty() {
-        LdsError::check_count(FILE, "SecurityInfos", infos.len() + 1, MAX_INFOS)?;
+        LdsError::check_count(file, "SecurityInfos", infos.len() + 1, MAX_INFOS)?;
         let seq = r.expect(TAG_SEQUENCE).map_err(&err)?;
-        infos.push(security_info(&seq)?);
+        infos.push(security_info(&seq, file)?);
     }
     Ok(CardAccess { infos })
 }
 
-fn security_info(seq: &Tlv<'_>) -> Result<SecurityInfo, LdsError> {
-    let err = LdsError::tlv(FILE);
+fn security_info(seq: &Tlv<'_>, file: &'static str) -> Result<SecurityInfo, LdsError> {
+    let err = LdsError::tlv(file);
     let mut r = Reader::nested(seq);
     let oid = r.expect(TAG_OID).map_err(&err)?;
     let Some(protocol) = PaceProtocol::from_oid(oid.value) else {
@@ -213,7 +222,7 @@ fn security_info(seq: &Tlv<'_>) -> Result<SecurityInfo, LdsError> {
     match pace_info(protocol, r) {
         Some(info) => Ok(SecurityInfo::Pace(info)),
         None => {
-            tracing::debug!(protocol = %protocol.name(), "EF.CardAccess: malformed PACEInfo kept as unknown");
+            tracing::debug!(file, protocol = %protocol.name(), "malformed PACEInfo kept as unknown");
             Ok(SecurityInfo::Unknown { oid: oid_string(oid.value) })
         }
     }

@@ -14,6 +14,19 @@ const MAX_B0_OFFSET: usize = 0x7FFF;
 /// Room for the DO'53' header that wraps odd-INS READ BINARY data.
 const DO53_OVERHEAD: usize = 4;
 
+/// The chunk size below which [`apdu_cap`] stops trusting the policy: a chip must deliver
+/// on average at least half of this (or of the chunk asked for, if smaller) per READ BINARY.
+const FAIR_CHUNK: usize = 64;
+
+/// The most READ BINARY commands (after the first chunk) spent on a file of `total` bytes
+/// read in chunks of `chunk`: twice what chunks of `min(chunk, 64)` bytes would need, plus 8
+/// for step-downs and re-selects. A chip answering every read with a few bytes is cut off
+/// long before it could keep the reader busy for minutes.
+pub fn apdu_cap(total: usize, chunk: usize) -> usize {
+    let unit = chunk.clamp(1, FAIR_CHUNK);
+    total.div_ceil(unit).saturating_mul(2).saturating_add(8)
+}
+
 /// How to address an EF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileId {
@@ -85,8 +98,14 @@ impl<T: Transport> EfReader<T> {
         let mut buf = Vec::with_capacity(total);
         buf.extend_from_slice(first.get(..total).unwrap_or(&first));
         progress(&file.name, buf.len(), total);
+        let cap = apdu_cap(total, self.policy.size());
+        let mut apdus = 0usize;
         while buf.len() < total {
             self.check_cancel()?;
+            apdus += 1;
+            if apdus > cap {
+                return Err(ReadError::TooManyApdus { file: file.name.clone(), cap });
+            }
             if !selected {
                 self.select(file)?;
                 selected = true;

@@ -27,6 +27,8 @@ pub enum ReadError {
     BadOddResponse { file: String },
     #[error("{file}: the chip returned no data at offset {offset} before the declared end")]
     ShortFile { file: String, offset: usize },
+    #[error("{file}: the chip sent too little data per READ BINARY; stopped after {cap} commands")]
+    TooManyApdus { file: String, cap: usize },
     #[error("reading was cancelled")]
     Cancelled,
 }

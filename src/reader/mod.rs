@@ -3,13 +3,14 @@
 //! step-down on errors of a first chunk, odd-INS READ BINARY beyond offset 32 767, and caps
 //! on declared file sizes before anything is allocated.
 
+pub mod access_control;
 mod chunk;
 mod ef;
 mod error;
 pub mod passport;
 
 pub use chunk::ChunkPolicy;
-pub use ef::{EfReader, FileId, Progress};
+pub use ef::{EfReader, FileId, Progress, apdu_cap};
 pub use error::ReadError;
 
 use crate::iso7816::{CommandApdu, ResponseApdu};

@@ -1,7 +1,9 @@
 //! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC), then EF.COM,
-//! EF.SOD, DG1 and DG2 through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4),
-//! counting APDUs.
+//! EF.SOD, DG1, DG2 and, when listed, DG14 through secure messaging (ICAO 9303 Part 10 §3
+//! and Part 11 §4), counting APDUs. PACE offered is never silently traded for BAC: only a
+//! chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that was genuine.
 
+use super::access_control::{self, AccessControl};
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
 use crate::access::pace::{self, PaceParams};
 use crate::access::{AccessError, Password, bac};
@@ -35,6 +37,9 @@ pub struct ReadOptions {
 pub struct PassportRead {
     /// Access protocol used, e.g. "PACE-ECDH-GM-AES-128" or "BAC".
     pub access: String,
+    /// Whether PACE was offered, why BAC was used instead, and the EF.CardAccess / EF.DG14
+    /// cross-check (an `invalid` outcome fails the document).
+    pub access_control: AccessControl,
     /// Raw EF bytes by file, as read from the chip.
     pub files: BTreeMap<String, Zeroizing<Vec<u8>>>,
     /// Command APDUs sent.
@@ -51,6 +56,7 @@ impl std::fmt::Debug for PassportRead {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PassportRead")
             .field("access", &self.access)
+            .field("access_control", &self.access_control)
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("apdus", &self.apdus)
             .field("bytes_read", &self.bytes_read)
@@ -160,57 +166,121 @@ fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Res
     }
 }
 
+/// What EF.CardAccess said about PACE.
+enum Offer {
+    /// No EF.CardAccess, or no PACEInfo in it: BAC.
+    None,
+    /// A PACEInfo this implementation runs.
+    Pace(PaceParams),
+    /// EF.CardAccess offers PACE, but no variant (or a file) this implementation can use:
+    /// BAC, and the reason for the report.
+    Unusable(String),
+}
+
 /// Opens the secure channel: PACE when EF.CardAccess offers a supported protocol (MRZ or
 /// CAN), then SELECT of the eMRTD application under secure messaging; otherwise SELECT and
-/// BAC (MRZ only). PACE failing for a reason other than the password falls back to BAC when
-/// the MRZ is at hand (ICAO 9303 Part 11 §4.4).
+/// BAC (MRZ only). Once PACE is offered, only a chip that refuses MSE:Set AT gets BAC
+/// (ICAO 9303 Part 11 §4.2): every failure after it — a truncated or malformed answer, a
+/// transport error, a wrong password — ends this attempt, so nobody who disturbs the
+/// exchange can force the weaker protocol. Returns the channel, the method, and why BAC was
+/// used although PACE was offered.
 fn open_channel<'a, C: CardChannel>(
     log: &'a mut ApduLog<C>,
     password: &Password,
-    pace_params: Option<PaceParams>,
+    offer: Offer,
     force_bac: bool,
-) -> Result<(SecureChannel<&'a mut ApduLog<C>>, Method), ReadError> {
-    if let Some(params) = pace_params.filter(|_| !force_bac) {
-        match pace::authenticate(&mut *log, password, &params, &mut rand::rngs::OsRng) {
-            Ok(chan) => {
-                // Re-borrow for the caller: the channel above holds `&mut &mut log`.
-                let session = chan.into_session();
-                let mut chan = SecureChannel::new(log, session);
-                select_application_secure(&mut chan)?;
-                return Ok((chan, Method::Pace(params)));
-            }
-            Err(e @ AccessError::Denied) => return Err(e.into()),
-            Err(e) if password.mrz().is_none() => return Err(e.into()),
-            // Only a chip that refuses to start PACE gets BAC. A PACE run that broke later
-            // (a bad point, a malformed answer) is not retried with the weaker protocol: that
-            // would let anyone who disturbs the exchange force BAC.
-            Err(e @ AccessError::Status { step, .. }) if step != pace::MSE_SET_AT => {
-                return Err(e.into());
-            }
-            Err(e @ (AccessError::BadResponse(_) | AccessError::Curve(_) | AccessError::Sm(_))) => {
-                return Err(e.into());
-            }
-            Err(e) => {
-                let e = ReadError::from(e);
-                if e.is_card_gone() {
-                    // The card left: BAC cannot run either.
-                    return Err(e);
+) -> Result<(SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>), ReadError> {
+    let bac_reason = match offer {
+        Offer::Pace(_) if force_bac => Some("BAC was asked for".to_owned()),
+        Offer::Pace(params) => {
+            match pace::authenticate(&mut *log, password, &params, &mut rand::rngs::OsRng) {
+                Ok(chan) => {
+                    // Re-borrow for the caller: the channel above holds `&mut &mut log`.
+                    let session = chan.into_session();
+                    let mut chan = SecureChannel::new(log, session);
+                    select_application_secure(&mut chan)?;
+                    return Ok((chan, Method::Pace(params), None));
                 }
-                tracing::warn!(error = %e, protocol = %params.name(), "PACE failed; falling back to BAC");
+                Err(AccessError::Status { step, sw })
+                    if step == pace::MSE_SET_AT && password.mrz().is_some() =>
+                {
+                    tracing::warn!(%sw, protocol = %params.name(), "the chip refused MSE:Set AT; using BAC");
+                    Some(format!("the chip refused to start {} (status {sw})", params.name()))
+                }
+                Err(e) => return Err(e.into()),
             }
         }
-    } else if password.mrz().is_none() {
-        return Err(AccessError::CanNeedsPace.into());
-    }
+        Offer::Unusable(why) => Some(why),
+        Offer::None => None,
+    };
     let key = password.mrz().ok_or(AccessError::CanNeedsPace)?;
     select_application(&mut *log)?;
     let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
-    Ok((chan, Method::Bac))
+    Ok((chan, Method::Bac, bac_reason))
+}
+
+/// Reads EF.CardAccess in the clear (master file). Only a chip that answers with a status
+/// word (6A82 file not found, 6982, …) has none; a transport error, a card that left or a
+/// truncated file ends the read rather than silently leading to BAC.
+fn read_card_access<C: CardChannel>(
+    log: &mut ApduLog<C>,
+    options: &ReadOptions,
+    progress: super::Progress<'_>,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut plain = EfReader::new(Plain(log), ChunkPolicy::new(false, 256));
+    if let Some(flag) = &options.cancel {
+        plain = plain.with_cancel(flag.clone());
+    }
+    match plain.read(&file_id(&Ef::CardAccess), progress) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(
+            e @ (ReadError::NotFound { .. }
+            | ReadError::Denied { .. }
+            | ReadError::Status { .. }
+            | ReadError::ShortFile { offset: 0, .. }),
+        ) => {
+            tracing::debug!(error = %e, "no EF.CardAccess");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What EF.CardAccess offers.
+fn offer(card_access: Option<&[u8]>) -> Offer {
+    let Some(bytes) = card_access else { return Offer::None };
+    match card_access::parse(bytes) {
+        Ok(ca) => match PaceParams::choose(&ca) {
+            Some(params) => Offer::Pace(params),
+            None if ca.pace_infos().next().is_some() => {
+                Offer::Unusable("no PACE variant the chip offers is supported here".into())
+            }
+            None => Offer::None,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "EF.CardAccess does not parse; using BAC");
+            Offer::Unusable("EF.CardAccess does not parse".into())
+        }
+    }
+}
+
+/// True when EF.COM or EF.SOD (already read) lists DG14.
+fn lists_dg14(files: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> bool {
+    let in_com = files
+        .get(&Ef::Com.name())
+        .and_then(|b| crate::lds::com::parse(b).ok())
+        .is_some_and(|com| com.data_groups.contains(&14));
+    let in_sod = files
+        .get(&Ef::Sod.name())
+        .and_then(|b| crate::lds::sod::parse(b).ok())
+        .is_some_and(|sod| sod.dg_hashes.contains_key(&14));
+    in_com || in_sod
 }
 
 /// Reads EF.CardAccess, opens secure messaging with PACE (MRZ or CAN) or BAC (MRZ), then
-/// reads EF.COM, EF.SOD, DG1 and DG2. `password` is a [`Password`] or an [`AccessKey`](crate::mrz::AccessKey)
-/// (the MRZ).
+/// reads EF.COM, EF.SOD, DG1, DG2 and DG14 when EF.COM or EF.SOD lists it, and compares
+/// EF.DG14 with EF.CardAccess and the protocol used ([`PassportRead::access_control`]).
+/// `password` is a [`Password`] or an [`AccessKey`](crate::mrz::AccessKey) (the MRZ).
 pub fn read_passport<C: CardChannel, P: Into<Password>>(
     card: C,
     password: P,
@@ -224,25 +294,14 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
 
     // EF.CardAccess sits in the master file and is read in the clear; its absence is normal
     // for BAC-only chips. A supported PACEInfo in it means PACE.
-    let mut plain = EfReader::new(Plain(&mut log), ChunkPolicy::new(false, 256));
-    if let Some(flag) = &options.cancel {
-        plain = plain.with_cancel(flag.clone());
+    let card_access = read_card_access(&mut log, options, progress)?;
+    let offer = offer(card_access.as_deref());
+    let pace_offered = !matches!(offer, Offer::None);
+    if let Some(bytes) = card_access {
+        files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
     }
-    let mut pace_params = None;
-    match plain.read(&file_id(&Ef::CardAccess), progress) {
-        Ok(bytes) => {
-            match card_access::parse(&bytes) {
-                Ok(ca) => pace_params = PaceParams::choose(&ca),
-                Err(e) => tracing::warn!(error = %e, "EF.CardAccess does not parse; using BAC"),
-            }
-            files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
-        }
-        Err(e) if e.is_card_gone() || matches!(e, ReadError::Cancelled) => return Err(e),
-        Err(e) => tracing::debug!(error = %e, "no EF.CardAccess"),
-    }
-    drop(plain);
 
-    let (chan, method) = open_channel(&mut log, &password, pace_params, options.force_bac)?;
+    let (chan, method, bac_reason) = open_channel(&mut log, &password, offer, options.force_bac)?;
     let policy = match options.fixed_chunk {
         Some(n) => ChunkPolicy::fixed(n),
         None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
@@ -256,10 +315,25 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         let bytes = reader.read(&file_id(&ef), progress)?;
         files.insert(ef.name(), Zeroizing::new(bytes));
     }
+    // DG14 holds the chip's SecurityInfos under the EF.SOD signature (ICAO 9303 Part 11
+    // §9.2): it shows whether EF.CardAccess was complete and BAC was legitimate.
+    if lists_dg14(&files) {
+        let bytes = reader.read(&file_id(&Ef::Dg(14)), progress)?;
+        files.insert(Ef::Dg(14).name(), Zeroizing::new(bytes));
+    }
     let chunk_size = reader.policy.size();
     drop(reader);
+    let security_infos = access_control::check(
+        files.get(&Ef::CardAccess.name()).map(|b| b.as_slice()),
+        files.get(&Ef::Dg(14).name()).map(|b| b.as_slice()),
+        matches!(method, Method::Pace(_)),
+    );
+    if let access_control::SecurityInfosCheck::Invalid(why) = &security_infos {
+        tracing::warn!(reason = %why, "EF.DG14 contradicts the access protocol");
+    }
     Ok(PassportRead {
         access: method.name(),
+        access_control: AccessControl { pace_offered, bac_reason, security_infos },
         files,
         apdus: log.apdus,
         bytes_read: log.bytes_in,

@@ -34,7 +34,7 @@ pub struct Behaviour {
     /// The response MAC of this APDU (or of the next protected one) is corrupted, once; when
     /// APDU N is EXTERNAL AUTHENTICATE, its M_IC is corrupted (the terminal must deny).
     pub wrong_mac_at_apdu: Option<u64>,
-    /// Omit DO'99' (the status word) from protected responses.
+    /// Omit DO'99' (the status word) from protected responses that carry data.
     pub omit_do99: bool,
     /// Answer 6282 (end of file) when a read asks for more bytes than the file has left.
     pub eof_6282: bool,
@@ -47,6 +47,10 @@ pub struct Behaviour {
     /// Status word answering a wrong BAC cryptogram (default 6300; real chips also use
     /// 63Cx, 6982 or 6988). In profile.toml write it as hex: `denied_sw = 0x6988`.
     pub denied_sw: Option<u16>,
+    /// GENERAL AUTHENTICATE step N of PACE (1 nonce, 2 mapping, 3 key agreement, 4 tokens)
+    /// is answered with only the first byte of its response, once: a reader or an attacker
+    /// cutting the chip's answer mid-PACE.
+    pub truncate_ga: Option<u8>,
 }
 
 /// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
@@ -109,6 +113,9 @@ impl Behaviour {
         }
         if other.denied_sw.is_some() {
             self.denied_sw = other.denied_sw;
+        }
+        if other.truncate_ga.is_some() {
+            self.truncate_ga = other.truncate_ga;
         }
         self
     }
@@ -175,5 +182,6 @@ mod tests {
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));
+        assert_eq!(b.truncate_ga, Some(2));
     }
 }

@@ -49,6 +49,11 @@ pub struct Chip {
     apdus: u64,
     removed: bool,
     mac_fault_done: bool,
+    /// GENERAL AUTHENTICATE commands since the last MSE:Set AT.
+    ga_step: u8,
+    /// The `truncate_ga` fault: done once; `truncate_now` cuts the answer being built.
+    truncate_done: bool,
+    truncate_now: bool,
 }
 
 impl std::fmt::Debug for Chip {
@@ -97,6 +102,9 @@ impl Chip {
             apdus: 0,
             removed: false,
             mac_fault_done: false,
+            ga_step: 0,
+            truncate_done: false,
+            truncate_now: false,
         }
     }
 
@@ -165,7 +173,11 @@ impl Chip {
             if cmd.cla != 0x00 && !(cmd.cla == 0x10 && cmd.ins == 0x86) {
                 return plain(StatusWord::ClaNotSupported);
             }
-            return self.dispatch(&cmd, false).to_bytes();
+            let answer = self.dispatch(&cmd, false).to_bytes();
+            if std::mem::take(&mut self.truncate_now) {
+                return answer.into_iter().take(1).collect();
+            }
+            return answer;
         }
         let Link::Secure(session) = &mut self.link else {
             return plain(StatusWord::SmObjectsMissing);
@@ -189,6 +201,9 @@ impl Chip {
             self.mac_fault_done = true;
             session.corrupt_next_mac();
         }
+        // Chips that omit DO'99' do so on answers with data, whose MAC then vouches for
+        // the status word; an answer without data keeps it (a bare MAC proves nothing).
+        session.set_omit_do99(self.behaviour.omit_do99 && !resp.data.is_empty());
         match session.protect_response(&resp) {
             Ok(r) => r.to_bytes(),
             Err(_) => {
@@ -423,6 +438,7 @@ impl Chip {
         if (cmd.p1, cmd.p2) != (0xC1, 0xA4) {
             return ResponseApdu::status(StatusWord::IncorrectP1P2);
         }
+        self.ga_step = 0;
         match pace.set_at(&cmd.data) {
             Ok(()) => ResponseApdu::status(StatusWord::Ok),
             Err(e) => ResponseApdu::status(e.chip_status()),
@@ -431,12 +447,17 @@ impl Chip {
 
     /// One GENERAL AUTHENTICATE step of PACE; the last one starts secure messaging.
     fn general_authenticate(&mut self, cmd: &CommandApdu) -> ResponseApdu {
-        let Some(pace) = self.pace.as_mut() else {
-            return ResponseApdu::status(StatusWord::InsNotSupported);
-        };
         if (cmd.p1, cmd.p2) != (0x00, 0x00) {
             return ResponseApdu::status(StatusWord::IncorrectP1P2);
         }
+        self.ga_step = self.ga_step.saturating_add(1);
+        if !self.truncate_done && self.behaviour.truncate_ga == Some(self.ga_step) {
+            self.truncate_done = true;
+            self.truncate_now = true;
+        }
+        let Some(pace) = self.pace.as_mut() else {
+            return ResponseApdu::status(StatusWord::InsNotSupported);
+        };
         match pace.general_authenticate(cmd.cla == 0x10, &cmd.data, &mut self.rng) {
             Ok(GaAnswer::Continue(data)) => ResponseApdu::new(data, StatusWord::Ok),
             // A MAC fault lands on T_IC, the chip's authentication token.

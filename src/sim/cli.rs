@@ -56,6 +56,9 @@ pub struct SimulateArgs {
     /// Status word for a wrong BAC key, as hex (default 6300; e.g. 6988, 6982, 63C2).
     #[arg(long, value_name = "HEX", value_parser = parse_sw)]
     pub denied_sw: Option<u16>,
+    /// Answer PACE GENERAL AUTHENTICATE step N (1-4) with only its first byte (once).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub truncate_ga: Option<u8>,
 }
 
 fn parse_sw(s: &str) -> Result<u16, String> {
@@ -83,6 +86,7 @@ impl SimulateArgs {
             declare_length: self.declare_length,
             atr: self.atr.clone(),
             denied_sw: self.denied_sw,
+            truncate_ga: self.truncate_ga,
         }
     }
 }
@@ -208,6 +212,8 @@ mod tests {
             "EF.DG2",
             "--denied-sw",
             "6988",
+            "--truncate-ga",
+            "3",
         ])
         .unwrap();
         let b = cli.sim.behaviour();
@@ -219,6 +225,7 @@ mod tests {
         assert!(b.omit_do99 && b.eof_6282);
         assert_eq!(b.evil_file.as_deref(), Some("EF.DG2"));
         assert_eq!(b.denied_sw, Some(0x6988));
+        assert_eq!(b.truncate_ga, Some(3));
         assert_eq!(cli.sim.vpcd, "127.0.0.1:35963");
         let defaults = Cli::try_parse_from(["x"]).unwrap();
         assert_eq!(defaults.sim.behaviour(), Behaviour::default());

@@ -1,4 +1,5 @@
-//! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), and an EF.SOD
+//! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), DG14 for PACE
+//! chips (ICAO 9303 Part 11 §9.2 SecurityInfos), and an EF.SOD
 //! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
 //! SignedData) signed by a freshly generated document signer under a generated test CSCA
 //! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
@@ -76,7 +77,8 @@ pub struct MakeOptions {
     pub extra_files: BTreeMap<String, Vec<u8>>,
     /// A `[behaviour]` to write into profile.toml.
     pub behaviour: Option<BehaviourToml>,
-    /// PACE for the chip (`[pace]` in profile.toml, and EF.CardAccess.bin advertising it).
+    /// PACE for the chip (`[pace]` in profile.toml, EF.CardAccess.bin advertising it, and
+    /// EF.DG14 listing it, hashed in EF.SOD, unless `extra_files` brings its own DG14).
     pub pace: Option<PaceSettings>,
     /// The Card Access Number (`can` in profile.toml).
     pub can: Option<Can>,
@@ -205,6 +207,13 @@ fn build_files(
             return Err(SimError::UnknownFile { name: name.clone() });
         }
         files.insert(name.clone(), bytes.clone());
+    }
+    // A PACE chip lists its PACEInfo in DG14 too, under the SOD signature (ICAO 9303
+    // Part 11 §9.2), so readers can tell a stripped EF.CardAccess from a BAC-only chip.
+    if let Some(p) = &options.pace {
+        files
+            .entry("EF.DG14".to_owned())
+            .or_insert_with(|| crate::lds::dg14::encode_pace(&[p.params.info()]));
     }
     let mut data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
     data_groups.sort_unstable();

@@ -25,12 +25,13 @@
 //! latency_ms = 37               # per APDU
 //! remove_after_apdu = 40        # the card leaves after APDU 40 (once) and comes back
 //! wrong_mac_at_apdu = 12        # response MAC of APDU 12 corrupted (once)
-//! omit_do99 = true              # protected responses without DO'99'
+//! omit_do99 = true              # protected responses with data lack DO'99'
 //! eof_6282 = true               # reads past the end answer 6282
 //! evil_file = "EF.DG2"          # its header declares declare_length bytes
 //! declare_length = 4294967295
 //! atr = "3B8880010000000000000000 09"
 //! denied_sw = 0x6988            # answer to a wrong BAC key (default 6300)
+//! truncate_ga = 2               # PACE GENERAL AUTHENTICATE 2 answered with 1 byte (once)
 //! ```
 
 pub mod behaviour;
@@ -93,6 +94,8 @@ pub enum SimError {
 mod tests;
 #[cfg(test)]
 mod tests_pace;
+#[cfg(test)]
+mod tests_removal;
 
 /// The `cms` builder's error, which does not implement `std::error::Error` itself.
 #[derive(Debug)]

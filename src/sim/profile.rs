@@ -22,10 +22,11 @@ pub const MAX_PROFILE_TOML: u64 = 64 << 10;
 
 /// The built-in demo passport (assets/demo-passport), so the binary works from anywhere.
 const DEMO_TOML: &str = include_str!("../../assets/demo-passport/profile.toml");
-const DEMO_FILES: [(&str, &[u8]); 4] = [
+const DEMO_FILES: [(&str, &[u8]); 5] = [
     ("EF.COM", include_bytes!("../../assets/demo-passport/EF.COM.bin")),
     ("EF.DG1", include_bytes!("../../assets/demo-passport/EF.DG1.bin")),
     ("EF.DG2", include_bytes!("../../assets/demo-passport/EF.DG2.bin")),
+    ("EF.DG14", include_bytes!("../../assets/demo-passport/EF.DG14.bin")),
     ("EF.SOD", include_bytes!("../../assets/demo-passport/EF.SOD.bin")),
 ];
 

@@ -127,7 +127,7 @@ fn force_bac_reads_a_pace_chip_with_bac_and_a_pace_only_chip_refuses_it() {
 }
 
 #[test]
-fn pace_refused_for_another_reason_falls_back_to_bac_with_the_mrz() {
+fn pace_refused_at_mse_set_at_falls_back_to_bac_with_the_mrz_and_says_so() {
     // EF.CardAccess advertises P-256, but the chip only runs brainpool: MSE:Set AT fails.
     let mut p = profile(pace(13, "AES-128", true));
     let other = PaceSettings::new(12, "AES-128", true).unwrap();
@@ -140,6 +140,8 @@ fn pace_refused_for_another_reason_falls_back_to_bac_with_the_mrz() {
     ));
     let r = read_passport(chip, mrz(), &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
     assert_eq!(r.access, "BAC");
+    let note = r.access_control.note().unwrap();
+    assert!(note.starts_with("PACE offered, BAC used: the chip refused"), "{note}");
     // With the CAN there is nothing to fall back to.
     let mut chip = Chip::with_seed(&p, Behaviour::default(), 1);
     chip.pace = Some(crate::access::pace::PaceChip::new(
@@ -246,4 +248,140 @@ fn a_card_leaving_during_pace_is_card_gone_not_a_bac_fallback() {
         let r = read_passport(&mut chip, mrz(), &ReadOptions::default(), &mut |_, _, _| {});
         assert_eq!(r.unwrap().access, "PACE-ECDH-GM-AES-128");
     }
+}
+
+/// A card channel that records the CLA and INS of every command it passes on.
+struct Recorder<'a> {
+    chip: &'a mut Chip,
+    sent: Vec<(u8, u8)>,
+}
+
+impl crate::card::CardChannel for Recorder<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::card::CardError> {
+        if let [cla, ins, ..] = command {
+            self.sent.push((*cla, *ins));
+        }
+        self.chip.transmit(command)
+    }
+}
+
+/// True when a plain GET CHALLENGE or EXTERNAL AUTHENTICATE (BAC) was sent.
+fn ran_bac(sent: &[(u8, u8)]) -> bool {
+    sent.iter().any(|&(cla, ins)| cla & 0x0C == 0 && (ins == 0x84 || ins == 0x82))
+}
+
+#[test]
+fn a_truncated_pace_answer_is_final_never_bac() {
+    let p = profile(pace(13, "AES-128", true));
+    for step in 1..=4 {
+        for pw in [mrz(), can("123456")] {
+            let b = Behaviour { truncate_ga: Some(step), ..Behaviour::default() };
+            let mut chip = Chip::with_seed(&p, b, 7);
+            let mut rec = Recorder { chip: &mut chip, sent: Vec::new() };
+            let err = read_passport(&mut rec, &pw, &ReadOptions::default(), &mut |_, _, _| {})
+                .unwrap_err();
+            assert!(matches!(err, ReadError::Access(_)), "GA {step}: {err:?}");
+            assert!(!ran_bac(&rec.sent), "GA {step}: BAC after a broken PACE: {:02X?}", rec.sent);
+            // The retry runs PACE again (the fault was once) and reads everything.
+            let mut rec = Recorder { chip: &mut chip, sent: Vec::new() };
+            let r =
+                read_passport(&mut rec, &pw, &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
+            assert_eq!(r.access, "PACE-ECDH-GM-AES-128");
+            assert!(!ran_bac(&rec.sent));
+            assert_complete(&p, &r);
+        }
+    }
+}
+
+/// `p`'s files plus an EF.DG14 listing `dg14` and an EF.COM that lists DG1, DG2 and DG14.
+fn with_dg14(p: &Profile, dg14: &[PaceSettings], keep_pace: bool) -> Profile {
+    let mut files: BTreeMap<String, Vec<u8>> = p
+        .file_names()
+        .filter(|n| *n != "EF.CardAccess")
+        .map(|n| (n.to_owned(), p.file(n).unwrap().to_vec()))
+        .collect();
+    let infos: Vec<_> = dg14.iter().map(|s| s.params.info()).collect();
+    files.insert("EF.DG14".into(), crate::lds::dg14::encode_pace(&infos));
+    let com = crate::lds::com::EfCom {
+        lds_version: "0107".into(),
+        unicode_version: "040000".into(),
+        data_groups: vec![1, 2, 14],
+    };
+    files.insert("EF.COM".into(), com.encode());
+    let out = Profile::from_parts(MRZ, files, Behaviour::default()).unwrap();
+    let pace = if keep_pace { p.pace().copied() } else { None };
+    out.with_pace(pace, Some(Can::new("123456").unwrap()))
+}
+
+#[test]
+fn dg14_is_read_and_matches_card_access_after_pace() {
+    use crate::reader::access_control::SecurityInfosCheck;
+    let settings = pace(13, "AES-128", true);
+    let p = with_dg14(&profile(settings), &[settings.unwrap()], true);
+    for pw in [mrz(), can("123456")] {
+        let r = read(&p, Behaviour::default(), &pw).unwrap();
+        assert_eq!(r.files.get("EF.DG14").unwrap().as_slice(), p.file("EF.DG14").unwrap());
+        assert_eq!(r.access_control.security_infos, SecurityInfosCheck::Consistent);
+        assert!(r.access_control.pace_offered && r.access_control.note().is_none());
+    }
+    // Without DG14 in EF.COM (or EF.SOD) nothing more is read and nothing is checked.
+    let plain = profile(settings);
+    let r = read(&plain, Behaviour::default(), &mrz()).unwrap();
+    assert!(!r.files.contains_key("EF.DG14"));
+    assert!(matches!(r.access_control.security_infos, SecurityInfosCheck::NotChecked(_)));
+}
+
+#[test]
+fn bac_on_a_chip_whose_dg14_lists_pace_is_invalid() {
+    let settings = pace(13, "AES-128", true);
+    // EF.CardAccess stripped: the chip looks BAC-only, but its signed DG14 lists PACE.
+    let stripped = with_dg14(&profile(settings), &[settings.unwrap()], false);
+    assert!(stripped.file("EF.CardAccess").is_none());
+    let r = read(&stripped, Behaviour::default(), &mrz()).unwrap();
+    assert_eq!(r.access, "BAC");
+    assert!(!r.access_control.pace_offered);
+    assert!(r.access_control.security_infos.is_invalid(), "{:?}", r.access_control);
+    assert!(r.access_control.security_infos.reason().contains("read with BAC"));
+    // PACE offered and BAC forced: said so, and invalid as well.
+    let full = with_dg14(&profile(settings), &[settings.unwrap()], true);
+    let options = ReadOptions { force_bac: true, ..ReadOptions::default() };
+    let chip = Chip::with_seed(&full, Behaviour::default(), 1);
+    let r = read_passport(chip, mrz(), &options, &mut |_, _, _| {}).unwrap();
+    assert_eq!(r.access, "BAC");
+    assert_eq!(r.access_control.note().unwrap(), "PACE offered, BAC used: BAC was asked for");
+    assert!(r.access_control.security_infos.is_invalid());
+    // The report and the kiosk's verdict carry it.
+    let report = crate::report::build(&r);
+    assert_eq!(report.access_control.security_infos, "invalid");
+    assert!(report.access_control.note.unwrap().starts_with("PACE offered, BAC used"));
+}
+
+#[test]
+fn a_card_access_pace_that_dg14_does_not_list_is_invalid() {
+    let offered = pace(13, "AES-128", true);
+    let p = with_dg14(&profile(offered), &[pace(12, "AES-128", true).unwrap()], true);
+    let r = read(&p, Behaviour::default(), &mrz()).unwrap();
+    assert_eq!(r.access, "PACE-ECDH-GM-AES-128");
+    assert!(r.access_control.security_infos.is_invalid(), "{:?}", r.access_control);
+    assert!(r.access_control.security_infos.reason().contains("does not list"));
+}
+
+#[test]
+fn a_chip_sending_a_few_bytes_per_read_is_cut_off() {
+    let p = profile(pace(13, "AES-128", true));
+    let few =
+        Behaviour { max_le: Some(4), le_overflow: LeOverflow::Truncate, ..Behaviour::default() };
+    let mut chip = Chip::with_seed(&p, few, 3);
+    let err =
+        read_passport(&mut chip, mrz(), &ReadOptions::default(), &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(&err, ReadError::TooManyApdus { file, .. } if file == "EF.SOD"), "{err:?}");
+    // EF.COM (22 bytes) got through; EF.SOD (1504 bytes) is stopped at its cap, far below
+    // the 376 reads four bytes at a time would take.
+    let cap = crate::reader::apdu_cap(1504, 223) as u64;
+    assert!(chip.apdu_count() < 30 + cap && cap < 1504 / 4, "{} APDUs", chip.apdu_count());
+    // A chip that silently truncates to 64 bytes is slow but honest: it is read.
+    let slow =
+        Behaviour { max_le: Some(64), le_overflow: LeOverflow::Truncate, ..Behaviour::default() };
+    let r = read(&p, slow, &mrz()).unwrap();
+    assert_complete(&p, &r);
 }

@@ -122,7 +122,10 @@ pub enum SmError {
     MacMismatch,
     #[error("secure messaging: the message carries no MAC (DO'8E')")]
     MissingMac,
-    #[error("secure messaging: the response has no status (DO'99') and no final status word")]
+    #[error(
+        "secure messaging: the response has no authenticated status (no DO'99', and no data \
+         under the MAC to vouch for the outer status word)"
+    )]
     MissingStatus,
     #[error("secure messaging: decrypted data is not padded per ISO/IEC 9797-1 method 2")]
     BadPadding,

@@ -77,8 +77,9 @@ impl SmSession {
     }
 
     /// Unwraps a protected response, always verifying its MAC first. The status word is
-    /// DO'99' when present; a response without DO'99' is accepted when its MAC verifies,
-    /// with the outer status word. A plain error status ends the session with
+    /// DO'99' when present; a response without DO'99' is accepted when its MAC verifies and
+    /// covers a cryptogram, with the outer status word; without either it is
+    /// [`SmError::MissingStatus`]. A plain error status ends the session with
     /// [`SmError::Unprotected`]; so does every other failure.
     pub fn unprotect(&mut self, resp: &ResponseApdu) -> Result<ResponseApdu, SmError> {
         self.keys.ensure_open()?;
@@ -112,6 +113,10 @@ impl SmSession {
                     v.len()
                 )));
             }
+            // Without DO'99' the outer status word is outside the MAC. It is believed only
+            // when the MAC covers data (DO'87'/'85'): a MAC over the counter alone proves
+            // nothing about the status, so a forged 9000 could turn a refusal into success.
+            None if p.cryptogram.is_none() => return Err(SmError::MissingStatus),
             None => match resp.sw {
                 StatusWord::BytesAvailable(_) | StatusWord::ExactLength(_) => {
                     return Err(SmError::MissingStatus);

@@ -223,7 +223,7 @@ fn wrong_mac_is_rejected_and_closes_the_session() {
 }
 
 #[test]
-fn response_without_do99_is_accepted_only_when_its_mac_verifies() {
+fn response_without_do99_is_accepted_only_when_its_mac_covers_data() {
     for cipher in ALL {
         let (mut t, mut c) = pair(cipher);
         c.set_omit_do99(true);
@@ -234,14 +234,20 @@ fn response_without_do99_is_accepted_only_when_its_mac_verifies() {
         assert_eq!(wire.data.len(), 3 + cipher.block_size() + 10);
         assert_eq!(wire.data[0], 0x87);
         assert_eq!((r.data.as_slice(), r.sw), (&[1u8, 2, 3, 4][..], StatusWord::Ok));
-        // No data and no DO'99': only DO'8E' over the SSC; the outer SW is taken.
+        // No data and no DO'99': only DO'8E' over the SSC. The outer SW is not covered by
+        // anything, so even a MAC that verifies cannot vouch for it: a chip's refusal
+        // (6A82) with its outer status word rewritten to 9000 must not read as success.
         let sel = CommandApdu::new(0x00, 0xA4, 0x02, 0x0C).with_data([0x01, 0x1E]);
-        let (_, wire, r) = exchange(&mut t, &mut c, &sel, &ResponseApdu::status(StatusWord::Ok));
-        assert_eq!(wire.data.len(), 10);
-        assert_eq!(r.sw, StatusWord::Ok);
+        let p = t.protect(&sel).unwrap();
+        c.unprotect_command(&p).unwrap();
+        let refused = c.protect_response(&ResponseApdu::status(StatusWord::FileNotFound)).unwrap();
+        assert_eq!(refused.data.len(), 10, "DO'8E' only");
+        let forged = ResponseApdu::new(refused.data.clone(), StatusWord::Ok);
+        assert!(matches!(t.unprotect(&forged), Err(SmError::MissingStatus)), "{cipher}");
+        assert!(t.is_closed());
 
         // Removing DO'99' from a response whose MAC covered it is a MAC failure.
-        c.set_omit_do99(false);
+        let (mut t, mut c) = pair(cipher);
         let p = t.protect(&sel).unwrap();
         c.unprotect_command(&p).unwrap();
         let full = c.protect_response(&ResponseApdu::status(StatusWord::Ok)).unwrap();
