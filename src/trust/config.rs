@@ -38,9 +38,11 @@ pub fn configured_paths(path: &Path) -> Result<Vec<PathBuf>, TrustError> {
             limit: MAX_CONFIG,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| TrustError::invalid(format!("{}: [trust]: {e}", path.display())))
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
+    parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        let detail = crate::config_error::describe_toml_error(&text, &e);
+        TrustError::invalid(format!("configuration file {}: {detail}", path.display()))
+    })
 }
 
 fn parse(text: &str, base: &Path) -> Result<Vec<PathBuf>, toml::de::Error> {
