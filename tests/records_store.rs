@@ -209,9 +209,12 @@ fn database_files_and_folder_are_private() {
     }
     assert_eq!(mode(db.parent().unwrap()), 0o700);
     assert_eq!(mode(&dir.path().join("new")), 0o700);
-    drop(store);
     // A database left readable by an older version is tightened when opened, with its
-    // companions, and its own folder too.
+    // companions, and its own folder too. (Another connection keeps the WAL and shared-memory
+    // files from being removed when the store closes.)
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0)).unwrap();
+    drop(store);
     for f in &files {
         std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
@@ -221,6 +224,7 @@ fn database_files_and_folder_are_private() {
     for f in &files {
         assert_eq!(mode(Path::new(f)), 0o600, "{f} after reopening");
     }
+    drop(other);
     assert_eq!(mode(db.parent().unwrap()), 0o700);
 }
 
