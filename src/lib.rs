@@ -7,8 +7,10 @@
 pub mod access;
 pub mod card;
 pub mod cli;
+pub mod config_error;
 pub mod enrol;
 pub mod face;
+pub mod hardening;
 pub mod iproov;
 pub mod iso7816;
 pub mod kiosk;

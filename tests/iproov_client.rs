@@ -359,7 +359,7 @@ async fn oversize_or_unknown_images_are_refused_before_sending() {
     let fake = FakeIproov::start(any_port()).await.unwrap();
     let client = client_for(&fake);
     let mut big = face();
-    big.resize(2 * 1024 * 1024 + 1, 0);
+    big.resize(2_000_001, 0);
     let e = client.enrol_image(&"0".repeat(64), &big, ImageSource::Eid).await.unwrap_err();
     assert!(matches!(e, IproovError::Invalid { .. }), "{e:?}");
     let e = client.enrol_image(&"0".repeat(64), b"GIF89a....", ImageSource::Eid).await.unwrap_err();

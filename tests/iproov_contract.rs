@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 const FACE: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/lds/gmrtd-iso19794/ISO19794_Test1_Face.jpg");
-const MB2: usize = 2 * 1024 * 1024;
+/// The API's "2 MB": 2 000 000 bytes.
+const MB2: usize = 2_000_000;
 
 async fn fake() -> FakeHandle {
     FakeIproov::start("127.0.0.1:0".parse::<SocketAddr>().unwrap()).await.unwrap()

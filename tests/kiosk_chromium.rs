@@ -2,6 +2,8 @@
 //! kiosk builds, the page loads over HTTPS, the stand-in element's event reaches the kiosk
 //! with the per-scan secret and ends the scan, and validate decides the outcome; without the
 //! certificate pin Chromium refuses the page; a second load is refused by the page itself.
+//! The kiosk's browser gets the page by a private start page: no process's command line
+//! holds the page's URL or id.
 //!
 //! Chromium is installed by scripts/setup.sh (Debian's `chromium`); a missing browser is a
 //! failure, not a skip. The stand-in is driven without clicks by its `?simulate=` parameter
@@ -200,6 +202,14 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
             page.launch(&cmd, &format!("{url}?simulate=passed")).unwrap();
             let pid = page.browser_pid().unwrap();
             let profile = profile_of(pid);
+            // No process shows the page's URL or id on its command line (every local user
+            // can read those): the browser was handed a private start page instead.
+            let id = url.rsplit('/').next().unwrap().to_owned();
+            let cmdline = String::from_utf8(std::fs::read(format!("/proc/{pid}/cmdline")).unwrap())
+                .unwrap()
+                .replace('\0', " ");
+            assert!(!cmdline.contains(&id) && !cmdline.contains("/scan/"), "{cmdline}");
+            assert!(cmdline.contains(&format!("file://{}/start.html", profile.display())));
             // Crash dumps and caches go into that folder too.
             let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
             let config = format!("XDG_CONFIG_HOME={}", profile.join("config").display());
@@ -216,6 +226,8 @@ fn chromium_loads_the_pinned_page_posts_the_event_and_validate_decides() {
                 p == Some(ScanProgress::Ended)
             });
             timings = Some((served.unwrap(), t0.elapsed()));
+            // While the browser ran (its helpers included), no command line held the id.
+            assert_eq!(processes_with(&id), Vec::new(), "the page id on a command line");
         },
         Duration::from_secs(15),
     )

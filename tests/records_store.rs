@@ -1,6 +1,6 @@
 //! The records store: schema and WAL, the steps' state rules, the append-only audit trail,
-//! the salted document-number hash, recovery of interrupted steps, and a process killed
-//! mid-call leaving a consistent database.
+//! the keyed document-number hash and private database files, recovery of interrupted
+//! steps, and a process killed mid-call leaving a consistent database.
 
 // Test helpers outside #[test] fns: a panic there is a failed test, not a crashed kiosk.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -16,7 +16,7 @@ use enrol_kiosk::iproov::fake::{
 use enrol_kiosk::iproov::journey;
 use enrol_kiosk::iproov::{Call, ImageSource, IproovClient, IproovConfig, Secret, UserId};
 use enrol_kiosk::records::{
-    DocumentFacts, EnrolmentStatus, RecordsError, SCHEMA_VERSION, Step, Store,
+    DocumentFacts, DocumentKey, EnrolmentStatus, RecordsError, SCHEMA_VERSION, Step, Store,
 };
 use zeroize::Zeroizing;
 
@@ -131,25 +131,126 @@ fn audit_is_append_only() {
 }
 
 #[test]
-fn document_number_is_stored_only_as_a_salted_hash() {
-    let (dir, store) = temp_store();
+fn document_number_is_stored_only_as_a_keyed_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/records.db");
+    let key = || DocumentKey::from_bytes([0x5a; 32]);
+    let store = Store::open_keyed(&path, key()).unwrap();
     let e = store.create_enrolment("u1", &facts(), None).unwrap();
     let h = e.document_number_hash.clone().unwrap();
     assert_eq!(h.len(), 64);
+    assert_eq!(e.document_hash_kind.as_deref(), Some("hmac-sha256"));
     assert_eq!(h, store.document_number_hash("L898902C3").unwrap());
     assert_ne!(h, store.document_number_hash("L898902C4").unwrap());
-    // Another installation (another salt) gives another hash.
+    // The same key gives the same hash in another database (the key is the installation's,
+    // not the database's); another key another hash.
     let (_d2, other) = temp_store();
     assert_ne!(h, other.document_number_hash("L898902C3").unwrap());
+    let again = Store::open_keyed(&dir.path().join("copy.db"), key()).unwrap();
+    assert_eq!(h, again.document_number_hash("L898902C3").unwrap());
     // Debug output redacts the number.
     assert!(!format!("{:?}", facts()).contains("L898902C3"));
     drop(store);
+    // Someone with a copy of the database tries the number they suspect with everything the
+    // database holds as a salt or key: nothing reproduces the stored hash.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut held: Vec<String> = conn
+        .prepare("SELECT value FROM meta")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    held.push(String::new());
+    for v in &held {
+        use hmac::Mac;
+        use sha2::Digest;
+        let mut sha = sha2::Sha256::new();
+        sha.update(b"enrol-kiosk document number v1\0");
+        sha.update(v.as_bytes());
+        sha.update([0u8]);
+        sha.update(b"L898902C3");
+        assert_ne!(hex::encode(sha.finalize()), h, "salted SHA-256 with {v:?} from the database");
+        for k in [v.as_bytes().to_vec(), hex::decode(v).unwrap_or_default()] {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap();
+            mac.update(b"enrol-kiosk document number v2\0L898902C3");
+            assert_ne!(hex::encode(mac.finalize().into_bytes()), h, "HMAC keyed by {v:?}");
+        }
+    }
+    // With the key (kept elsewhere), the hash is the documented HMAC.
+    {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&[0x5a; 32]).unwrap();
+        mac.update(b"enrol-kiosk document number v2\0L898902C3");
+        assert_eq!(hex::encode(mac.finalize().into_bytes()), h);
+    }
     for entry in std::fs::read_dir(dir.path().join("nested")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         assert!(
             !bytes.windows(9).any(|w| w == b"L898902C3"),
             "document number found in a database file"
         );
+        assert!(!bytes.windows(32).any(|w| w == [0x5a; 32]), "the key is in a database file");
+        assert!(!bytes.windows(64).any(|w| w == "5a".repeat(32).as_bytes()), "the key (hex)");
+    }
+}
+
+#[test]
+fn database_files_and_folder_are_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o7777;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new/folder/records.db");
+    let store = Store::open(&db).unwrap();
+    store.create_enrolment("u1", &facts(), None).unwrap();
+    store.audit(Some("u1"), "scan_launched", "").unwrap();
+    let files = ["", "-wal", "-shm"].map(|s| format!("{}{s}", db.display()));
+    for f in &files {
+        assert_eq!(mode(Path::new(f)), 0o600, "{f}");
+    }
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    assert_eq!(mode(&dir.path().join("new")), 0o700);
+    // A database left readable by an older version is tightened when opened, with its
+    // companions, and its own folder too. (Another connection keeps the WAL and shared-memory
+    // files from being removed when the store closes.)
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get::<_, i64>(0)).unwrap();
+    drop(store);
+    for f in &files {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(db.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = Store::open(&db).unwrap();
+    store.audit(None, "reopened", "").unwrap();
+    for f in &files {
+        assert_eq!(mode(Path::new(f)), 0o600, "{f} after reopening");
+    }
+    drop(other);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+}
+
+#[test]
+fn the_installation_key_file_is_made_once_and_kept_out_of_the_database() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("kiosk.toml");
+    let key = dir.path().join("etc/document-number.key");
+    std::fs::write(&cfg, format!("[records]\ndocument_key_file = {:?}\n", key.to_str().unwrap()))
+        .unwrap();
+    let db = dir.path().join("data/records.db");
+    let open = || enrol_kiosk::records::cli::open_store(Some(&db), Some(&cfg)).unwrap();
+    let first = open().document_number_hash("L898902C3").unwrap();
+    assert_eq!(std::fs::metadata(&key).unwrap().mode() & 0o777, 0o600);
+    // Another process (here: another open) of the same installation hashes alike.
+    assert_eq!(open().document_number_hash("L898902C3").unwrap(), first);
+    // The file's key is the one used, and no database file holds it.
+    let hex_key = std::fs::read_to_string(&key).unwrap();
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_key.trim(), &mut bytes).unwrap();
+    assert_eq!(DocumentKey::from_bytes(bytes).document_number_hash("L898902C3"), first);
+    for entry in std::fs::read_dir(db.parent().unwrap()).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!data.windows(32).any(|w| w == bytes), "the key is in a database file");
     }
 }
 

@@ -1,10 +1,11 @@
 //! The customer's personal data while the workflow needs it: the chip files, the MRZ read
 //! from DG1, the upload-ready face and the facts staff review (ICAO 9303 Part 10 DG1/DG2,
-//! Part 11 passive authentication via `report`). Zeroized when dropped; `Debug` redacts.
+//! Part 11 passive authentication via `report`). Zeroized when dropped, wherever that happens
+//! (a stale chip result the workflow ignores too); `Debug` redacts.
 
 use std::fmt;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::face::{EncodePolicy, PreparedFace};
 use crate::lds::{self, Ef};
@@ -14,8 +15,9 @@ use crate::records::DocumentFacts;
 use crate::trust::policy::{self, Decision};
 use crate::trust::{Status, TrustStore};
 
-/// What staff see on the Review screen. Names are personal data (zeroized).
-#[derive(Clone, Default)]
+/// What staff see on the Review screen. Names are personal data (zeroized); the rest is
+/// zeroized with the [`ChipResult`] that holds it.
+#[derive(Clone, Default, Zeroize)]
 pub struct ReviewFacts {
     /// "PRIMARY, Secondary" as on the chip.
     pub name: Zeroizing<String>,
@@ -71,6 +73,16 @@ impl fmt::Debug for ChipResult {
             .finish_non_exhaustive()
     }
 }
+
+impl Drop for ChipResult {
+    fn drop(&mut self) {
+        // The chip files (`Zeroizing`), the MRZ and the prepared face zeroize themselves.
+        self.facts.zeroize();
+    }
+}
+
+/// Every field holding personal data is zeroized when a `ChipResult` is dropped.
+impl ZeroizeOnDrop for ChipResult {}
 
 impl ChipResult {
     /// Interprets a read: DG1's MRZ, passive authentication, DG2's first face made
@@ -230,13 +242,47 @@ impl Personal {
     }
 }
 
-impl Drop for Personal {
-    fn drop(&mut self) {
-        // PassportRead's files and Mrz zeroize themselves; the face buffers do not.
-        if let Some(face) = self.chip.face.as_mut() {
-            face.bytes.zeroize();
-            let pixels: &mut [u8] = &mut face.display;
-            pixels.zeroize();
-        }
+/// The chip result it holds zeroizes itself when dropped.
+impl ZeroizeOnDrop for Personal {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiles only for types that say they zeroize on drop.
+    fn zeroized_on_drop<T: ZeroizeOnDrop>() {}
+
+    #[test]
+    fn chip_data_and_face_types_zeroize_on_drop() {
+        zeroized_on_drop::<ChipResult>();
+        zeroized_on_drop::<Personal>();
+        zeroized_on_drop::<PreparedFace>();
+        zeroized_on_drop::<Mrz>();
+        zeroized_on_drop::<crate::face::Decoded>();
+        zeroized_on_drop::<Zeroizing<Vec<u8>>>();
+    }
+
+    #[test]
+    fn a_prepared_face_wipes_its_bytes_and_pixels() {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 200]));
+        let png = crate::face::encode::encode_png(&img).unwrap();
+        let eyes = crate::face::EyeCentres::from(((5, 10), (30, 10)));
+        let mut f = crate::face::prepare(&png, Some(eyes), &EncodePolicy::default()).unwrap();
+        assert!(f.bytes.iter().any(|&b| b != 0) && f.display.iter().any(|&b| b != 0));
+        f.zeroize();
+        assert!(f.bytes.iter().all(|&b| b == 0) && f.display.iter().all(|&b| b == 0));
+        assert_eq!(f.eyes, None);
+    }
+
+    #[test]
+    fn review_facts_are_wiped() {
+        let mut facts = ReviewFacts {
+            name: Zeroizing::new("SPECIMEN, JORDAN".into()),
+            nationality: "UTO".into(),
+            expiry: "2032-09-01".into(),
+            ..ReviewFacts::default()
+        };
+        facts.zeroize();
+        assert!(facts.name.is_empty() && facts.nationality.is_empty() && facts.expiry.is_empty());
     }
 }

@@ -49,6 +49,8 @@ pub(super) struct PageParts<'a> {
     pub secret: &'a str,
     /// JSON array of the SDK events that end a scan.
     pub events: &'a str,
+    /// Hex only: the Content-Security-Policy nonce of this response's inline scripts.
+    pub nonce: &'a str,
 }
 
 /// The whole page for one scan.
@@ -60,7 +62,7 @@ pub(super) fn page_html(p: &PageParts<'_>) -> String {
          <h1 id=say>Look at the camera</h1>\
          <p id=sub>Keep your face inside the frame and hold still. It takes a few seconds.</p>\
          {sdk}<iproov-me token=\"{token}\" base_url=\"{base}\" kiosk_mode=\"true\"></iproov-me>\
-         </main><script>\
+         </main><script nonce=\"{nonce}\">\
          const el=document.querySelector('iproov-me');let ended=false;\
          function report(ev){{fetch('/event/{id}',{{method:'POST',keepalive:true,\
          headers:{{'content-type':'application/json','x-scan-secret':'{secret}'}},\
@@ -76,6 +78,7 @@ pub(super) fn page_html(p: &PageParts<'_>) -> String {
         id = escape(p.id),
         secret = p.secret,
         events = p.events,
+        nonce = p.nonce,
     )
 }
 

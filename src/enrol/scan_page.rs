@@ -1,9 +1,14 @@
 //! The face-scan page (issue 5 §4): a loopback web server that hosts iProov's Web SDK
 //! element `<iproov-me>` for one verify token and hears the SDK's events back.
 //!
-//! Each scan gets an unguessable page id and a per-scan secret. The page is served once
-//! (a second load is refused, so another local process that learns the URL from the
-//! browser's command line gets nothing), and events count only with the secret. An event
+//! Each scan gets an unguessable page id and a per-scan secret. The URL never goes on a
+//! command line (`enrol::browser` hands the browser a private start page); the page is
+//! served once (a second load is refused) and only while the scan is current: a new scan,
+//! the workflow leaving the scan, or [`PAGE_LOAD_WINDOW`] / [`SCAN_LIFETIME`] passing purge
+//! it. Events count only with the secret. Requests must name the page's own host
+//! (`127.0.0.1:port` or `localhost:port`; a rebound DNS name is refused), and every answer
+//! forbids caching, referrers and framing; the page has a Content-Security-Policy whose
+//! inline scripts run only with a nonce made for that response. An event
 //! never decides the outcome: it only tells the workflow the scan ended, and validate asks
 //! the service. The SDK files come from the operator's folder (`/sdk/iProovMe.js`); without
 //! one, a stand-in element fires the same events (demo and tests).
@@ -19,6 +24,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -49,15 +55,32 @@ const FINAL_EVENTS: &[&str] = &[
     "permission_denied",
 ];
 
+/// How long after [`ScanPage::open`] the page may be loaded (the verify token must be
+/// claimed within two minutes anyway).
+pub const PAGE_LOAD_WINDOW: Duration = Duration::from_secs(120);
+/// How long after [`ScanPage::open`] an unfinished scan's page and events are accepted.
+pub const SCAN_LIFETIME: Duration = Duration::from_secs(600);
+
 struct Scan {
     job: u64,
     token: String,
     secret: String,
     served: bool,
     done: bool,
+    opened: Instant,
+}
+
+impl Scan {
+    /// An unfinished scan past its time: its page and secret are of no more use.
+    fn expired(&self) -> bool {
+        let age = self.opened.elapsed();
+        !self.done && (age > SCAN_LIFETIME || (!self.served && age > PAGE_LOAD_WINDOW))
+    }
 }
 
 struct Shared {
+    /// The page's port: requests must name `127.0.0.1:port` or `localhost:port`.
+    port: u16,
     scans: Mutex<HashMap<String, Scan>>,
     sdk_dir: Option<PathBuf>,
     sdk_base_url: String,
@@ -110,7 +133,10 @@ impl ScanPage {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
         let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
         let addr = listener.local_addr()?;
+        // Browser folders of a kiosk that ended without closing its browser.
+        browser::sweep_stale();
         let shared = Arc::new(Shared {
+            port: addr.port(),
             scans: Mutex::new(HashMap::new()),
             sdk_dir,
             sdk_base_url,
@@ -169,13 +195,17 @@ impl ScanPage {
         self.shared.browser_slot().as_ref().and_then(|(_, b)| b.pid())
     }
 
-    /// Closes the browser of the current scan (e.g. the customer was abandoned), without
-    /// waiting for it.
+    /// The workflow left the scan (e.g. the customer was abandoned): closes its browser,
+    /// without waiting for it, and purges every unfinished scan's page and secret.
     pub fn close_browser(&self) {
         close_in_background(self.shared.take_browser(None));
+        if let Ok(mut scans) = self.shared.scans.lock() {
+            scans.retain(|_, s| s.done);
+        }
     }
 
     /// Registers a scan of `token` for workflow job `job`; returns the page URL to open.
+    /// Earlier scans are forgotten: only one face scan is current.
     pub fn open(&self, job: u64, token: &str) -> String {
         let id = random_hex(16);
         let scan = Scan {
@@ -184,9 +214,10 @@ impl ScanPage {
             secret: random_hex(32),
             served: false,
             done: false,
+            opened: Instant::now(),
         };
         if let Ok(mut scans) = self.shared.scans.lock() {
-            scans.retain(|_, s| !s.done);
+            scans.clear();
             scans.insert(id.clone(), scan);
         }
         format!("https://{}/scan/{id}", self.addr)
@@ -195,7 +226,8 @@ impl ScanPage {
     /// How far the scan whose page is `url` (from [`ScanPage::open`]) has come, if it is
     /// known: still waiting for a browser, page given out, or ended by an event.
     pub fn progress(&self, url: &str) -> Option<ScanProgress> {
-        let scans = self.shared.scans.lock().ok()?;
+        let mut scans = self.shared.scans.lock().ok()?;
+        scans.retain(|_, s| !s.expired());
         scans.get(page_id(url)).map(|s| match (s.served, s.done) {
             (_, true) => ScanProgress::Ended,
             (true, false) => ScanProgress::Opened,
@@ -242,14 +274,60 @@ fn close_in_background(b: Option<Browser>) {
     }
 }
 
+/// Headers of every answer: nothing cached or sniffed, no referrer, no framing.
+const COMMON_HEADERS: &[(&str, &str)] = &[
+    ("cache-control", "no-store"),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
 fn text(status: StatusCode, ct: &'static str, body: impl Into<Bytes>) -> Resp {
+    use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(ct));
-    r.headers_mut()
-        .insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+    for (name, value) in COMMON_HEADERS {
+        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
     r
+}
+
+/// The page's Content-Security-Policy: its own scripts (the SDK file, the inline ones with
+/// `nonce`), WebAssembly, styles the SDK injects, camera frames as blobs, and connections to
+/// itself and the token's iProov region only (`https` and `wss`).
+fn content_security_policy(nonce: &str, sdk_base_url: &str) -> String {
+    let region = url::Url::parse(sdk_base_url)
+        .ok()
+        .filter(|u| u.scheme() == "https" || u.scheme() == "http")
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let ws = if u.scheme() == "https" { "wss" } else { "ws" };
+            Some(format!(" {}://{host}{port} {ws}://{host}{port}", u.scheme()))
+        })
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+         media-src 'self' blob: mediastream:; worker-src 'self' blob:; \
+         connect-src 'self'{region}; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Whether the request names this page's own host: `127.0.0.1:port` or `localhost:port`
+/// (HTTP/1.1 always sends `Host`).
+fn own_host(shared: &Shared, req: &Request<Incoming>) -> bool {
+    let Some(host) = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let port = shared.port.to_string();
+    host.strip_prefix("127.0.0.1:").or_else(|| host.strip_prefix("localhost:")) == Some(&port)
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Resp {
@@ -257,6 +335,12 @@ fn plain(status: StatusCode, body: &'static str) -> Resp {
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, hyper::Error> {
+    if !own_host(&shared, &req) {
+        return Ok(plain(StatusCode::MISDIRECTED_REQUEST, "wrong host"));
+    }
+    if let Ok(mut scans) = shared.scans.lock() {
+        scans.retain(|_, s| !s.expired());
+    }
     let path = req.uri().path().to_owned();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let resp = match (req.method(), parts.as_slice()) {
@@ -291,10 +375,11 @@ fn page(shared: &Shared, id: &str) -> Resp {
         return plain(StatusCode::GONE, "this face scan page was already opened");
     }
     scan.served = true;
+    let nonce = random_hex(16);
     let sdk = if shared.sdk_dir.is_some() {
         "<script src=\"/sdk/iProovMe.js\"></script>".to_owned()
     } else {
-        format!("<script>{STAND_IN}</script>")
+        format!("<script nonce=\"{nonce}\">{STAND_IN}</script>")
     };
     let events = serde_json::to_string(FINAL_EVENTS).unwrap_or_else(|_| "[]".into());
     let body = page_html(&PageParts {
@@ -304,8 +389,14 @@ fn page(shared: &Shared, id: &str) -> Resp {
         id,
         secret: &scan.secret,
         events: &events,
+        nonce: &nonce,
     });
-    text(StatusCode::OK, "text/html; charset=utf-8", body)
+    let mut resp = text(StatusCode::OK, "text/html; charset=utf-8", body);
+    let csp = content_security_policy(&nonce, &shared.sdk_base_url);
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&csp) {
+        resp.headers_mut().insert(hyper::header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp
 }
 
 /// Local SDK files are small; read them directly (tokio's `fs` feature is not enabled).

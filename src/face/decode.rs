@@ -53,6 +53,15 @@ pub struct Decoded {
     pub image: RgbImage,
 }
 
+impl Drop for Decoded {
+    fn drop(&mut self) {
+        let pixels: &mut [u8] = &mut self.image;
+        zeroize::Zeroize::zeroize(pixels);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Decoded {}
+
 impl std::fmt::Debug for Decoded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Decoded")
@@ -208,7 +217,7 @@ fn decode_jpeg2000(
             ),
         });
     }
-    let mut data = vec![0u8; pixels * stride];
+    let mut data = zeroize::Zeroizing::new(vec![0u8; pixels * stride]);
     decoded.store_u8_into(&mut data);
     let mut out = RgbImage::new(w, h);
     for (px, src) in out.pixels_mut().zip(data.chunks_exact(stride)) {

@@ -1,5 +1,6 @@
-//! Encode for upload: the chip's original JPEG when it fits, else lossless PNG, else JPEG
-//! at quality ≥ 90, lowered only as far as needed to fit the API's 2 MB limit.
+//! Encode for upload: the chip's original JPEG or JPEG 2000 (JP2 file format, ISO/IEC
+//! 15444-1 Annex I; the API accepts it) when it fits, else lossless PNG, else JPEG at
+//! quality ≥ 90, lowered only as far as needed to fit the API's 2 MB (2 000 000 bytes) limit.
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -13,7 +14,7 @@ use super::header::InputFormat;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EncodeMode {
-    /// Original JPEG if ≤ limit, else PNG if ≤ limit, else JPEG with quality search.
+    /// Original JPEG or JP2 if ≤ limit, else PNG if ≤ limit, else JPEG with quality search.
     #[default]
     Auto,
     /// Always PNG (lossless), even when over the limit (reported as a problem).
@@ -30,7 +31,8 @@ pub enum EncodeMode {
 pub struct EncodePolicy {
     /// Which path to take.
     pub mode: EncodeMode,
-    /// Upload size limit in bytes (the API says "2 MB"; 2,000,000 is the safe reading).
+    /// Upload size limit in bytes (the API says "2 MB": 2 000 000 bytes, as the iProov
+    /// client's `MAX_IMAGE_BYTES`).
     pub max_bytes: usize,
     /// First JPEG quality tried.
     pub jpeg_start_quality: u8,
@@ -220,12 +222,18 @@ pub fn encode_for_upload(
             path: EncodePath::Original,
             problems: Vec::new(),
         },
-        EncodeMode::Auto if input == InputFormat::Jpeg && original.len() <= max => Encoded {
-            format: OutputFormat::Jpeg,
-            bytes: original.to_vec(),
-            path: EncodePath::Original,
-            problems: Vec::new(),
-        },
+        // The chip's own bytes, unchanged, when the API takes their format and they fit: no
+        // re-encoding, and a JP2 is several times smaller than the same pixels as PNG.
+        EncodeMode::Auto
+            if matches!(input, InputFormat::Jpeg | InputFormat::Jp2) && original.len() <= max =>
+        {
+            Encoded {
+                format: original_as.unwrap_or(OutputFormat::Png),
+                bytes: original.to_vec(),
+                path: EncodePath::Original,
+                problems: Vec::new(),
+            }
+        }
         EncodeMode::Jpeg => jpeg(&mut problems)?,
         EncodeMode::Png => Encoded {
             format: OutputFormat::Png,
@@ -287,14 +295,41 @@ mod tests {
     }
 
     #[test]
-    fn jpeg2000_becomes_png_when_it_fits() {
+    fn a_jp2_that_fits_is_uploaded_as_is() {
         let img = noisy(64, 64);
         let e =
             encode_for_upload(b"jp2", InputFormat::Jp2, &img, &EncodePolicy::default()).unwrap();
-        assert_eq!(e.path, EncodePath::Png);
+        assert_eq!((e.path, e.format), (EncodePath::Original, OutputFormat::Jp2));
+        assert_eq!(e.bytes, b"jp2");
+    }
+
+    #[test]
+    fn a_jp2_or_codestream_that_cannot_go_as_is_becomes_png() {
+        let img = noisy(64, 64);
+        let small = EncodePolicy { max_bytes: 3, ..EncodePolicy::default() };
+        let over = encode_for_upload(b"jp2!", InputFormat::Jp2, &img, &small).unwrap();
+        assert_eq!(over.path, EncodePath::Jpeg { quality: 40 }, "PNG does not fit 3 bytes");
+        let policy = EncodePolicy::default();
+        let e = encode_for_upload(b"j2k", InputFormat::J2k, &img, &policy).unwrap();
+        assert_eq!(e.path, EncodePath::Png, "the API takes no raw codestream");
         assert!(e.bytes.starts_with(b"\x89PNG"));
         let back = image::load_from_memory(&e.bytes).unwrap().into_rgb8();
         assert_eq!(back, img);
+    }
+
+    #[test]
+    fn the_limit_is_two_million_bytes() {
+        assert_eq!(EncodePolicy::default().max_bytes, 2_000_000);
+        let img = noisy(8, 8);
+        let mut big = b"\xFF\xD8".to_vec();
+        big.resize(2_000_001, 0);
+        let e = encode_for_upload(&big, InputFormat::Jpeg, &img, &EncodePolicy::default()).unwrap();
+        assert_ne!(e.path, EncodePath::Original, "2 000 001 bytes are re-encoded");
+        let mut fits = big;
+        fits.truncate(2_000_000);
+        let e =
+            encode_for_upload(&fits, InputFormat::Jpeg, &img, &EncodePolicy::default()).unwrap();
+        assert_eq!(e.path, EncodePath::Original);
     }
 
     #[test]

@@ -81,7 +81,8 @@ impl From<((u16, u16), (u16, u16))> for EyeCentres {
     }
 }
 
-/// An upload-ready face with its checks.
+/// An upload-ready face with its checks. The upload bytes and the decoded pixels are
+/// zeroized when it is dropped, wherever that happens (a stale result too).
 #[derive(Clone)]
 pub struct PreparedFace {
     /// Format of the chip's image.
@@ -109,6 +110,24 @@ pub struct PreparedFace {
     /// The decoded picture, for display.
     pub display: RgbImage,
 }
+
+impl zeroize::Zeroize for PreparedFace {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        let pixels: &mut [u8] = &mut self.display;
+        pixels.zeroize();
+        self.eyes = None;
+        self.eye_distance_px = None;
+    }
+}
+
+impl Drop for PreparedFace {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for PreparedFace {}
 
 impl std::fmt::Debug for PreparedFace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,7 +212,7 @@ pub fn prepare_with_limits(
     policy: &EncodePolicy,
     limits: &DecodeLimits,
 ) -> Result<PreparedFace, FaceError> {
-    let decoded = decode_with_limits(image, limits)?;
+    let mut decoded = decode_with_limits(image, limits)?;
     let (width, height) = decoded.image.dimensions();
     let mut problems = Vec::new();
     let (eye_pts, method) = measure_eyes(&decoded.image, eyes, &mut problems);
@@ -215,7 +234,7 @@ pub fn prepare_with_limits(
         encode_path: enc.path,
         problems,
         meets_requirements,
-        display: decoded.image,
+        display: std::mem::take(&mut decoded.image),
     })
 }
 

@@ -21,11 +21,15 @@ pub fn input_image(bytes: &[u8]) -> Result<(Vec<u8>, Option<EyeCentres>), String
     Err("the input is not a JPEG, JP2, J2K or PNG image, nor an EF.DG2 file".to_string())
 }
 
+/// The first face's image (moved out, not copied); every other face's bytes are zeroized.
 fn first_face(
-    faces: Vec<crate::lds::dg2::FaceImage>,
+    mut faces: Vec<crate::lds::dg2::FaceImage>,
 ) -> Result<(Vec<u8>, Option<EyeCentres>), String> {
-    let face =
-        faces.into_iter().next().ok_or_else(|| "the file holds no face image".to_string())?;
-    let eyes = face.eye_centres().map(EyeCentres::from);
-    Ok((face.data.clone(), eyes))
+    let found = faces
+        .first_mut()
+        .map(|f| (std::mem::take(&mut f.data), f.eye_centres().map(EyeCentres::from)));
+    for f in &mut faces {
+        zeroize::Zeroize::zeroize(&mut f.data);
+    }
+    found.ok_or_else(|| "the file holds no face image".to_string())
 }

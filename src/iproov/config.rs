@@ -187,12 +187,9 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("configuration file {path}: [iproov] table: {source}")]
-    Parse {
-        path: String,
-        #[source]
-        source: toml::de::Error,
-    },
+    /// `detail` names the line and key, never the text (`crate::config_error`).
+    #[error("configuration file {path}: {detail}")]
+    Parse { path: String, detail: String },
     #[error(
         "iProov {0} is not set: put it in the [iproov] table of the configuration or in the environment"
     )]
@@ -221,10 +218,14 @@ impl IproovConfig {
             #[serde(default)]
             iproov: Option<IproovConfig>,
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        let file: File = toml::from_str(&text)
-            .map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })?;
+        let text =
+            zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+                ConfigError::Read { path: path.display().to_string(), source }
+            })?);
+        let file: File = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            detail: crate::config_error::describe_toml_error(&text, &e),
+        })?;
         Ok(file.iproov.unwrap_or_default())
     }
 

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The API's image size limit: 2 MB.
-pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// The API's image size limit: "2 MB", read as 2 000 000 bytes (the strict reading of a
+/// decimal megabyte; 2 MiB would let through images the service may refuse).
+pub const MAX_IMAGE_BYTES: usize = 2_000_000;
 
 /// A `user_id`: `[a-zA-Z0-9'\+_@\.-]{1,256}`, random, free of personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{RecordsConfig, Store, resolve_db_path};
+use super::config::resolve_key_path;
+use super::{DocumentKey, RecordsConfig, Store, resolve_db_path};
 
 /// Arguments of `enrol-kiosk records`.
 #[derive(Debug, Clone, clap::Args)]
@@ -31,18 +32,20 @@ pub struct FileArgs {
 
 /// Opens the records database named by `--db`, `ENROL_KIOSK_DB`, the configuration file or
 /// the default, in that order.
+/// The document-number key comes from `ENROL_KIOSK_DOCUMENT_KEY`, the configuration or the
+/// default (`records::config::resolve_key_path`), and is made on first use.
 pub fn open_store(db: Option<&PathBuf>, config: Option<&PathBuf>) -> Result<Store, String> {
+    let cfg = match config {
+        Some(c) => Some(RecordsConfig::from_file(c).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let path = match db {
         Some(p) => p.clone(),
-        None => {
-            let cfg = match config {
-                Some(c) => Some(RecordsConfig::from_file(c).map_err(|e| e.to_string())?),
-                None => None,
-            };
-            resolve_db_path(cfg.as_ref())
-        }
+        None => resolve_db_path(cfg.as_ref()),
     };
-    Store::open(&path).map_err(|e| e.to_string())
+    let key_path = resolve_key_path(cfg.as_ref(), &path);
+    let key = DocumentKey::load_or_create(&key_path).map_err(|e| e.to_string())?;
+    Store::open_keyed(&path, key).map_err(|e| e.to_string())
 }
 
 /// Runs `enrol-kiosk records`.

@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod config;
 mod error;
+mod files;
+pub mod key;
 mod model;
 mod recovery;
 mod schema;
@@ -18,6 +20,7 @@ pub use config::{
     RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path, resolve_db_path_with,
 };
 pub use error::RecordsError;
+pub use key::{DocumentKey, KeyError};
 pub use model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;

@@ -142,7 +142,7 @@ impl Step {
 }
 
 /// What the kiosk knows about the document, minus anything that identifies the person.
-/// The document number is only kept as a salted hash.
+/// The document number is only kept as a keyed hash (HMAC, key outside the database).
 #[derive(Clone, Default)]
 pub struct DocumentFacts {
     pub issuing_state: Option<String>,
@@ -187,6 +187,10 @@ pub struct Enrolment {
     pub issuing_state: Option<String>,
     pub document_type: Option<String>,
     pub document_number_hash: Option<String>,
+    /// How `document_number_hash` was made: `hmac-sha256` (keyed), or
+    /// `sha256-salted-removed` for a record whose unkeyed hash of an older version was
+    /// removed; null when the document number was not known.
+    pub document_hash_kind: Option<String>,
     pub access_protocol: Option<String>,
     pub authenticity: Option<String>,
     pub image_source: Option<String>,

@@ -6,7 +6,7 @@ use super::RecordsError;
 
 /// Migrations in order; migration `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
-    // 1: enrolments, append-only audit, installation salt.
+    // 1: enrolments, append-only audit, installation salt (removed by 2).
     r#"
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
@@ -55,7 +55,25 @@ const MIGRATIONS: &[&str] = &[
     // 2: the enrolment policy that let the document through (passive authentication's
     // verdict is in `authenticity`).
     "ALTER TABLE enrolments ADD COLUMN enrol_policy TEXT;",
+    // 3: the document-number hash becomes an HMAC under a key outside the database. The
+    // salted SHA-256 hashes of version 1 could be searched from a copy of the database (the
+    // salt is in it) and cannot be rekeyed without the numbers: they are removed, their rows
+    // marked, and the salt deleted.
+    r#"
+    ALTER TABLE enrolments ADD COLUMN document_hash_kind TEXT;
+    UPDATE enrolments SET document_hash_kind = 'sha256-salted-removed',
+        document_number_hash = NULL WHERE document_number_hash IS NOT NULL;
+    DELETE FROM meta WHERE key = 'document_hash_salt';
+    INSERT INTO audit (at, user_id, event, detail)
+        SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'document_hashes_removed',
+            'unkeyed document-number hashes removed from ' || COUNT(*) || ' records'
+        FROM enrolments WHERE document_hash_kind = 'sha256-salted-removed' HAVING COUNT(*) > 0;
+    "#,
 ];
+
+/// `document_hash_kind` of a hash made by this version: HMAC-SHA-256 under the
+/// installation's document-number key (`records::key`).
+pub const DOCUMENT_HASH_KIND: &str = "hmac-sha256";
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -84,4 +102,51 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<i64, RecordsError> {
         .map_err(RecordsError::sql("recording the schema version"))?;
     tx.commit().map_err(RecordsError::sql("committing a migration"))?;
     Ok(SCHEMA_VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unkeyed_hashes_of_version_1_are_removed_and_marked() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta VALUES ('document_hash_salt', '00112233445566778899aabbccddeeff');
+             INSERT INTO enrolments (user_id, created_at, updated_at, updated_ms, status,
+                 document_number_hash) VALUES ('old', 't', 't', 0, 'passed', 'abcd'),
+                 ('none', 't', 't', 0, 'new', NULL);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+        let rows: Vec<(String, Option<String>, Option<String>)> = conn
+            .prepare(
+                "SELECT user_id, document_number_hash, document_hash_kind FROM enrolments \
+                 ORDER BY user_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("none".to_owned(), None, None),
+                ("old".to_owned(), None, Some("sha256-salted-removed".to_owned())),
+            ]
+        );
+        let salts: i64 = conn.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0)).unwrap();
+        assert_eq!(salts, 0, "the salt is gone");
+        let detail: String = conn
+            .query_row(
+                "SELECT detail FROM audit WHERE event = 'document_hashes_removed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(detail, "unkeyed document-number hashes removed from 1 records");
+    }
 }

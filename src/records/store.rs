@@ -7,9 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use sha2::{Digest, Sha256};
 
 use super::RecordsError;
+use super::key::DocumentKey;
 use super::model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, Step};
 use super::schema;
 use super::time::now_rfc3339;
@@ -17,6 +17,7 @@ use super::time::now_rfc3339;
 /// The records database. Cheap to share: the connection sits behind a mutex.
 pub struct Store {
     conn: Mutex<Connection>,
+    key: DocumentKey,
 }
 
 impl std::fmt::Debug for Store {
@@ -29,7 +30,8 @@ const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error
     enrol_token, verify_token, created_at, updated_at, issuing_state, document_type, \
     document_number_hash, access_protocol, authenticity, image_source, enrol_token_started, \
     enrol_token_finished, image_started, image_finished, verify_token_started, \
-    verify_token_finished, validate_started, validate_finished, updated_ms, enrol_policy";
+    verify_token_finished, validate_started, validate_finished, updated_ms, enrol_policy, \
+    document_hash_kind";
 
 pub(super) fn now_ms() -> i64 {
     SystemTime::now()
@@ -69,6 +71,7 @@ fn row_to_enrolment(r: &Row<'_>) -> rusqlite::Result<(Enrolment, String)> {
             validate_finished: r.get(23)?,
             updated_ms: r.get(24)?,
             enrol_policy: r.get(25)?,
+            document_hash_kind: r.get(26)?,
         },
         status,
     ))
@@ -104,14 +107,18 @@ fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsErro
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, in WAL mode, and migrates it.
+    /// Opens (creating if needed) the database at `path` with a document-number key made for
+    /// this process only: for the demo and tests, whose hashes need not outlive the process.
+    /// The kiosk opens its database with [`Store::open_keyed`] and the installation's key.
     pub fn open(path: &Path) -> Result<Store, RecordsError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| RecordsError::CreateDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
+        Store::open_keyed(path, DocumentKey::generate())
+    }
+
+    /// Opens (creating if needed) the database at `path`, in WAL mode, and migrates it. The
+    /// database and its `-wal`/`-shm` files are made (or tightened to) 0600, a new folder
+    /// 0700 (`records::files`). `key` makes the document-number hashes; it is never stored.
+    pub fn open_keyed(path: &Path, key: DocumentKey) -> Result<Store, RecordsError> {
+        super::files::prepare(path)?;
         let mut conn = Connection::open(path)
             .map_err(|source| RecordsError::Open { path: path.display().to_string(), source })?;
         conn.busy_timeout(Duration::from_secs(5))
@@ -123,9 +130,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(RecordsError::sql("enabling foreign keys"))?;
         schema::migrate(&mut conn)?;
-        let store = Store { conn: Mutex::new(conn) };
-        store.ensure_salt()?;
-        Ok(store)
+        // The WAL and shared-memory files exist now. SQLite makes them with the database
+        // file's mode; ones left by an older version are tightened here.
+        super::files::tighten_files(path)?;
+        Ok(Store { conn: Mutex::new(conn), key })
     }
 
     /// The schema version of the open database.
@@ -146,31 +154,13 @@ impl Store {
         self.conn.lock().map_err(|_| RecordsError::Poisoned)
     }
 
-    fn ensure_salt(&self) -> Result<(), RecordsError> {
-        let mut salt = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
-        self.lock()?
-            .execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('document_hash_salt', ?1)",
-                params![hex::encode(salt)],
-            )
-            .map_err(RecordsError::sql("storing the installation salt"))?;
-        Ok(())
-    }
-
-    /// SHA-256 over this installation's salt and the document number, hex. Lets an auditor
-    /// check "was this document enrolled here?" without the database holding the number.
+    /// The document-number hash of `document_number` under this installation's key:
+    /// HMAC-SHA-256, hex (`records::key`). The one place the hash of the current document is
+    /// made, for storing it and for comparing it with a stored one. Lets an auditor with the
+    /// key check "was this document enrolled here?" without the database holding the number;
+    /// without the key, a copy of the database gives nothing to try numbers against.
     pub fn document_number_hash(&self, document_number: &str) -> Result<String, RecordsError> {
-        let salt: String = self
-            .lock()?
-            .query_row("SELECT value FROM meta WHERE key = 'document_hash_salt'", [], |r| r.get(0))
-            .map_err(RecordsError::sql("reading the installation salt"))?;
-        let mut h = Sha256::new();
-        h.update(b"enrol-kiosk document number v1\0");
-        h.update(salt.as_bytes());
-        h.update([0u8]);
-        h.update(document_number.trim().as_bytes());
-        Ok(hex::encode(h.finalize()))
+        Ok(self.key.document_number_hash(document_number))
     }
 
     /// Stores a new enrolment in state `new`, before the first API call.
@@ -190,9 +180,9 @@ impl Store {
         let inserted = tx
             .execute(
                 "INSERT OR IGNORE INTO enrolments (user_id, created_at, updated_at, updated_ms, \
-                 status, issuing_state, document_type, document_number_hash, access_protocol, \
-                 authenticity, image_source, enrol_policy) \
-                 VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 status, issuing_state, document_type, document_number_hash, document_hash_kind, \
+                 access_protocol, authenticity, image_source, enrol_policy) \
+                 VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     user_id,
                     now,
@@ -200,6 +190,7 @@ impl Store {
                     facts.issuing_state,
                     facts.document_type,
                     hash,
+                    hash.as_ref().map(|_| schema::DOCUMENT_HASH_KIND),
                     facts.access_protocol,
                     facts.authenticity,
                     image_source,

@@ -55,16 +55,15 @@ pub fn configured(path: &Path) -> Result<TrustConfig, TrustError> {
             limit: MAX_CONFIG,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
     parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| {
         // Only where, never what: toml's messages quote the offending line or value, which
         // may be a secret.
-        let line = e.span().map(|s| text.get(..s.start).unwrap_or("").lines().count().max(1));
+        let detail = crate::config_error::describe_toml_error(&text, &e);
         TrustError::invalid(format!(
-            "{}: [trust]/[policy] not understood{}: expected [trust] csca = [\"path\", …], \
+            "configuration file {}: {detail}; expected [trust] csca = [\"path\", …], \
              [policy] allow_unverified = true|false, stale_crl = \"refuse\"|\"allow\"",
-            path.display(),
-            line.map(|l| format!(" (line {l})")).unwrap_or_default()
+            path.display()
         ))
     })
 }

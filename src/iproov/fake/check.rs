@@ -131,6 +131,7 @@ pub struct ImageUpload {
     pub source: String,
     pub format: ImageFormat,
     pub bytes: usize,
+    pub seen: super::state::ImageSeen,
 }
 
 fn bad_image(d: impl Into<String>) -> Refusal {
@@ -213,7 +214,9 @@ pub async fn image_request(
     if !looks_complete(format, &image) {
         return Err(bad_image("the image data is truncated or cannot be decoded"));
     }
-    Ok(ImageUpload { token, source, format, bytes: image.len() })
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&image));
+    let seen = super::state::ImageSeen { format, bytes: image.len(), sha256 };
+    Ok(ImageUpload { token, source, format, bytes: image.len(), seen })
 }
 
 /// Cheap structural completeness: JPEG ends with EOI, PNG has IEND, JP2 has a codestream box.

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use crate::iproov::{ApiErrorCode, Call};
 
-pub use state::{AnswerShape, Clock, ManualClock, Refusal, ScanOutcome, SystemClock, UserState};
+pub use state::{
+    AnswerShape, Clock, ImageSeen, ManualClock, Refusal, ScanOutcome, SystemClock, UserState,
+};
 
 /// The fake's default api_key (40 alphanumerics; not a real credential).
 pub const FAKE_API_KEY: &str = "fakeapikey000000000000000000000000000000";

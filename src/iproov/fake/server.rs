@@ -224,7 +224,7 @@ async fn api(shared: &Shared, call: Call, ct: Option<&str>, body: Bytes) -> Resp
         };
         tracing::debug!(bytes = upload.bytes, format = ?upload.format, source = %upload.source, "fake: image accepted for checking");
         return match shared.state.lock() {
-            Ok(mut s) => match s.enrol_image(&upload.token) {
+            Ok(mut s) => match s.enrol_image(&upload.token, upload.seen) {
                 Ok(v) => json_response(200, &v),
                 Err(r) => refusal(&r),
             },

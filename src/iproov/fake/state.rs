@@ -100,6 +100,16 @@ struct TokenEntry {
 pub struct UserState {
     pub active: bool,
     pub images: u32,
+    /// The last image registered for the user (what a test can check the upload by).
+    pub last_image: Option<ImageSeen>,
+}
+
+/// An image the fake registered: its type by its bytes, size and SHA-256 (hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSeen {
+    pub format: crate::iproov::ImageFormat,
+    pub bytes: usize,
+    pub sha256: String,
 }
 
 /// Where validate puts `reason`, and how it sends `frame_available` — both shapes occur.
@@ -190,14 +200,17 @@ impl FakeState {
             }
             Some(_) => {}
             None => {
-                self.users.insert(f.user_id.clone(), UserState { active: false, images: 0 });
+                self.users.insert(
+                    f.user_id.clone(),
+                    UserState { active: false, images: 0, last_image: None },
+                );
             }
         }
         Ok(self.issue(Kind::Enrol, f))
     }
 
     /// `/claim/enrol/image` after the request was checked: registers the image once.
-    pub fn enrol_image(&mut self, token: &str) -> Result<Value, Refusal> {
+    pub fn enrol_image(&mut self, token: &str, seen: ImageSeen) -> Result<Value, Refusal> {
         let t = self.tokens.get(token).ok_or_else(|| invalid_token("unknown token"))?;
         if t.kind != Kind::Enrol {
             return Err(invalid_token("not an enrol token"));
@@ -215,9 +228,14 @@ impl FakeState {
         if let Some(t) = self.tokens.get_mut(token) {
             t.image_registered = true;
         }
-        let u = self.users.entry(user_id.clone()).or_insert(UserState { active: false, images: 0 });
+        let u = self.users.entry(user_id.clone()).or_insert(UserState {
+            active: false,
+            images: 0,
+            last_image: None,
+        });
         u.active = true;
         u.images = u.images.saturating_add(1);
+        u.last_image = Some(seen);
         Ok(json!({ "token": token, "user_id": user_id, "success": true }))
     }
 
