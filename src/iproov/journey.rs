@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::{ImageSource, IproovClient, IproovError, UserId};
 use crate::records::{DocumentFacts, Enrolment, EnrolmentStatus, RecordsError, Step, Store};
 
+/// Abandoning an enrolment (cancel, customer left) invalidates its tokens with the service.
+pub use super::settle::{Abandoned, abandon, recheck_validate};
+
 /// Why a journey stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum JourneyError {
@@ -171,7 +174,8 @@ pub async fn new_verify_token_with_progress(
 }
 
 /// Validates the scan of the recorded verify token — once. The record is checked first:
-/// a token already validated, or whose validate answer was lost, is never sent again.
+/// a token already validated, or whose validate answer was lost, is never sent again (see
+/// [`recheck_validate`] for asking about a lost answer later).
 pub async fn validate(
     client: &IproovClient,
     store: &Store,
@@ -193,13 +197,8 @@ pub async fn validate(
         ));
     }
     let v = step(store, uid, Step::Validate, client.validate(user_id, verify_token)).await?;
-    let after = store.finish_validate(uid, v.passed, v.reason.as_deref())?;
-    Ok(ValidateOutcome {
-        user_id: uid.to_owned(),
-        passed: after.passed,
-        reason: after.reason,
-        status: after.status,
-    })
+    // The answer is written with retries, else kept in the journal: never lost to a write.
+    super::settle::record_validate(store, uid, verify_token, &v).await
 }
 
 /// Finds out what became of an image upload whose answer was lost, without uploading again:

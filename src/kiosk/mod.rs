@@ -144,6 +144,11 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before any call: recovery under the records' lock, abandoned tokens invalidated.
+    if let Err(e) = crate::iproov::settle::settle_before_start(&client, &store) {
+        eprintln!("error: records: {e}");
+        return ExitCode::FAILURE;
+    }
     let mut csca = args.csca.clone();
     if let Some(path) = &args.config {
         match crate::trust::config::configured_paths(path) {

@@ -8,6 +8,9 @@
 pub mod cli;
 pub mod config;
 mod error;
+pub mod followup;
+mod journal;
+mod lock;
 mod model;
 mod recovery;
 mod schema;
@@ -18,7 +21,9 @@ pub use config::{
     RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path, resolve_db_path_with,
 };
 pub use error::RecordsError;
+pub use journal::{JournalEntry, token_hash};
 pub use model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step};
+pub use recovery::Recovery;
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
 pub use time::{now_rfc3339, rfc3339_from_unix_ms};

@@ -1,7 +1,7 @@
 //! The enrolment store: one row per customer, written before and after every API step, and
 //! an append-only audit trail written in the same transaction as each change.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,13 +10,17 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::RecordsError;
+use super::lock::UseLock;
 use super::model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, Step};
 use super::schema;
 use super::time::now_rfc3339;
 
-/// The records database. Cheap to share: the connection sits behind a mutex.
+/// The records database. Cheap to share: the connection sits behind a mutex. While open it
+/// holds the records' lock file shared ([`Store::recover_interrupted`] needs it alone).
 pub struct Store {
     conn: Mutex<Connection>,
+    path: PathBuf,
+    pub(super) use_lock: UseLock,
 }
 
 impl std::fmt::Debug for Store {
@@ -92,7 +96,7 @@ pub(super) fn audit(
     Ok(())
 }
 
-fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsError> {
+pub(super) fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsError> {
     let sql = format!("SELECT {SELECT_COLUMNS} FROM enrolments WHERE user_id = ?1");
     let row = tx
         .query_row(&sql, params![user_id], row_to_enrolment)
@@ -111,6 +115,7 @@ impl Store {
                 source,
             })?;
         }
+        let use_lock = UseLock::acquire(path)?;
         let mut conn = Connection::open(path)
             .map_err(|source| RecordsError::Open { path: path.display().to_string(), source })?;
         conn.busy_timeout(Duration::from_secs(5))
@@ -122,9 +127,20 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(RecordsError::sql("enabling foreign keys"))?;
         schema::migrate(&mut conn)?;
-        let store = Store { conn: Mutex::new(conn) };
+        let store = Store { conn: Mutex::new(conn), path: path.to_owned(), use_lock };
         store.ensure_salt()?;
         Ok(store)
+    }
+
+    /// Where the database is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long a write waits for another connection's write lock before it fails (5 s
+    /// unless changed).
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), RecordsError> {
+        self.lock()?.busy_timeout(wait).map_err(RecordsError::sql("setting the busy timeout"))
     }
 
     /// The schema version of the open database.
@@ -225,8 +241,11 @@ impl Store {
                         && e.image_finished.is_none()
                 }
                 Step::EnrolImage => e.status == S::EnrolTokenIssued,
+                // After a validate of unknown outcome a new face scan is the way on: the
+                // old token is never validated again.
                 Step::VerifyToken => {
-                    matches!(e.status, S::Enrolled | S::ReadyForScan | S::Failed | S::Error)
+                    (matches!(e.status, S::Enrolled | S::ReadyForScan | S::Failed | S::Error)
+                        || is_unknown_validate(e))
                         && e.image_finished.is_some()
                 }
                 Step::Validate => {
@@ -371,7 +390,7 @@ impl Store {
     /// Reads the row, lets `decide` choose the new status and the columns to set (`?2` is
     /// now; `?5`, `?6`, … the returned values), writes both and an audit event in one
     /// transaction.
-    fn update<F>(
+    pub(super) fn update<F>(
         &self,
         user_id: &str,
         step: Step,
@@ -551,6 +570,13 @@ impl Store {
         audit(&tx, user_id, event, detail)?;
         tx.commit().map_err(RecordsError::sql("committing an audit event"))
     }
+}
+
+/// The record's validate got no answer (or its answer is lost): `outcome_unknown` at the
+/// validate step.
+pub(super) fn is_unknown_validate(e: &Enrolment) -> bool {
+    e.status == EnrolmentStatus::OutcomeUnknown
+        && e.error_step.as_deref() == Some(Step::Validate.as_str())
 }
 
 fn expect_in_flight(e: &Enrolment, step: Step) -> Result<(), RecordsError> {
