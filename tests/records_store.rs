@@ -254,34 +254,58 @@ fn the_installation_key_file_is_made_once_and_kept_out_of_the_database() {
     }
 }
 
+/// Recovery is guarded by the records' lock, not by the age of a row: while another store
+/// (another kiosk process) has the records open, its in-flight rows are left alone however
+/// old; once it is gone they are settled.
 #[test]
-fn recovery_settles_interrupted_steps() {
-    let (_d, store) = temp_store();
-    let mk = |id: &str, steps: &[Step]| {
-        store.create_enrolment(id, &DocumentFacts::default(), None).unwrap();
-        for (i, s) in steps.iter().enumerate() {
-            store.begin_step(id, *s).unwrap();
-            if i + 1 < steps.len() {
-                match s {
-                    Step::EnrolToken => store.finish_enrol_token(id, "t").map(|_| ()),
-                    Step::EnrolImage => store.finish_enrol_image(id).map(|_| ()),
-                    Step::VerifyToken => store.finish_verify_token(id, "v").map(|_| ()),
-                    Step::Validate => unreachable!(),
+fn recovery_settles_interrupted_steps_only_when_no_one_else_has_the_records() {
+    let (dir, store) = temp_store();
+    let db = dir.path().join("nested/records.db");
+    {
+        let mk = |id: &str, steps: &[Step]| {
+            store.create_enrolment(id, &DocumentFacts::default(), None).unwrap();
+            for (i, s) in steps.iter().enumerate() {
+                store.begin_step(id, *s).unwrap();
+                if i + 1 < steps.len() {
+                    match s {
+                        Step::EnrolToken => store.finish_enrol_token(id, "t").map(|_| ()),
+                        Step::EnrolImage => store.finish_enrol_image(id).map(|_| ()),
+                        Step::VerifyToken => store.finish_verify_token(id, "v").map(|_| ()),
+                        Step::Validate => unreachable!(),
+                    }
+                    .unwrap();
                 }
-                .unwrap();
             }
-        }
-    };
-    use Step::*;
-    mk("a", &[EnrolToken]);
-    mk("b", &[EnrolToken, EnrolImage]);
-    mk("c", &[EnrolToken, EnrolImage, VerifyToken]);
-    mk("d", &[EnrolToken, EnrolImage, VerifyToken, Validate]);
-    mk("e", &[]);
-    // Too recent: another process may still be in the call.
-    assert!(store.recover_interrupted(Duration::from_secs(60)).unwrap().is_empty());
-    let got = store.recover_interrupted(Duration::ZERO).unwrap();
-    let now: Vec<(String, EnrolmentStatus)> = got.into_iter().map(|r| (r.user_id, r.now)).collect();
+        };
+        use Step::*;
+        mk("a", &[EnrolToken]);
+        mk("b", &[EnrolToken, EnrolImage]);
+        mk("c", &[EnrolToken, EnrolImage, VerifyToken]);
+        mk("d", &[EnrolToken, EnrolImage, VerifyToken, Validate]);
+        mk("e", &[]);
+    }
+    // Another kiosk starts on the same records while `store` is still in its calls — even
+    // long after they began.
+    let later = Store::open(&db).unwrap();
+    let rec = later.recover_interrupted().unwrap();
+    assert!(rec.in_use, "the records are in use");
+    assert!(rec.settled.is_empty() && rec.replayed.is_empty());
+    for (id, s) in [
+        ("a", EnrolmentStatus::EnrolTokenRequested),
+        ("b", EnrolmentStatus::ImageUploading),
+        ("c", EnrolmentStatus::VerifyTokenRequested),
+        ("d", EnrolmentStatus::Validating),
+    ] {
+        assert_eq!(later.get(id).unwrap().unwrap().status, s, "{id} left alone");
+    }
+    // Trying did not cost the other store its shared lock: it still sees `later`.
+    assert!(store.recover_interrupted().unwrap().in_use);
+    // The first process exits: now the rows are settled.
+    drop(store);
+    let got = later.recover_interrupted().unwrap();
+    assert!(!got.in_use);
+    let now: Vec<(String, EnrolmentStatus)> =
+        got.settled.into_iter().map(|r| (r.user_id, r.now)).collect();
     assert_eq!(
         now,
         [
@@ -291,12 +315,22 @@ fn recovery_settles_interrupted_steps() {
             ("d".to_owned(), EnrolmentStatus::OutcomeUnknown),
         ]
     );
+    let store = later;
     assert_eq!(store.get("e").unwrap().unwrap().status, EnrolmentStatus::New);
-    // The resumable one can go on; the unknown ones cannot be validated or re-uploaded.
-    store.begin_step("c", VerifyToken).unwrap();
-    assert!(store.begin_step("d", Validate).is_err());
-    assert!(store.begin_step("b", EnrolImage).is_err());
-    assert!(store.recover_interrupted(Duration::ZERO).unwrap().len() == 1);
+    // The resumable one can go on; the unknown ones cannot be validated or re-uploaded, but
+    // the unknown validate is no dead end: a new face scan (verify token) may start.
+    store.begin_step("c", Step::VerifyToken).unwrap();
+    assert!(store.begin_step("d", Step::Validate).is_err());
+    assert!(store.begin_step("b", Step::EnrolImage).is_err());
+    assert!(store.recover_interrupted().unwrap().settled.len() == 1);
+    store.begin_step("d", Step::VerifyToken).unwrap();
+    store.finish_verify_token("d", "v2").unwrap();
+    store.begin_step("d", Step::Validate).unwrap();
+    assert_eq!(store.finish_validate("d", true, None).unwrap().status, EnrolmentStatus::Passed);
+    // The lock file sits beside the database, 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("nested/records.db.lock")).unwrap();
+    assert_eq!(mode.permissions().mode() & 0o777, 0o600);
 }
 
 // ---- a process killed in the middle of a call ----
@@ -410,6 +444,13 @@ fn killed_between_steps_leaves_a_consistent_database() {
             assert!(Instant::now() < deadline, "{call}: child never reached {in_flight}");
             std::thread::sleep(Duration::from_millis(30));
         }
+        // A second process starting now must not settle the live one's call.
+        {
+            let other = Store::open(&db).unwrap();
+            let rec = other.recover_interrupted().unwrap();
+            assert!(rec.in_use && rec.settled.is_empty(), "{call}: {rec:?}");
+            assert_eq!(other.get(user.as_str()).unwrap().unwrap().status, in_flight, "{call}");
+        }
         child.kill().unwrap();
         child.wait().unwrap();
 
@@ -421,7 +462,7 @@ fn killed_between_steps_leaves_a_consistent_database() {
         let store = Store::open(&db).unwrap();
         assert_eq!(store.list().unwrap().len(), 1, "{call}: one record");
         assert_eq!(store.get(user.as_str()).unwrap().unwrap().status, in_flight);
-        let rec = store.recover_interrupted(Duration::ZERO).unwrap();
+        let rec = store.recover_interrupted().unwrap().settled;
         assert_eq!(rec.len(), 1, "{call}");
         assert_eq!((rec[0].was, rec[0].now), (in_flight, settled), "{call}");
         let r = store.get(user.as_str()).unwrap().unwrap();
@@ -484,6 +525,7 @@ fn records_command_exports_json_and_a_table() {
     let args = |json, audit| RecordsArgs {
         json,
         audit,
+        settle: false,
         files: FileArgs { config: None, db: Some(db.clone()) },
     };
     let out = records_report(&args(true, false)).unwrap();

@@ -91,6 +91,8 @@ fn run(args: &RunArgs) -> Result<headless::Outcome, String> {
     let fake_api = config.base_url.clone().unwrap_or_default();
     let client = IproovClient::new(config).map_err(|e| e.to_string())?;
     let store = crate::records::cli::open_store(args.db.as_ref(), args.config.as_ref())?;
+    // Before any call: recovery under the records' lock, abandoned tokens invalidated.
+    crate::iproov::settle::settle_before_start(&client, &store)?;
     let services = Services { client: Arc::new(client), store: Arc::new(store) };
     let card = Box::new(PcscCardSource { reader: args.reader.clone() });
     let scan = match args.fake_scan {

@@ -55,6 +55,7 @@ fn chip_of(customer: usize) -> Box<ChipResult> {
             bytes_read: 0,
             elapsed: Duration::ZERO,
             chunk_size: 0,
+            access_control: base.read.access_control.clone(),
         },
         mrz,
         face: base.face.clone(),

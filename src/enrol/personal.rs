@@ -35,7 +35,8 @@ pub struct ReviewFacts {
     pub authenticity_reason: String,
     /// e.g. `BAC`.
     pub access: String,
-    /// What the enrolment policy makes of the verdict and the expiry.
+    /// What the enrolment policy makes of the verdict and the expiry (no personal data).
+    #[zeroize(skip)]
     pub decision: Decision,
 }
 

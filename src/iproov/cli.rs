@@ -13,9 +13,6 @@ use super::{ImageSource, IproovClient, IproovConfig, MAX_IMAGE_BYTES, UserId};
 use crate::records::cli::open_store;
 use crate::records::{DocumentFacts, Store};
 
-/// A record whose call was in flight longer than this belongs to a process that is gone.
-pub const INTERRUPTED_AFTER: Duration = Duration::from_secs(180);
-
 /// `enrol-kiosk enrol --image FILE [--source eid|oid|selfie] [--user-id ID] [--json]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EnrolArgs {
@@ -80,11 +77,12 @@ fn setup(config: Option<&PathBuf>, db: Option<&PathBuf>) -> Result<(IproovClient
     let cfg = load_config(config.map(PathBuf::as_path))?;
     let client = IproovClient::new(cfg).map_err(|e| e.to_string())?;
     let store = open_store(db, config)?;
-    for r in store.recover_interrupted(INTERRUPTED_AFTER).map_err(|e| e.to_string())? {
-        eprintln!(
-            "note: enrolment {} was interrupted while {}; it is now {}",
-            r.user_id, r.was, r.now
-        );
+    // Local recovery only (under the records' exclusive lock): the headless commands make
+    // their own calls; the kiosk's start also settles with the service.
+    let rec = store.recover_interrupted().map_err(|e| e.to_string())?;
+    let report = super::settle::StartReport { recovery: rec, ..Default::default() };
+    for note in report.notes() {
+        eprintln!("note: {note}");
     }
     Ok((client, store))
 }

@@ -67,6 +67,36 @@ enum Attempt {
     Lost(String),
 }
 
+/// Whether a failed request may have reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Provably not one byte of the request was sent: the connection was never set up
+    /// (refused, DNS, TLS handshake, connect timeout). Safe to send again.
+    NeverSent,
+    /// Sent, or maybe sent (timeout after connecting, connection reset or closed after
+    /// sending, an answer that broke off): the service may have acted.
+    MaybeReached,
+}
+
+/// The one rule for a transport error: only a failure while connecting — DNS, TCP connect,
+/// TLS handshake, all done by reqwest's connector before the request is written — proves
+/// the request never left. A timeout counts as "never sent" only when it hit the connect.
+pub fn reach_of(e: &reqwest::Error) -> Reach {
+    if e.is_connect() { Reach::NeverSent } else { Reach::MaybeReached }
+}
+
+/// May `call` be sent again after this attempt? A request that never left may always be
+/// sent again (with back-off); otherwise only the token calls (and the availability probe)
+/// are repeated, after a lost answer, a 429 or a 5xx. An image upload or validate that may
+/// have reached the service is never repeated: its outcome is unknown.
+fn may_repeat(call: Call, outcome: &Attempt) -> bool {
+    match outcome {
+        Attempt::NotSent(_) => true,
+        Attempt::Lost(_) => call.is_retryable(),
+        Attempt::Answer(status, _) => call.is_retryable() && (*status == 429 || *status >= 500),
+    }
+}
+
 impl IproovClient {
     /// Checks the configuration (credentials, HTTPS or loopback HTTP) and builds the client.
     pub fn new(config: IproovConfig) -> Result<IproovClient, IproovError> {
@@ -121,13 +151,36 @@ impl IproovClient {
     async fn attempt(&self, req: reqwest::RequestBuilder) -> Attempt {
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(e) if e.is_connect() => return Attempt::NotSent(describe(&e)),
-            Err(e) => return Attempt::Lost(describe(&e)),
+            Err(e) => {
+                return match reach_of(&e) {
+                    Reach::NeverSent => Attempt::NotSent(describe(&e)),
+                    Reach::MaybeReached => Attempt::Lost(describe(&e)),
+                };
+            }
         };
         let status = resp.status().as_u16();
         match read_capped(resp).await {
             Ok(body) => Attempt::Answer(status, body),
             Err(cause) => Attempt::Lost(cause),
+        }
+    }
+
+    /// Sends the request `make` builds, again (after a back-off) only while [`may_repeat`]
+    /// allows it, at most the configured number of attempts; returns the last attempt.
+    async fn send_by_rule<F>(&self, call: Call, make: F) -> Result<Attempt, IproovError>
+    where
+        F: Fn() -> Result<reqwest::RequestBuilder, IproovError>,
+    {
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(make()?).await;
+            if attempt >= self.retry.attempts || !may_repeat(call, &outcome) {
+                return Ok(outcome);
+            }
+            let d = self.retry.delay(attempt - 1);
+            tracing::warn!(%call, attempt, delay_ms = d.as_millis() as u64, "the request was never sent; sending it again");
+            tokio::time::sleep(d).await;
+            attempt += 1;
         }
     }
 
@@ -174,8 +227,7 @@ impl IproovClient {
                 }
                 Attempt::Answer(status, bytes) => {
                     let e = api_error(call, status, &bytes);
-                    let retryable = status == 429 || status >= 500;
-                    if !retryable {
+                    if !may_repeat(call, &Attempt::Answer(status, Vec::new())) {
                         return Err(e);
                     }
                     e
@@ -195,8 +247,8 @@ impl IproovClient {
         })
     }
 
-    /// `POST /claim/enrol/image` (multipart). Never repeated: a lost answer is
-    /// [`IproovError::OutcomeUnknown`].
+    /// `POST /claim/enrol/image` (multipart). Sent again only when it provably never left
+    /// (see [`reach_of`]); a lost answer is [`IproovError::OutcomeUnknown`].
     pub async fn enrol_image(
         &self,
         enrol_token: &str,
@@ -217,19 +269,22 @@ impl IproovClient {
             call,
             detail: "the photo is not PNG, JPEG or JPEG 2000 (JP2)".into(),
         })?;
-        let part = reqwest::multipart::Part::bytes(image.to_vec())
-            .file_name(format.file_name())
-            .mime_str(format.mime())
-            .map_err(|e| IproovError::Invalid { call, detail: e.to_string() })?;
-        let form = reqwest::multipart::Form::new()
-            .text("api_key", self.config.api_key.expose().to_owned())
-            .text("secret", self.config.secret.expose().to_owned())
-            .text("rotation", "0")
-            .text("token", enrol_token.to_owned())
-            .text("source", source.as_str())
-            .part("image", part);
+        let request = || {
+            let part = reqwest::multipart::Part::bytes(image.to_vec())
+                .file_name(format.file_name())
+                .mime_str(format.mime())
+                .map_err(|e| IproovError::Invalid { call, detail: e.to_string() })?;
+            let form = reqwest::multipart::Form::new()
+                .text("api_key", self.config.api_key.expose().to_owned())
+                .text("secret", self.config.secret.expose().to_owned())
+                .text("rotation", "0")
+                .text("token", enrol_token.to_owned())
+                .text("source", source.as_str())
+                .part("image", part);
+            Ok(self.http.post(self.url(call)).multipart(form))
+        };
         tracing::debug!(%call, bytes = image.len(), format = format.mime(), "uploading enrol image");
-        match self.attempt(self.http.post(self.url(call)).multipart(form)).await {
+        match self.send_by_rule(call, request).await? {
             Attempt::Answer(200, bytes) => {
                 let ok: ImageAccepted =
                     serde_json::from_slice(&bytes).map_err(|e| IproovError::OutcomeUnknown {
@@ -249,8 +304,9 @@ impl IproovClient {
         }
     }
 
-    /// `POST /claim/verify/validate`. Called once per token by the caller; never repeated
-    /// here: a lost answer is [`IproovError::OutcomeUnknown`].
+    /// `POST /claim/verify/validate`. Called once per token by the caller; sent again only
+    /// when it provably never left (see [`reach_of`]): a lost answer, a timeout after
+    /// connecting, a reset or a 5xx is [`IproovError::OutcomeUnknown`].
     pub async fn validate(
         &self,
         user_id: &UserId,
@@ -266,7 +322,8 @@ impl IproovClient {
             risk_profile: self.config.risk_profile.as_deref(),
         };
         tracing::debug!(%call, user_id = %user_id, "validating");
-        match self.attempt(self.http.post(self.url(call)).json(&body)).await {
+        let request = || Ok(self.http.post(self.url(call)).json(&body));
+        match self.send_by_rule(call, request).await? {
             Attempt::Answer(200, bytes) => {
                 let v: serde_json::Value =
                     serde_json::from_slice(&bytes).map_err(|e| IproovError::OutcomeUnknown {
@@ -293,7 +350,8 @@ impl IproovClient {
         check_token(call, token)?;
         let url = format!("{}/claim/{token}/invalidate", self.base.as_str().trim_end_matches('/'));
         let body = serde_json::json!({ "reason": reason });
-        match self.attempt(self.http.post(url).json(&body)).await {
+        let request = || Ok(self.http.post(&url).json(&body));
+        match self.send_by_rule(call, request).await? {
             Attempt::Answer(200, bytes) => {
                 let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
                     IproovError::Unexpected { call, status: 200, detail: e.to_string() }
@@ -445,6 +503,124 @@ mod tests {
         }
         let spread: std::collections::HashSet<_> = (0..50).map(|_| p.delay(3)).collect();
         assert!(spread.len() > 5, "jitter varies the delay");
+    }
+
+    /// A server on loopback that does `then` with each accepted connection.
+    async fn server<F, Fut>(then: F) -> std::net::SocketAddr
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = l.accept().await {
+                tokio::spawn(then(s));
+            }
+        });
+        addr
+    }
+
+    /// Reads until the end of the request head (the request reached the server).
+    async fn read_head(s: &mut tokio::net::TcpStream) {
+        use tokio::io::AsyncReadExt;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    async fn reach(url: &str) -> Reach {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_millis(600))
+            .retry(reqwest::retry::never())
+            .build()
+            .unwrap();
+        let e = http.post(url).body("{}").send().await.unwrap_err();
+        reach_of(&e)
+    }
+
+    #[tokio::test]
+    async fn connection_refused_was_never_sent() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        drop(l);
+        assert_eq!(reach(&format!("http://{addr}/x")).await, Reach::NeverSent);
+    }
+
+    #[tokio::test]
+    async fn unknown_host_was_never_sent() {
+        // `.invalid` never resolves (RFC 2606).
+        assert_eq!(reach("http://enrol-kiosk-test.invalid/x").await, Reach::NeverSent);
+    }
+
+    #[tokio::test]
+    async fn failed_tls_handshake_was_never_sent() {
+        // A plain-HTTP server answering the ClientHello with garbage.
+        let addr = server(|mut s| async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        })
+        .await;
+        assert_eq!(reach(&format!("https://{addr}/x")).await, Reach::NeverSent);
+    }
+
+    #[tokio::test]
+    async fn timeout_after_sending_may_have_reached() {
+        let addr = server(|mut s| async move {
+            read_head(&mut s).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        })
+        .await;
+        assert_eq!(reach(&format!("http://{addr}/x")).await, Reach::MaybeReached);
+    }
+
+    #[tokio::test]
+    async fn connection_closed_after_sending_may_have_reached() {
+        let addr = server(|mut s| async move {
+            read_head(&mut s).await;
+            drop(s);
+        })
+        .await;
+        assert_eq!(reach(&format!("http://{addr}/x")).await, Reach::MaybeReached);
+    }
+
+    #[tokio::test]
+    async fn answer_broken_off_may_have_reached() {
+        let addr = server(|mut s| async move {
+            use tokio::io::AsyncWriteExt;
+            read_head(&mut s).await;
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{").await;
+        })
+        .await;
+        let http = reqwest::Client::new();
+        let resp = http.post(format!("http://{addr}/x")).body("{}").send().await.unwrap();
+        let e = resp.bytes().await.unwrap_err();
+        assert_eq!(reach_of(&e), Reach::MaybeReached);
+    }
+
+    #[test]
+    fn only_a_request_never_sent_is_repeated_for_image_and_validate() {
+        let never = || Attempt::NotSent("refused".into());
+        let lost = || Attempt::Lost("reset".into());
+        let answer = |s| Attempt::Answer(s, Vec::new());
+        for call in [Call::Validate, Call::EnrolImage, Call::Invalidate] {
+            assert!(may_repeat(call, &never()), "{call}: never sent");
+            assert!(!may_repeat(call, &lost()), "{call}: maybe reached");
+            for status in [500, 502, 503, 429, 400, 200] {
+                assert!(!may_repeat(call, &answer(status)), "{call}: HTTP {status}");
+            }
+        }
+        for call in [Call::EnrolToken, Call::VerifyToken] {
+            assert!(may_repeat(call, &never()) && may_repeat(call, &lost()), "{call}");
+            assert!(may_repeat(call, &answer(503)) && may_repeat(call, &answer(429)), "{call}");
+            assert!(!may_repeat(call, &answer(400)) && !may_repeat(call, &answer(200)), "{call}");
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@ use serde::Serialize;
 use super::{ImageSource, IproovClient, IproovError, UserId};
 use crate::records::{DocumentFacts, Enrolment, EnrolmentStatus, RecordsError, Step, Store};
 
+/// Abandoning an enrolment (cancel, customer left) invalidates its tokens with the service.
+pub use super::settle::{Abandoned, abandon, recheck_validate};
+
 /// Why a journey stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum JourneyError {
@@ -221,29 +224,15 @@ async fn stop_if_cancelled(
     if !cancel.load(Ordering::SeqCst) {
         return Ok(());
     }
-    if let Err(e) = abandon(client, store, user_id, "cancelled before the next call").await {
+    if let Err(e) = abandon(client, store, user_id.as_str(), "cancelled before the next call").await {
         tracing::warn!(error = %e, "a cancelled enrolment could not be marked abandoned");
     }
     Err(JourneyError::Cancelled)
 }
 
-/// Settles an enrolment the customer left (staff cancel, New customer, idle timeout) with
-/// no call in flight: the record becomes `abandoned` with `reason`. Every abandoned
-/// enrolment of the kiosk goes through this one function; `client` is there to settle it
-/// with the service as well.
-pub async fn abandon(
-    client: &IproovClient,
-    store: &Store,
-    user_id: &UserId,
-    reason: &str,
-) -> Result<(), JourneyError> {
-    let _ = client;
-    store.abandon(user_id.as_str(), reason)?;
-    Ok(())
-}
-
 /// Validates the scan of the recorded verify token — once. The record is checked first:
-/// a token already validated, or whose validate answer was lost, is never sent again.
+/// a token already validated, or whose validate answer was lost, is never sent again (see
+/// [`recheck_validate`] for asking about a lost answer later).
 pub async fn validate(
     client: &IproovClient,
     store: &Store,
@@ -265,13 +254,8 @@ pub async fn validate(
         ));
     }
     let v = step(store, uid, Step::Validate, client.validate(user_id, verify_token)).await?;
-    let after = store.finish_validate(uid, v.passed, v.reason.as_deref())?;
-    Ok(ValidateOutcome {
-        user_id: uid.to_owned(),
-        passed: after.passed,
-        reason: after.reason,
-        status: after.status,
-    })
+    // The answer is written with retries, else kept in the journal: never lost to a write.
+    super::settle::record_validate(store, uid, verify_token, &v).await
 }
 
 /// Finds out what became of an image upload whose answer was lost, without uploading again:

@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 pub mod fake;
 pub mod journey;
+pub mod settle;
 mod types;
 
 pub use client::{IproovClient, RetryPolicy};

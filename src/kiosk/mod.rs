@@ -145,6 +145,11 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Before any call: recovery under the records' lock, abandoned tokens invalidated.
+    if let Err(e) = crate::iproov::settle::settle_before_start(&client, &store) {
+        eprintln!("error: records: {e}");
+        return ExitCode::FAILURE;
+    }
     let trust = match crate::trust::config::kiosk_trust_store(&args.csca, args.config.as_deref()) {
         Ok(t) => t,
         Err(e) => {

@@ -15,6 +15,12 @@ pub struct RecordsArgs {
     /// Also print the audit events (with --json: an object {"enrolments", "audit"}).
     #[arg(long)]
     pub audit: bool,
+    /// First settle what faults left, as `gui` and `run` do at start: recovery (only when
+    /// no other enrol-kiosk process has the records open), the tokens of abandoned
+    /// enrolments invalidated, validates of unknown outcome asked again (2 minutes after
+    /// they became unknown). Uses the `[iproov]` configuration.
+    #[arg(long)]
+    pub settle: bool,
     #[command(flatten)]
     pub files: FileArgs,
 }
@@ -67,6 +73,15 @@ pub fn run_records(args: RecordsArgs) -> ExitCode {
 /// the step timestamps, …).
 pub fn records_report(args: &RecordsArgs) -> Result<String, String> {
     let store = open_store(args.files.db.as_ref(), args.files.config.as_ref())?;
+    if args.settle {
+        let config = match &args.files.config {
+            Some(p) => crate::iproov::IproovConfig::from_file(p).map_err(|e| e.to_string())?,
+            None => crate::iproov::IproovConfig::default(),
+        }
+        .with_env();
+        let client = crate::iproov::IproovClient::new(config).map_err(|e| e.to_string())?;
+        crate::iproov::settle::settle_before_start(&client, &store)?;
+    }
     let rows = store.list().map_err(|e| e.to_string())?;
     if args.json {
         let value = if args.audit {

@@ -35,6 +35,17 @@ pub enum RecordsError {
     UnknownStatus(String),
     #[error("records database lock was poisoned by a crashed thread")]
     Poisoned,
+    #[error("records: {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "records {path}: another enrol-kiosk process has held them exclusively for too long; try again"
+    )]
+    Busy { path: String },
 }
 
 impl RecordsError {

@@ -6,7 +6,7 @@ use super::RecordsError;
 
 /// Migrations in order; migration `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
-    // 1: enrolments, append-only audit, installation salt (removed by 2).
+    // 1: enrolments, append-only audit, installation salt (removed by 3).
     r#"
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,

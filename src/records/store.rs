@@ -1,7 +1,7 @@
 //! The enrolment store: one row per customer, written before and after every API step, and
 //! an append-only audit trail written in the same transaction as each change.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,14 +10,18 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::RecordsError;
 use super::key::DocumentKey;
+use super::lock::UseLock;
 use super::model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, Step};
 use super::schema;
 use super::time::now_rfc3339;
 
-/// The records database. Cheap to share: the connection sits behind a mutex.
+/// The records database. Cheap to share: the connection sits behind a mutex. While open it
+/// holds the records' lock file shared ([`Store::recover_interrupted`] needs it alone).
 pub struct Store {
     conn: Mutex<Connection>,
     key: DocumentKey,
+    path: PathBuf,
+    pub(super) use_lock: UseLock,
 }
 
 impl std::fmt::Debug for Store {
@@ -96,7 +100,7 @@ pub(super) fn audit(
     Ok(())
 }
 
-fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsError> {
+pub(super) fn current(tx: &Transaction<'_>, user_id: &str) -> Result<Enrolment, RecordsError> {
     let sql = format!("SELECT {SELECT_COLUMNS} FROM enrolments WHERE user_id = ?1");
     let row = tx
         .query_row(&sql, params![user_id], row_to_enrolment)
@@ -119,6 +123,7 @@ impl Store {
     /// 0700 (`records::files`). `key` makes the document-number hashes; it is never stored.
     pub fn open_keyed(path: &Path, key: DocumentKey) -> Result<Store, RecordsError> {
         super::files::prepare(path)?;
+        let use_lock = UseLock::acquire(path)?;
         let mut conn = Connection::open(path)
             .map_err(|source| RecordsError::Open { path: path.display().to_string(), source })?;
         conn.busy_timeout(Duration::from_secs(5))
@@ -133,7 +138,18 @@ impl Store {
         // The WAL and shared-memory files exist now. SQLite makes them with the database
         // file's mode; ones left by an older version are tightened here.
         super::files::tighten_files(path)?;
-        Ok(Store { conn: Mutex::new(conn), key })
+        Ok(Store { conn: Mutex::new(conn), key, path: path.to_owned(), use_lock })
+    }
+
+    /// Where the database is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long a write waits for another connection's write lock before it fails (5 s
+    /// unless changed).
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), RecordsError> {
+        self.lock()?.busy_timeout(wait).map_err(RecordsError::sql("setting the busy timeout"))
     }
 
     /// The schema version of the open database.
@@ -219,8 +235,11 @@ impl Store {
                         && e.image_finished.is_none()
                 }
                 Step::EnrolImage => e.status == S::EnrolTokenIssued,
+                // After a validate of unknown outcome a new face scan is the way on: the
+                // old token is never validated again.
                 Step::VerifyToken => {
-                    matches!(e.status, S::Enrolled | S::ReadyForScan | S::Failed | S::Error)
+                    (matches!(e.status, S::Enrolled | S::ReadyForScan | S::Failed | S::Error)
+                        || is_unknown_validate(e))
                         && e.image_finished.is_some()
                 }
                 Step::Validate => {
@@ -365,7 +384,7 @@ impl Store {
     /// Reads the row, lets `decide` choose the new status and the columns to set (`?2` is
     /// now; `?5`, `?6`, … the returned values), writes both and an audit event in one
     /// transaction.
-    fn update<F>(
+    pub(super) fn update<F>(
         &self,
         user_id: &str,
         step: Step,
@@ -545,6 +564,13 @@ impl Store {
         audit(&tx, user_id, event, detail)?;
         tx.commit().map_err(RecordsError::sql("committing an audit event"))
     }
+}
+
+/// The record's validate got no answer (or its answer is lost): `outcome_unknown` at the
+/// validate step.
+pub(super) fn is_unknown_validate(e: &Enrolment) -> bool {
+    e.status == EnrolmentStatus::OutcomeUnknown
+        && e.error_step.as_deref() == Some(Step::Validate.as_str())
 }
 
 fn expect_in_flight(e: &Enrolment, step: Step) -> Result<(), RecordsError> {

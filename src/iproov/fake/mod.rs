@@ -91,11 +91,19 @@ impl Default for FakeOptions {
     }
 }
 
+/// One `POST /claim/{token}/invalidate` the fake accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalidation {
+    pub token: String,
+    pub reason: String,
+}
+
 pub(crate) struct Shared {
     pub options: FakeOptions,
     pub state: Mutex<state::FakeState>,
     pub faults: Mutex<HashMap<Call, Fault>>,
     pub requests: Mutex<HashMap<Call, u32>>,
+    pub invalidations: Mutex<Vec<Invalidation>>,
 }
 
 /// Entry point of the fake.
@@ -118,6 +126,7 @@ impl FakeIproov {
             state: Mutex::new(st),
             faults: Mutex::new(HashMap::new()),
             requests: Mutex::new(HashMap::new()),
+            invalidations: Mutex::new(Vec::new()),
         });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared.clone(), stop_rx));
@@ -191,6 +200,26 @@ impl FakeHandle {
     /// Requests received at an endpoint (faulted ones included).
     pub fn requests(&self, call: Call) -> u32 {
         self.shared.requests.lock().ok().and_then(|r| r.get(&call).copied()).unwrap_or(0)
+    }
+    /// The invalidate requests the fake accepted, in order.
+    pub fn invalidations(&self) -> Vec<Invalidation> {
+        self.shared.invalidations.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+    /// Stops listening: new connections are refused (the port is closed) until
+    /// [`FakeHandle::listen_again`]; the state is kept.
+    pub fn stop_listening(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+    /// Listens again on the same address with the same state (on the current runtime).
+    pub async fn listen_again(&mut self) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        self.stop = stop_tx;
+        self.task = Some(tokio::spawn(server::serve(listener, self.shared.clone(), stop_rx)));
+        Ok(())
     }
     /// What the fake knows of a user.
     pub fn user(&self, user_id: &str) -> Option<UserState> {

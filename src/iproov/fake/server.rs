@@ -162,13 +162,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     let resp = match (method, segs.as_slice()) {
         (Method::POST, ["api", "v2", "claim", token, "invalidate"]) => {
             let token = (*token).to_owned();
-            match shared.state.lock() {
-                Ok(mut s) => match s.invalidate(&token) {
-                    Ok(v) => json_response(200, &v),
-                    Err(r) => refusal(&r),
-                },
-                Err(_) => refusal(&Refusal::new(ApiErrorCode::ServerError, "state lock poisoned")),
-            }
+            return invalidate(&shared, token, ct.as_deref(), req.into_body()).await;
         }
         (Method::GET, ["scan", token]) if is_token(token) => {
             let scannable = shared.state.lock().map(|s| s.is_scannable(token)).unwrap_or(false);
@@ -190,6 +184,55 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         ),
     };
     Ok(resp)
+}
+
+/// `POST /claim/{token}/invalidate` with `{"reason"}`: counted, faults applied like the
+/// other calls, and every request received kept (token and reason) for tests.
+async fn invalidate(
+    shared: &Shared,
+    token: String,
+    ct: Option<&str>,
+    body: Incoming,
+) -> Result<Resp, Dropped> {
+    let call = Call::Invalidate;
+    if let Ok(mut r) = shared.requests.lock() {
+        *r.entry(call).or_insert(0) += 1;
+    }
+    let body = read_body(body).await.unwrap_or_default();
+    let mut lose = false;
+    match take_fault(shared, call) {
+        Some(FaultKind::Delay(d)) => tokio::time::sleep(d).await,
+        Some(FaultKind::TooManyRequests) => {
+            return Ok(refusal(&Refusal::new(ApiErrorCode::TooManyRequests, "rate limit")));
+        }
+        Some(FaultKind::ServerError) => {
+            return Ok(refusal(&Refusal::new(ApiErrorCode::ServerError, "injected")));
+        }
+        Some(FaultKind::Respond(code)) => return Ok(refusal(&Refusal::new(code, "injected"))),
+        Some(FaultKind::DropConnection) => return Err(Dropped),
+        Some(FaultKind::LoseResponse) => lose = true,
+        None => {}
+    }
+    let m = match check::json_object(ct, &body) {
+        Ok(m) => m,
+        Err(r) => return Ok(refusal(&r)),
+    };
+    let Some(reason) = m.get("reason").and_then(Value::as_str).map(str::to_owned) else {
+        return Ok(refusal(&Refusal::new(ApiErrorCode::MissingData, "reason is required")));
+    };
+    let resp = match shared.state.lock() {
+        Ok(mut s) => match s.invalidate(&token) {
+            Ok(v) => {
+                if let Ok(mut log) = shared.invalidations.lock() {
+                    log.push(super::Invalidation { token, reason });
+                }
+                json_response(200, &v)
+            }
+            Err(r) => refusal(&r),
+        },
+        Err(_) => refusal(&Refusal::new(ApiErrorCode::ServerError, "state lock poisoned")),
+    };
+    if lose { Err(Dropped) } else { Ok(resp) }
 }
 
 fn take_fault(shared: &Shared, call: Call) -> Option<FaultKind> {
@@ -317,6 +360,7 @@ fn control_fault(shared: &Shared, body: &[u8]) -> Resp {
         Some("verify_token") => Call::VerifyToken,
         Some("validate") => Call::Validate,
         Some("availability") => Call::Availability,
+        Some("invalidate") => Call::Invalidate,
         _ => return bad("call must be enrol_token, enrol_image, verify_token or validate"),
     };
     let kind = match v.get("kind").and_then(Value::as_str) {
