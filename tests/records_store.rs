@@ -349,7 +349,7 @@ fn child_main(spec: &str) {
     );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let store = Store::open(Path::new(db)).unwrap();
+        let store = kill_test_store(Path::new(db)).unwrap();
         let client = IproovClient::new(IproovConfig {
             base_url: Some(base.to_owned()),
             api_key: Secret::new(FAKE_API_KEY),
@@ -374,6 +374,12 @@ fn child_main(spec: &str) {
             journey::validate(&client, &store, &user, &started.verify_token).await.unwrap();
         }
     });
+}
+
+/// The killed child and the restarted parent are one installation: they share the
+/// document-number key (a process-only key would make the resume look like another document).
+fn kill_test_store(db: &Path) -> Result<Store, enrol_kiosk::records::RecordsError> {
+    Store::open_keyed(db, enrol_kiosk::records::DocumentKey::from_bytes([7; 32]))
 }
 
 #[test]
@@ -427,7 +433,7 @@ fn killed_between_steps_leaves_a_consistent_database() {
         // Wait until the child is inside the call, then kill it (SIGKILL: no clean-up).
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let status = Store::open(&db)
+            let status = kill_test_store(&db)
                 .ok()
                 .and_then(|s| s.get(user.as_str()).ok().flatten())
                 .map(|r| r.status);
@@ -446,7 +452,7 @@ fn killed_between_steps_leaves_a_consistent_database() {
         }
         // A second process starting now must not settle the live one's call.
         {
-            let other = Store::open(&db).unwrap();
+            let other = kill_test_store(&db).unwrap();
             let rec = other.recover_interrupted().unwrap();
             assert!(rec.in_use && rec.settled.is_empty(), "{call}: {rec:?}");
             assert_eq!(other.get(user.as_str()).unwrap().unwrap().status, in_flight, "{call}");
@@ -459,7 +465,7 @@ fn killed_between_steps_leaves_a_consistent_database() {
         let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, "ok", "{call}");
         drop(conn);
-        let store = Store::open(&db).unwrap();
+        let store = kill_test_store(&db).unwrap();
         assert_eq!(store.list().unwrap().len(), 1, "{call}: one record");
         assert_eq!(store.get(user.as_str()).unwrap().unwrap().status, in_flight);
         let rec = store.recover_interrupted().unwrap().settled;
