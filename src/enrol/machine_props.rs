@@ -270,9 +270,7 @@ impl Desk {
         match self.w.stage() {
             Stage::Home => Act::Start,
             Stage::Document { .. } => Act::Submit(customer),
-            Stage::PlacePassport | Stage::Reading { .. } => {
-                Act::ReadDone(Pick::Latest, Some(true))
-            }
+            Stage::PlacePassport | Stage::Reading { .. } => Act::ReadDone(Pick::Latest, Some(true)),
             Stage::Review => Act::Confirm(true),
             Stage::Enrolling { .. } => Act::Enrolled(Pick::Latest, answer),
             Stage::FaceScan { .. } => Act::ScanFinished(Pick::Latest),
