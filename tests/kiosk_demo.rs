@@ -198,6 +198,32 @@ fn enrolling_screen_shows_each_api_call_progress() {
     }
 }
 
+/// Staff can stop the enrolment while a call is on its way: the screen offers it, the
+/// customer is wiped, and the photo is never sent afterwards.
+#[test]
+fn enrolling_can_be_stopped_before_the_photo_is_sent() {
+    let mut k = kiosk();
+    k.go_to_review();
+    let fake = k.h.state().executor().fake().unwrap();
+    fake.set_fault(Call::EnrolToken, FaultKind::Delay(Duration::from_millis(700)), Some(1));
+    k.h.get_by_role_and_label(Role::CheckBox, CONSENT).click();
+    k.h.step();
+    k.click("Enrol with iProov");
+    k.wait_for("Asking iProov for an enrolment token: in progress");
+    k.click("Stop the enrolment");
+    k.wait_for("The enrolment was stopped");
+    assert!(k.h.state().workflow().personal().is_none());
+    // Past the held call: still no upload, and the late answer moves nothing.
+    std::thread::sleep(Duration::from_millis(1200));
+    k.h.step();
+    assert!(k.has("The enrolment was stopped"));
+    let fake = k.h.state().executor().fake().unwrap();
+    assert_eq!(fake.requests(Call::EnrolToken), 1);
+    assert_eq!(fake.requests(Call::EnrolImage), 0, "the photo was never sent");
+    k.click("New customer");
+    k.wait_for("Start enrolment");
+}
+
 /// Home's status lines follow the simulated reader (unplugged, plugged, passport on it) and
 /// the service (the fake stopped) without anyone touching the screen.
 #[test]

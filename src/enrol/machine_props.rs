@@ -84,7 +84,8 @@ enum Act {
     Start,
     Submit(usize),
     CardPresent(Pick),
-    ReadDone(Pick, bool),
+    /// Read: `Some(true)` the chip data, `Some(false)` the key refused, `None` moved away.
+    ReadDone(Pick, Option<bool>),
     Confirm(bool),
     Enrolled(Pick, Answer),
     ScanFinished(Pick),
@@ -122,7 +123,7 @@ fn act() -> impl Strategy<Value = Act> {
         2 => Just(Act::Start),
         2 => (0..DOCUMENTS.len()).prop_map(Act::Submit),
         1 => pick().prop_map(Act::CardPresent),
-        3 => (pick(), any::<bool>()).prop_map(|(p, ok)| Act::ReadDone(p, ok)),
+        3 => (pick(), any::<Option<bool>>()).prop_map(|(p, read)| Act::ReadDone(p, read)),
         3 => any::<bool>().prop_map(Act::Confirm),
         3 => (pick(), answer()).prop_map(|(p, a)| Act::Enrolled(p, a)),
         2 => pick().prop_map(Act::ScanFinished),
@@ -205,18 +206,17 @@ impl Desk {
                 let i = chosen(&self.reads, p)?;
                 Input::CardPresent { job: self.reads[i].0 }
             }
-            Act::ReadDone(p, ok) => {
+            Act::ReadDone(p, read) => {
                 let (job, (_, doc)) = self.reads[chosen(&self.reads, p)?];
-                let result = if *ok {
-                    Ok(chip_of(doc))
-                } else {
-                    Err(ReadFailure {
-                        card_gone: true,
-                        access_denied: false,
+                let result = match read {
+                    Some(true) => Ok(chip_of(doc)),
+                    other => Err(ReadFailure {
+                        card_gone: other.is_none(),
+                        access_denied: other.is_some(),
                         needs_mrz: false,
                         cancelled: false,
-                        detail: "moved".into(),
-                    })
+                        detail: "read failed".into(),
+                    }),
                 };
                 Input::ReadDone { job, result }
             }
@@ -271,7 +271,7 @@ impl Desk {
         match self.w.stage() {
             Stage::Home => Act::Start,
             Stage::Document { .. } => Act::Submit(customer),
-            Stage::PlacePassport | Stage::Reading { .. } => Act::ReadDone(Pick::Latest, true),
+            Stage::PlacePassport | Stage::Reading { .. } => Act::ReadDone(Pick::Latest, Some(true)),
             Stage::Review => Act::Confirm(true),
             Stage::Enrolling { .. } => Act::Enrolled(Pick::Latest, answer),
             Stage::FaceScan { .. } => Act::ScanFinished(Pick::Latest),
