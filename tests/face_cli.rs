@@ -50,9 +50,11 @@ fn dg2_samples_give_an_upload_image_and_a_full_report() {
         let back = decode(&written).unwrap();
         assert_eq!(json["width"], back.image.width(), "{name}");
         assert_eq!(json["height"], back.image.height(), "{name}");
-        // Non-JPEG chip images are re-encoded as PNG; a small JPEG is uploaded unchanged.
-        if format == "jpeg" {
+        // A JPEG or JP2 chip image within 2 MB is uploaded unchanged (the API takes both);
+        // a raw J2K codestream is re-encoded as PNG.
+        if format == "jpeg" || format == "jp2" {
             assert_eq!(json["encode_path"], "original", "{name}");
+            assert_eq!(json["output_format"], format, "{name}");
         } else {
             assert_eq!(json["output_format"], "png", "{name}");
         }

@@ -102,7 +102,9 @@ pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<
 pub fn run_demo(args: DemoArgs) -> ExitCode {
     let launched = Instant::now();
     let db = args.db.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("enrol-kiosk-demo-{}.sqlite", std::process::id()))
+        // A folder of its own, made 0700 with the database (`records::files`).
+        let dir = format!("enrol-kiosk-demo-records-{}", std::process::id());
+        std::env::temp_dir().join(dir).join("records.sqlite")
     });
     let card = match Profile::demo() {
         Ok(p) => DemoCard::new(p),
