@@ -570,3 +570,103 @@ fn records_command_exports_json_and_a_table() {
     let table = records_report(&args(false, false)).unwrap();
     assert!(table.contains("done") && table.contains("passed") && table.contains("abandoned"));
 }
+
+/// `records --settle` does what `gui` and `run` do at start: recovery (here: the record whose
+/// enrol token call was interrupted is abandoned) and the abandoned record's known token
+/// invalidated with the service.
+#[test]
+fn records_settle_recovers_and_invalidates() {
+    use enrol_kiosk::records::cli::{RecordsArgs, records_report};
+    let fake =
+        FakeIproov::spawn_thread("127.0.0.1:0".parse().unwrap(), FakeOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let token = "c".repeat(64);
+    {
+        let store = Store::open(&db).unwrap();
+        store.create_enrolment("x", &facts(), Some("eid")).unwrap();
+        store.begin_step("x", Step::EnrolToken).unwrap();
+        store.finish_enrol_token("x", &token).unwrap();
+        // The process dies asking for another enrol token.
+        store.begin_step("x", Step::EnrolToken).unwrap();
+    }
+    let cfg = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[iproov]\nbase_url = \"{}\"\napi_key = \"{FAKE_API_KEY}\"\nsecret = \"{FAKE_SECRET}\"\n",
+            fake.base_url()
+        ),
+    )
+    .unwrap();
+    let args = RecordsArgs {
+        json: true,
+        audit: true,
+        settle: true,
+        files: FileArgs { config: Some(cfg), db: Some(db.clone()) },
+    };
+    let v: serde_json::Value = serde_json::from_str(&records_report(&args).unwrap()).unwrap();
+    let row = &v["enrolments"][0];
+    assert_eq!(row["status"], "abandoned", "{v}");
+    assert_eq!(fake.requests(Call::Invalidate), 1, "the known token was invalidated");
+    let events: Vec<&str> =
+        v["audit"].as_array().unwrap().iter().map(|a| a["event"].as_str().unwrap()).collect();
+    assert!(events.contains(&"recovered_after_interruption"), "{events:?}");
+    assert!(events.contains(&"tokens_invalidated"), "{events:?}");
+}
+
+/// `gui` and `run` settle the records before anything else (recovery is not only the headless
+/// commands'): a record left in flight by a dead kiosk is settled at their start — here both
+/// stop right after, on a trust-store path that cannot be read, before any window or reader.
+#[test]
+fn gui_and_run_recover_at_start() {
+    #[derive(clap::Parser)]
+    struct Gui {
+        #[command(flatten)]
+        args: enrol_kiosk::kiosk::GuiArgs,
+    }
+    #[derive(clap::Parser)]
+    struct Run {
+        #[command(flatten)]
+        args: enrol_kiosk::enrol::cli::RunArgs,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[iproov]\nbase_url = \"http://127.0.0.1:9/api/v2\"\napi_key = \"{FAKE_API_KEY}\"\nsecret = \"{FAKE_SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let missing = dir.path().join("no-such-csca.der");
+    for cmd in ["gui", "run"] {
+        let db = dir.path().join(format!("{cmd}.db"));
+        {
+            let store = Store::open(&db).unwrap();
+            store.create_enrolment("x", &facts(), Some("eid")).unwrap();
+            store.begin_step("x", Step::EnrolToken).unwrap();
+        }
+        let argv = [
+            "enrol-kiosk",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--csca",
+            missing.to_str().unwrap(),
+            "--mrz",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let code = if cmd == "gui" {
+            let a = <Gui as clap::Parser>::parse_from(argv[..7].iter().copied());
+            enrol_kiosk::kiosk::run_gui(a.args)
+        } else {
+            let a = <Run as clap::Parser>::parse_from(argv);
+            enrol_kiosk::enrol::cli::run_headless(a.args)
+        };
+        assert_eq!(code, std::process::ExitCode::FAILURE, "{cmd}: stops on the csca path");
+        let r = Store::open(&db).unwrap().get("x").unwrap().unwrap();
+        assert_eq!(r.status, EnrolmentStatus::Abandoned, "{cmd}: settled at start");
+    }
+}

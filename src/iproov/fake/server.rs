@@ -348,7 +348,7 @@ fn control_scan(shared: &Shared, token: &str, ct: Option<&str>, body: &[u8]) -> 
 }
 
 /// `POST /control/fault` with `{"call": "enrol_token"|"enrol_image"|"verify_token"|
-/// "validate", "kind": "delay"|"too_many_requests"|"server_error"|"drop_connection"|
+/// "validate"|"availability"|"invalidate", "kind": "delay"|"too_many_requests"|"server_error"|"drop_connection"|
 /// "lose_response"|"respond"|"none", "delay_ms"?, "code"?, "times"?}`.
 fn control_fault(shared: &Shared, body: &[u8]) -> Resp {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
