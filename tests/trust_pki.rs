@@ -91,7 +91,7 @@ fn cert(
 ) -> Vec<u8> {
     let tbs = TbsCertificate {
         version: Version::V3,
-        serial_number: SerialNumber::from(0x0123_45u32),
+        serial_number: SerialNumber::from(0x0001_2345_u32),
         signature: alg(),
         issuer: Name::from_str(issuer).unwrap(),
         validity: Validity::from_now(Duration::from_secs(5 * YEAR)).unwrap(),
@@ -277,7 +277,7 @@ fn master_list(certs: &[&[u8]], signer_key: &SigningKey, signer_cert: Option<&[u
     };
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
         issuer: Name::from_str(CSCA).unwrap(),
-        serial_number: SerialNumber::from(0x0123_45u32),
+        serial_number: SerialNumber::from(0x0001_2345_u32),
     });
     let digest = AlgorithmIdentifierOwned {
         oid: ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
@@ -387,7 +387,7 @@ fn the_document_signer_country_must_be_the_issuing_state() {
     let dutch = demo.replacen("P<UTO", "P<NLD", 1);
     let dir = tempfile::tempdir().unwrap();
     let made = make_profile(&dutch, &face, dir.path(), &MakeOptions::default()).unwrap();
-    let store = TrustStore::load(&[made.csca_path.clone()]).unwrap();
+    let store = TrustStore::load(std::slice::from_ref(&made.csca_path)).unwrap();
     let sod = &made.files["EF.SOD"];
     let pa = check(Some(sod), &dgs_of(&made.files), &store, SystemTime::now());
     assert_eq!(pa.status, Status::Invalid, "{}", pa.reason);
@@ -400,7 +400,7 @@ fn the_document_signer_country_must_be_the_issuing_state() {
     // Utopia's own passport under the same kind of CSCA is genuine.
     let dir = tempfile::tempdir().unwrap();
     let made = make_profile(&demo, &face, dir.path(), &MakeOptions::default()).unwrap();
-    let store = TrustStore::load(&[made.csca_path.clone()]).unwrap();
+    let store = TrustStore::load(std::slice::from_ref(&made.csca_path)).unwrap();
     let pa = check(Some(&made.files["EF.SOD"]), &dgs_of(&made.files), &store, SystemTime::now());
     assert_eq!(pa.status, Status::Valid, "{}", pa.reason);
 }
