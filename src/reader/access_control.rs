@@ -93,13 +93,11 @@ pub fn check(
             ));
         }
     }
-    if !used_pace {
-        if let Some(p) = dg14.pace_infos().find_map(PaceParams::from_info) {
-            return SecurityInfosCheck::Invalid(format!(
-                "the signed EF.DG14 says the chip supports {}, but it was read with BAC",
-                p.name()
-            ));
-        }
+    if !used_pace && let Some(p) = dg14.pace_infos().find_map(PaceParams::from_info) {
+        return SecurityInfosCheck::Invalid(format!(
+            "the signed EF.DG14 says the chip supports {}, but it was read with BAC",
+            p.name()
+        ));
     }
     SecurityInfosCheck::Consistent
 }

@@ -166,6 +166,9 @@ fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Res
     }
 }
 
+/// An open channel, how it was opened, and why BAC was used although PACE was offered.
+type Opened<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>);
+
 /// What EF.CardAccess said about PACE.
 enum Offer {
     /// No EF.CardAccess, or no PACEInfo in it: BAC.
@@ -189,7 +192,7 @@ fn open_channel<'a, C: CardChannel>(
     password: &Password,
     offer: Offer,
     force_bac: bool,
-) -> Result<(SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>), ReadError> {
+) -> Result<Opened<'a, C>, ReadError> {
     let bac_reason = match offer {
         Offer::Pace(_) if force_bac => Some("BAC was asked for".to_owned()),
         Offer::Pace(params) => {

@@ -354,6 +354,11 @@ fn bac_on_a_chip_whose_dg14_lists_pace_is_invalid() {
     let report = crate::report::build(&r);
     assert_eq!(report.access_control.security_infos, "invalid");
     assert!(report.access_control.note.unwrap().starts_with("PACE offered, BAC used"));
+    let policy = crate::face::EncodePolicy::default();
+    let trust = crate::trust::TrustStore::new();
+    let chip = crate::enrol::ChipResult::from_read(r, &policy, &trust, "2026-01-01");
+    assert_eq!(chip.facts.authenticity, "invalid");
+    assert!(chip.facts.authenticity_reason.contains("read with BAC"));
 }
 
 #[test]

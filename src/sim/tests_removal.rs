@@ -68,4 +68,5 @@ fn the_card_pulled_at_every_apdu_of_a_pace_and_a_bac_read() {
     }
     // Extended reads take a dozen APDUs; the short-APDU reads of a 15 KB face many more.
     assert!(total > 150, "only {total} APDU indices covered");
+    eprintln!("card pulled at each of {total} APDU indices, each retry read in full");
 }
