@@ -224,7 +224,8 @@ async fn stop_if_cancelled(
     if !cancel.load(Ordering::SeqCst) {
         return Ok(());
     }
-    if let Err(e) = abandon(client, store, user_id.as_str(), "cancelled before the next call").await {
+    if let Err(e) = abandon(client, store, user_id.as_str(), "cancelled before the next call").await
+    {
         tracing::warn!(error = %e, "a cancelled enrolment could not be marked abandoned");
     }
     Err(JourneyError::Cancelled)

@@ -9,9 +9,9 @@ pub mod cli;
 pub mod config;
 mod error;
 mod files;
-pub mod key;
 pub mod followup;
 mod journal;
+pub mod key;
 mod lock;
 mod model;
 mod recovery;
@@ -23,8 +23,8 @@ pub use config::{
     RecordsConfig, RecordsConfigError, default_db_path, resolve_db_path, resolve_db_path_with,
 };
 pub use error::RecordsError;
-pub use key::{DocumentKey, KeyError};
 pub use journal::{JournalEntry, token_hash};
+pub use key::{DocumentKey, KeyError};
 pub use model::{AuditEvent, DocumentFacts, Enrolment, EnrolmentStatus, RecoveredRow, Step};
 pub use recovery::Recovery;
 pub use schema::SCHEMA_VERSION;
