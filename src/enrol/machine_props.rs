@@ -332,13 +332,13 @@ impl Desk {
                 )));
             }
         }
-        if self.w.stage() == &Stage::Home {
-            if let Err(e) = self.all_settled() {
-                return Err(TestCaseError::fail(format!(
-                    "{e}\n  after: {}",
-                    self.trace.join("\n         ")
-                )));
-            }
+        if self.w.stage() == &Stage::Home
+            && let Err(e) = self.all_settled()
+        {
+            return Err(TestCaseError::fail(format!(
+                "{e}\n  after: {}",
+                self.trace.join("\n         ")
+            )));
         }
         Ok(())
     }
