@@ -58,6 +58,40 @@ enum ChipJob {
     Read { job: u64, key: Password, cancel: Arc<AtomicBool>, trust: Arc<TrustStore> },
 }
 
+/// Abandons the enrolment of a customer who left before any validate outcome, once no call
+/// of it is in flight. A record the running job already abandoned, or that holds an outcome
+/// (passed, failed, unknown), is left as it is. Failures are logged without personal data;
+/// the recovery at the next start invalidates what could not be invalidated now.
+async fn abandon_left(svc: &Services, user_id: &crate::iproov::UserId, reason: &str) {
+    use crate::records::EnrolmentStatus as S;
+    let uid = user_id.as_str();
+    match svc.store.get(uid) {
+        Ok(Some(r))
+            if matches!(r.status, S::Abandoned | S::Passed | S::Failed | S::OutcomeUnknown) =>
+        {
+            tracing::debug!(status = %r.status, "a left enrolment needs no abandoning");
+            return;
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::warn!("a left enrolment has no record to abandon");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a left enrolment could not be looked up to abandon it");
+            return;
+        }
+    }
+    match journey::abandon(&svc.client, &svc.store, uid, reason).await {
+        Ok(a) if a.invalidated => tracing::info!(reason, "a left enrolment was abandoned"),
+        Ok(_) => tracing::warn!(
+            reason,
+            "a left enrolment was abandoned; its tokens are invalidated at the next start"
+        ),
+        Err(e) => tracing::warn!(error = %e, "a left enrolment could not be abandoned"),
+    }
+}
+
 /// Runs effects; owns the chip thread, the runtime and (in demo mode) the fake service.
 pub struct Executor {
     rt: tokio::runtime::Runtime,
@@ -77,6 +111,9 @@ pub struct Executor {
     demo_reader: Option<DemoReader>,
     /// The CSCAs passive authentication trusts (the demo passport's own CSCA in demo mode).
     trust: Arc<TrustStore>,
+    /// The last network job started (enrol, new verify token, validate): an abandonment
+    /// waits for it, so the record has no call in flight when it is marked.
+    in_flight: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Executor {
@@ -167,6 +204,7 @@ impl Executor {
             watch: None,
             demo_reader: None,
             trust: Arc::new(TrustStore::new()),
+            in_flight: None,
         };
         Ok((exec, rx))
     }
@@ -249,7 +287,7 @@ impl Executor {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
                 let mut hook = progress_hook(&sink, job);
-                self.rt.spawn(async move {
+                self.in_flight = Some(self.rt.spawn(async move {
                     let r = journey::enrol_with_progress(
                         &svc.client,
                         &svc.store,
@@ -265,13 +303,13 @@ impl Executor {
                         poke.notify_one();
                     }
                     sink.send(Input::Enrolled { job, result: r.map_err(|e| failure(&e)) });
-                });
+                }));
             }
             Effect::NewVerifyToken { job, user_id, cancel } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
                 let mut hook = progress_hook(&sink, job);
-                self.rt.spawn(async move {
+                self.in_flight = Some(self.rt.spawn(async move {
                     let r = journey::new_verify_token_with_progress(
                         &svc.client,
                         &svc.store,
@@ -293,7 +331,7 @@ impl Executor {
                         }
                     };
                     sink.send(Input::Enrolled { job, result });
-                });
+                }));
             }
             Effect::LaunchScan { job, verify_token, scan_url, .. } => {
                 match (&self.scan, &self.page) {
@@ -312,13 +350,24 @@ impl Executor {
             Effect::Validate { job, user_id, verify_token } => {
                 let (svc, sink) = (self.services.clone(), self.sink.clone());
                 let poke = self.service_poke.clone();
-                self.rt.spawn(async move {
+                self.in_flight = Some(self.rt.spawn(async move {
                     let r =
                         journey::validate(&svc.client, &svc.store, &user_id, &verify_token).await;
                     if r.is_err() {
                         poke.notify_one();
                     }
                     sink.send(Input::Validated { job, result: r.map_err(|e| failure(&e)) });
+                }));
+            }
+            Effect::Abandon { user_id, reason } => {
+                let svc = self.services.clone();
+                let before = self.in_flight.take();
+                self.rt.spawn(async move {
+                    if let Some(job) = before {
+                        // The job's cancel flag is set: it ends before its next call.
+                        let _ = job.await;
+                    }
+                    abandon_left(&svc, &user_id, reason).await;
                 });
             }
         }

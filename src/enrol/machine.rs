@@ -12,7 +12,8 @@
 //! (consent confirmed on Review) and dropped with everything else whenever the workflow
 //! goes Home ([`Workflow::go_home`], the only way there). A document offered while a
 //! user_id is still held is refused and the workflow wiped: a user_id is never reused for
-//! another document.
+//! another document. Dropping a user_id whose enrolment has no validate outcome yet (the
+//! customer left mid-way) asks for [`Effect::Abandon`]; after a result nothing is abandoned.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,6 +49,9 @@ pub struct Workflow {
     user_id: Option<UserId>,
     verify_token: Option<String>,
     pending: Option<Pending>,
+    /// The held enrolment has a validate outcome (a Result was shown): it is complete and
+    /// is not abandoned when dropped.
+    validated: bool,
     last_input: Instant,
     idle_timeout: Duration,
 }
@@ -71,6 +75,7 @@ impl Workflow {
             user_id: None,
             verify_token: None,
             pending: None,
+            validated: false,
             last_input: Instant::now(),
             idle_timeout,
         }
@@ -108,13 +113,13 @@ impl Workflow {
         Some(self.idle_timeout.saturating_sub(now.saturating_duration_since(self.last_input)))
     }
 
-    /// Fires the idle timeout when due; returns true when it did.
-    pub fn tick(&mut self, now: Instant) -> bool {
+    /// Fires the idle timeout when due; returns the effects to carry out when it did (None
+    /// when it did not).
+    pub fn tick(&mut self, now: Instant) -> Option<Vec<Effect>> {
         if self.idle_remaining(now) == Some(Duration::ZERO) && !self.is_busy() {
-            self.apply(Input::IdleTimeout);
-            return true;
+            return Some(self.apply(Input::IdleTimeout));
         }
-        false
+        None
     }
 
     /// The customer is busy or waiting on work (no idle timeout then): a chip read, a
@@ -153,10 +158,8 @@ impl Workflow {
             self.last_input = Instant::now();
         }
         match input {
-            Input::NewCustomer | Input::IdleTimeout | Input::Choose(Way::NewCustomer) => {
-                self.go_home();
-                Vec::new()
-            }
+            Input::NewCustomer | Input::Choose(Way::NewCustomer) => self.go_home("new customer"),
+            Input::IdleTimeout => self.go_home("idle timeout"),
             Input::Start if self.stage == Stage::Home => {
                 self.stage = Stage::Document { error: None };
                 Vec::new()
@@ -203,8 +206,8 @@ impl Workflow {
     }
 
     fn submit(&mut self, doc: DocumentInput) -> Vec<Effect> {
-        if self.refuse_held_enrolment("a document was submitted") {
-            return Vec::new();
+        if let Some(fx) = self.refuse_held_enrolment("a document was submitted") {
+            return fx;
         }
         let key = match doc {
             DocumentInput::Mrz(text) => AccessKey::from_mrz_text(&text).map(Password::Mrz),
@@ -229,23 +232,21 @@ impl Workflow {
     /// belongs to an earlier customer (or to this one's finished enrolment), and reading
     /// another document under it would enrol one person's face under another's record.
     /// Such a state is a bug: it is logged as an error, everything is wiped, and staff
-    /// start this customer again. Returns true when it refused.
-    fn refuse_held_enrolment(&mut self, what: &'static str) -> bool {
-        if self.user_id.is_none() {
-            return false;
-        }
+    /// start this customer again. Returns the wipe's effects when it refused.
+    fn refuse_held_enrolment(&mut self, what: &'static str) -> Option<Vec<Effect>> {
+        self.user_id.as_ref()?;
         tracing::error!(
             stage = self.stage.name(),
             "{what} while an enrolment's user_id was still held; refused, everything wiped"
         );
-        self.wipe();
+        let fx = self.wipe("enrolment wiped");
         self.stage = Stage::Document { error: Some(wording::held_enrolment_refused()) };
-        true
+        Some(fx)
     }
 
     fn start_read(&mut self) -> Vec<Effect> {
-        if self.refuse_held_enrolment("a chip read was asked for") {
-            return Vec::new();
+        if let Some(fx) = self.refuse_held_enrolment("a chip read was asked for") {
+            return fx;
         }
         let Some(key) = self.key.clone() else {
             self.stage = Stage::Document { error: None };
@@ -283,13 +284,11 @@ impl Workflow {
         }
         if self.user_id.is_some() {
             tracing::error!("Review confirmed while an enrolment's user_id was held; wiped");
-            self.go_home();
-            return Vec::new();
+            return self.go_home("enrolment wiped");
         }
         let Some(p) = &self.personal else {
             tracing::error!("Review confirmed without the customer's chip data; wiped");
-            self.go_home();
-            return Vec::new();
+            return self.go_home("enrolment wiped");
         };
         if let crate::trust::Decision::Refuse(why) = &p.facts().decision {
             // Only a document the enrolment policy allows (strict: passive authentication
@@ -310,6 +309,7 @@ impl Workflow {
             return Vec::new();
         }
         self.user_id = Some(UserId::generate());
+        self.validated = false;
         self.enrol()
     }
 
@@ -318,12 +318,10 @@ impl Workflow {
     fn enrol(&mut self) -> Vec<Effect> {
         let (Some(p), Some(user_id)) = (&self.personal, self.user_id.clone()) else {
             tracing::error!("enrolment asked for without the customer's data; wiped");
-            self.go_home();
-            return Vec::new();
+            return self.go_home("enrolment wiped");
         };
         let Some(image) = p.upload_image() else {
-            self.go_home();
-            return Vec::new();
+            return self.go_home("enrolment wiped");
         };
         let facts = p.document_facts();
         let job = self.next_job();
@@ -382,6 +380,7 @@ impl Workflow {
                 let user_id = out.user_id.clone();
                 let passed = out.passed == Some(true);
                 self.wipe_personal();
+                self.validated = true;
                 self.stage = Stage::Result { passed, reason: out.reason, user_id };
             }
             Err(f) => self.stage = wording::validate_failed(&f),
@@ -391,7 +390,7 @@ impl Workflow {
 
     fn cancel(&mut self) -> Vec<Effect> {
         match &self.stage {
-            Stage::Document { .. } | Stage::Review => self.go_home(),
+            Stage::Document { .. } | Stage::Review => return self.go_home("customer left"),
             Stage::PlacePassport | Stage::Reading { .. } => {
                 if let Some(c) = self.cancel.take() {
                     c.store(true, Ordering::SeqCst);
@@ -406,9 +405,10 @@ impl Workflow {
             }
             Stage::Enrolling { .. } => {
                 // The customer withdrew (or staff stopped): the network job stops before its
-                // next call and the customer is forgotten.
-                self.wipe();
+                // next call, the customer is forgotten and the enrolment abandoned.
+                let fx = self.wipe("customer left");
                 self.stage = wording::enrolment_stopped();
+                return fx;
             }
             Stage::FaceScan { .. } => {
                 self.next_job();
@@ -447,8 +447,7 @@ impl Workflow {
             Way::NewScan => {
                 let Some(user_id) = self.user_id.clone() else {
                     tracing::error!("a new face scan was asked for without an enrolment; wiped");
-                    self.go_home();
-                    return Vec::new();
+                    return self.go_home("enrolment wiped");
                 };
                 self.wipe_personal();
                 self.verify_token = None;
@@ -459,10 +458,7 @@ impl Workflow {
                 self.stage = Stage::Enrolling { steps: Checklist::new_scan(ImageSource::Eid) };
                 vec![Effect::NewVerifyToken { job, user_id, cancel }]
             }
-            Way::NewCustomer => {
-                self.go_home();
-                Vec::new()
-            }
+            Way::NewCustomer => self.go_home("new customer"),
         }
     }
 
@@ -472,22 +468,30 @@ impl Workflow {
     }
 
     /// Forgets the customer: personal data dropped (and so zeroized), the user_id and
-    /// verify token dropped, running work cancelled and its late results ignored.
-    fn wipe(&mut self) {
+    /// verify token dropped, running work cancelled and its late results ignored. A dropped
+    /// user_id whose enrolment has no validate outcome is abandoned ([`Effect::Abandon`],
+    /// with `reason`): the executor waits for its running network job, if any, first.
+    fn wipe(&mut self, reason: &'static str) -> Vec<Effect> {
         if let Some(c) = self.cancel.take() {
             c.store(true, Ordering::SeqCst);
         }
         self.wipe_personal();
-        self.user_id = None;
+        let dropped = self.user_id.take();
+        let validated = std::mem::replace(&mut self.validated, false);
         self.verify_token = None;
         self.pending = None;
         self.next_job();
+        match dropped {
+            Some(user_id) if !validated => vec![Effect::Abandon { user_id, reason }],
+            _ => Vec::new(),
+        }
     }
 
     /// The only way Home: the customer is wiped first, whatever the path.
-    fn go_home(&mut self) {
-        self.wipe();
+    fn go_home(&mut self, reason: &'static str) -> Vec<Effect> {
+        let fx = self.wipe(reason);
         self.stage = Stage::Home;
+        fx
     }
 }
 
@@ -498,6 +502,10 @@ mod tests;
 #[cfg(test)]
 #[path = "machine_customer_tests.rs"]
 mod customer_tests;
+
+#[cfg(test)]
+#[path = "machine_abandon_tests.rs"]
+mod abandon_tests;
 
 #[cfg(test)]
 #[path = "machine_props.rs"]

@@ -2,6 +2,8 @@
 //! (late answers with stale job numbers, faults, lost answers, cancel, idle timeout, New
 //! customer) never let two customers share a user_id, never enrol anyone but the customer
 //! at the desk with that customer's own data, and never validate a verify token twice.
+//! Every enrolment left without a validate outcome is abandoned exactly once by the time
+//! the desk is at Home; one that got a result (passed or failed) never is.
 //!
 //! A "customer" is a visit of one document: a document submitted at the desk (after Home,
 //! or differing from the one before) starts a new customer. The harness answers the
@@ -150,6 +152,10 @@ struct Desk {
     validates: Vec<(u64, String)>,
     owner: HashMap<String, u32>,
     validated: HashSet<String>,
+    /// user_ids whose enrolment reached a Result (a validate outcome).
+    completed: HashSet<String>,
+    /// Abandon effects per user_id.
+    abandons: HashMap<String, u32>,
     tokens: u64,
     /// The concrete acts applied, with the stage each led to (printed on a failure).
     trace: Vec<String>,
@@ -175,6 +181,8 @@ impl Desk {
             validates: Vec::new(),
             owner: HashMap::new(),
             validated: HashSet::new(),
+            completed: HashSet::new(),
+            abandons: HashMap::new(),
             tokens: 0,
             trace: Vec::new(),
         }
@@ -292,8 +300,7 @@ impl Desk {
             return self.step(&next);
         }
         let effects = if let Act::IdleTimeout = act {
-            self.w.tick(Instant::now() + Duration::from_secs(3600));
-            Vec::new()
+            self.w.tick(Instant::now() + Duration::from_secs(3600)).unwrap_or_default()
         } else {
             match self.input(act) {
                 Some(input) => self.w.apply(input),
@@ -305,6 +312,9 @@ impl Desk {
             other => format!("{other:?}"),
         };
         self.trace.push(format!("{act} -> {}", self.w.stage().name()));
+        if let Stage::Result { user_id, .. } = self.w.stage() {
+            self.completed.insert(user_id.clone());
+        }
         if self.w.stage() == &Stage::Home {
             self.customer = None;
             if self.w.user_id().is_some() || self.w.holds_personal_data() {
@@ -320,6 +330,27 @@ impl Desk {
                     "{e}\n  after: {}",
                     self.trace.join("\n         ")
                 )));
+            }
+        }
+        if self.w.stage() == &Stage::Home
+            && let Err(e) = self.all_settled()
+        {
+            return Err(TestCaseError::fail(format!(
+                "{e}\n  after: {}",
+                self.trace.join("\n         ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// At Home: every enrolment is either complete (a Result, no Abandon) or abandoned once.
+    fn all_settled(&self) -> Result<(), String> {
+        for uid in self.owner.keys() {
+            let got = self.abandons.get(uid).copied().unwrap_or(0);
+            let want = u32::from(!self.completed.contains(uid));
+            if got != want {
+                let what = if want == 0 { "a completed" } else { "an unfinished" };
+                return Err(format!("{what} enrolment was abandoned {got} times at Home"));
             }
         }
         Ok(())
@@ -359,6 +390,15 @@ impl Desk {
                 self.enrols.push((job, user_id));
             }
             Effect::LaunchScan { job, .. } => self.scans.push(job),
+            Effect::Abandon { user_id, reason } => {
+                let uid = user_id.as_str().to_owned();
+                prop_assert!(self.owner.contains_key(&uid), "abandon of a user_id never enrolled");
+                prop_assert!(!self.completed.contains(&uid), "a completed enrolment abandoned");
+                prop_assert!(!reason.is_empty());
+                let n = self.abandons.entry(uid).or_insert(0);
+                *n += 1;
+                prop_assert_eq!(*n, 1, "an enrolment abandoned twice");
+            }
             Effect::Validate { job, user_id, verify_token } => {
                 prop_assert!(
                     self.validated.insert(verify_token.clone()),

@@ -267,9 +267,9 @@ fn new_customer_mid_review_wipes_and_idle_timeout_returns_home() {
     assert!(!w.holds_personal_data());
 
     let mut w = Workflow::new(Duration::from_millis(0));
-    assert!(!w.tick(Instant::now()), "nothing to time out at Home");
+    assert!(w.tick(Instant::now()).is_none(), "nothing to time out at Home");
     to_review(&mut w);
-    assert!(w.tick(Instant::now() + Duration::from_millis(1)));
+    assert!(w.tick(Instant::now() + Duration::from_millis(1)).is_some());
     assert_eq!(w.stage(), &Stage::Home);
     assert!(!w.holds_personal_data());
 }
@@ -281,7 +281,7 @@ fn idle_timeout_waits_while_work_runs() {
     let fx = w.apply(mrz(&demo_mrz()));
     let [Effect::ReadPassport { job, .. }] = fx.as_slice() else { panic!() };
     w.apply(Input::CardPresent { job: *job });
-    assert!(!w.tick(Instant::now() + Duration::from_secs(1)));
+    assert!(w.tick(Instant::now() + Duration::from_secs(1)).is_none());
     assert!(matches!(w.stage(), Stage::Reading { .. }));
 }
 

@@ -158,6 +158,11 @@ pub enum Effect {
     LaunchScan { job: u64, user_id: String, verify_token: String, scan_url: String },
     /// Validate the scan of this token, once (network).
     Validate { job: u64, user_id: UserId, verify_token: String },
+    /// The customer's enrolment was dropped (they left, idle timeout, new customer) before
+    /// any validate outcome: once the network job of that enrolment (if any) has ended,
+    /// the record is marked abandoned and its tokens invalidated with the service. No result
+    /// comes back. `reason` is plain words without personal data.
+    Abandon { user_id: UserId, reason: &'static str },
 }
 
 impl fmt::Debug for Effect {
@@ -168,6 +173,7 @@ impl fmt::Debug for Effect {
             Effect::NewVerifyToken { job, .. } => write!(f, "NewVerifyToken(job {job})"),
             Effect::LaunchScan { job, .. } => write!(f, "LaunchScan(job {job})"),
             Effect::Validate { job, .. } => write!(f, "Validate(job {job})"),
+            Effect::Abandon { reason, .. } => write!(f, "Abandon({reason})"),
         }
     }
 }

@@ -99,8 +99,11 @@ impl KioskApp {
                 other => self.apply(other),
             }
         }
-        if self.workflow.tick(Instant::now()) {
+        if let Some(effects) = self.workflow.tick(Instant::now()) {
             tracing::info!("idle timeout: back to Home, customer data wiped");
+            for effect in effects {
+                self.exec.run(effect);
+            }
         }
         self.sync_personal(ctx);
         self.follow_scan();
