@@ -451,6 +451,9 @@ impl Workflow {
                 };
                 self.wipe_personal();
                 self.verify_token = None;
+                // A new verify token opens the enrolment again: left without its result, it
+                // is abandoned (its token invalidated) like any unfinished enrolment.
+                self.validated = false;
                 let job = self.next_job();
                 let cancel = Arc::new(AtomicBool::new(false));
                 self.cancel = Some(cancel.clone());

@@ -113,3 +113,24 @@ fn the_next_customer_is_abandoned_after_a_previous_result() {
     let fx = w.apply(Input::NewCustomer);
     assert_eq!(abandoned(&fx), [(next.as_str().to_owned(), "new customer")]);
 }
+
+/// A failed result, then a new face scan: the new verify token reopens the enrolment, so a
+/// customer who leaves before its result is abandoned (the new token must not stay live).
+#[test]
+fn leaving_after_a_new_scan_following_a_failed_result_abandons_it() {
+    let mut w = Workflow::default();
+    let (uid, job) = to_face_scan(&mut w);
+    let fx = w.apply(Input::ScanFinished { job });
+    let [Effect::Validate { job: vj, .. }] = fx.as_slice() else { panic!("{fx:?}") };
+    let out = ValidateOutcome {
+        user_id: uid.as_str().into(),
+        passed: Some(false),
+        reason: None,
+        status: EnrolmentStatus::Failed,
+    };
+    w.apply(Input::Validated { job: *vj, result: Ok(out) });
+    let fx = w.apply(Input::Choose(Way::NewScan));
+    assert!(matches!(fx.as_slice(), [Effect::NewVerifyToken { .. }]), "{fx:?}");
+    let fx = w.apply(Input::NewCustomer);
+    assert_eq!(abandoned(&fx), [(uid.as_str().to_owned(), "new customer")]);
+}

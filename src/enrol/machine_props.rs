@@ -3,7 +3,8 @@
 //! customer) never let two customers share a user_id, never enrol anyone but the customer
 //! at the desk with that customer's own data, and never validate a verify token twice.
 //! Every enrolment left without a validate outcome is abandoned exactly once by the time
-//! the desk is at Home; one that got a result (passed or failed) never is.
+//! the desk is at Home; one whose latest verify token got a result (passed or failed) never
+//! is.
 //!
 //! A "customer" is a visit of one document: a document submitted at the desk (after Home,
 //! or differing from the one before) starts a new customer. The harness answers the
@@ -152,7 +153,7 @@ struct Desk {
     validates: Vec<(u64, String)>,
     owner: HashMap<String, u32>,
     validated: HashSet<String>,
-    /// user_ids whose enrolment reached a Result (a validate outcome).
+    /// user_ids whose latest verify token reached a Result (a validate outcome).
     completed: HashSet<String>,
     /// Abandon effects per user_id.
     abandons: HashMap<String, u32>,
@@ -387,6 +388,8 @@ impl Desk {
                     Some(visit),
                     "a new scan for another customer's user_id"
                 );
+                // A new verify token reopens the enrolment until its own result.
+                self.completed.remove(user_id.as_str());
                 self.enrols.push((job, user_id));
             }
             Effect::LaunchScan { job, .. } => self.scans.push(job),
