@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of outside bytes (the cargo-fuzz targets in fuzz/), one target at a time,
-# and prints per target: seconds, executions, corpus size and crashes.
+# and prints per target: seconds, executions, corpus size (files in the corpus folder, and the
+# units libFuzzer keeps) and crashes.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]      (default 60 s, all targets)
 #
@@ -109,14 +110,18 @@ for t in "${targets[@]}"; do
     elapsed=$(($(date +%s) - start))
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | tail -n 1 | grep -o '[0-9]*$' || true)
     corpus=$(find "corpus/$t" -type f | wc -l)
+    # libFuzzer's own count: the inputs it keeps for new coverage (seeds it found redundant
+    # stay in the folder).
+    units=$(grep -o 'corp: [0-9]*' "logs/$t.log" | tail -n 1 | grep -o '[0-9]*$' || true)
     crashes=$(($(count_artifacts "$t") - before))
     if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then
         crashes="? (exit $rc, see log)"
     fi
     [ "$rc" -ne 0 ] && crashed=1
-    results+=("$(printf '%-16s %8s %12s %8s  %s' "$t" "$elapsed" "${execs:-?}" "$corpus" "$crashes")")
+    results+=("$(printf '%-16s %8s %12s %8s %8s  %s' "$t" "$elapsed" "${execs:-?}" "$corpus" \
+        "${units:-?}" "$crashes")")
 done
 
-printf '%-16s %8s %12s %8s  %s\n' target seconds executions corpus crashes
+printf '%-16s %8s %12s %8s %8s  %s\n' target seconds executions files units crashes
 printf '%s\n' "${results[@]}"
 exit "$crashed"

@@ -1,5 +1,6 @@
 //! X.509 certificates (RFC 5280, ICAO 9303 Part 12): the parse, every accessor, the key and
-//! the signature algorithm, a self-signature check, and the DER/PEM file loader.
+//! the signature algorithm, and the DER/PEM file loader. (Signatures are checked by the `cms`
+//! and `master_list` targets: a generic-curve check here would take seconds per input.)
 #![no_main]
 
 use std::time::SystemTime;
@@ -19,7 +20,6 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(a) = c.signature_algorithm() {
             let _ = a.name();
         }
-        let _ = c.verify_signed_by(&c);
     }
     let mut store = TrustStore::new();
     let _ = store.add_certificates(data, "fuzz");

@@ -8,7 +8,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut store = TrustStore::new();
     if store.add_master_list(data, "fuzz").is_ok() {
-        for a in store.anchors() {
+        // One chain lookup (each is a walk over the whole store).
+        if let Some(a) = store.anchors().first() {
             let _ = store.issuers_of(&a.cert);
         }
     }
