@@ -392,8 +392,9 @@ fn non_retryable_error(call: Call, status: u16, bytes: &[u8]) -> IproovError {
     }
 }
 
-/// Reads `{"error", "error_description"}`.
-fn api_error(call: Call, status: u16, bytes: &[u8]) -> IproovError {
+/// Reads an error answer `{"error", "error_description"}` into a typed error (public for
+/// the fuzz target).
+pub fn api_error(call: Call, status: u16, bytes: &[u8]) -> IproovError {
     #[derive(serde::Deserialize)]
     struct Body {
         error: String,
