@@ -396,6 +396,9 @@ fn headless_enrol_and_validate_commands_write_records() {
     let store = Store::open(&db).unwrap();
     let rec = store.get(user.as_str()).unwrap().unwrap();
     assert_eq!(rec.status, EnrolmentStatus::ReadyForScan);
+    // No document stood behind this image: the record says who vouched for it.
+    assert_eq!(rec.enrol_policy.as_deref(), Some("operator_cli"));
+    assert_eq!(rec.authenticity, None);
     let token = rec.verify_token.clone().unwrap();
     fake.complete_scan(&token, ScanOutcome::Failed { reason: Some("too_dark".into()) }).unwrap();
     let validate = |json| {

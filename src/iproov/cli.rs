@@ -113,6 +113,11 @@ fn fail(cmd: &str, json: bool, user_id: Option<&str>, msg: &str, unknown: bool) 
     ExitCode::FAILURE
 }
 
+/// The `enrol_policy` recorded for an image enrolled with `enrol-kiosk enrol`: no document was
+/// read, no passive authentication and no enrolment policy decided about it — the operator
+/// who ran the command vouches for the image, and the record says so.
+pub const OPERATOR_CLI_POLICY: &str = "operator_cli";
+
 /// Runs `enrol-kiosk enrol`: enrol token, image upload, verify token; records written.
 pub fn run_enrol(args: EnrolArgs) -> ExitCode {
     let user_id = match args.user_id.as_deref().map(UserId::parse).transpose() {
@@ -138,7 +143,10 @@ pub fn run_enrol(args: EnrolArgs) -> ExitCode {
         &user_id,
         &image,
         args.source,
-        &DocumentFacts::default(),
+        &DocumentFacts {
+            enrol_policy: Some(OPERATOR_CLI_POLICY.into()),
+            ..DocumentFacts::default()
+        },
     ));
     match res {
         Ok(out) => {

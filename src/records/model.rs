@@ -153,7 +153,8 @@ pub struct DocumentFacts {
     /// Passive authentication: `valid` | `invalid` | `unverified`.
     pub authenticity: Option<String>,
     /// The enrolment policy that let the document through: `strict` | `allow_unverified` |
-    /// `allow_stale_crl`.
+    /// `allow_stale_crl`; `operator_cli` for an image enrolled with `enrol-kiosk enrol`
+    /// (no document read, no policy decided).
     pub enrol_policy: Option<String>,
 }
 

@@ -82,6 +82,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// version under the write lock, so two processes opening a new database at once cannot
 /// both migrate it.
 pub(super) fn migrate(conn: &mut Connection) -> Result<i64, RecordsError> {
+    // Deleted content is overwritten, not left in free pages where a copy of the file would
+    // still hold it (the unkeyed hashes and salt removed by migration 3, wiped records).
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(RecordsError::sql("turning on secure delete"))?;
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(RecordsError::sql("starting a migration"))?;
@@ -101,12 +105,50 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<i64, RecordsError> {
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(RecordsError::sql("recording the schema version"))?;
     tx.commit().map_err(RecordsError::sql("committing a migration"))?;
+    if found < 3 {
+        // Rewrite the file and empty the WAL so no page of the old hashes survives.
+        conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(RecordsError::sql("compacting after removing the unkeyed hashes"))?;
+    }
     Ok(SCHEMA_VERSION)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The unkeyed hashes and salt of version 1 leave no trace in the files: a copy of the
+    /// database (or its WAL) taken after the migration cannot be searched for them.
+    #[test]
+    fn removed_hashes_leave_no_bytes_in_the_database_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let salt = "5a17c0ffee5a17c0ffee5a17c0ffee5a";
+        let hash = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface";
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO meta VALUES ('document_hash_salt', '{salt}');
+                 INSERT INTO enrolments (user_id, created_at, updated_at, updated_ms, status,
+                     document_number_hash) VALUES ('old', 't', 't', 0, 'passed', '{hash}');"
+            ))
+            .unwrap();
+        }
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+        for f in ["r.db", "r.db-wal"] {
+            let bytes = std::fs::read(dir.path().join(f)).unwrap_or_default();
+            for secret in [salt, hash] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{f} still holds {secret}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn unkeyed_hashes_of_version_1_are_removed_and_marked() {
