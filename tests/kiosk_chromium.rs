@@ -1,4 +1,4 @@
-//! The kiosk's face-scan page in a real headless Chromium (issue 5 §4): with the command the
+//! The kiosk's face-scan page in a real headless Chromium: with the command the
 //! kiosk builds, the page loads over HTTPS, the stand-in element's event reaches the kiosk
 //! with the per-scan secret and ends the scan, and validate decides the outcome; without the
 //! certificate pin Chromium refuses the page; a second load is refused by the page itself.

@@ -1,4 +1,4 @@
-//! GUI tests of the demo kiosk (issue 5): egui_kittest drives the real screens by
+//! GUI tests of the demo kiosk: egui_kittest drives the real screens by
 //! accessible role and label, as staff would, against the simulated passport and the
 //! in-process fake iProov service. Snapshots of every screen render on Mesa lavapipe.
 

@@ -1,4 +1,4 @@
-//! The enrolment workflow without a window (issue 5): the state machine and its executor
+//! The enrolment workflow without a window: the state machine and its executor
 //! (chip thread + network runtime) run a whole demo enrolment against the simulated
 //! passport and the in-process fake iProov, and the kiosk's own overhead is measured.
 

@@ -1,4 +1,4 @@
-//! Ring 2 for the workflow (issue 5): a whole headless enrolment with the simulated passport
+//! Ring 2 for the workflow: a whole headless enrolment with the simulated passport
 //! attached to pcscd through vpcd, read by the kiosk's PC/SC card source, and the fake
 //! iProov service over loopback HTTP; records written and checked.
 

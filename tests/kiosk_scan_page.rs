@@ -1,4 +1,4 @@
-//! The kiosk's face-scan page (issue 5 §4): served once, SDK events accepted only with the
+//! The kiosk's face-scan page: served once, SDK events accepted only with the
 //! per-scan secret, an event ends the scan but validate decides; SDK files from the
 //! operator's folder, nothing outside it; only its own host is answered, with a
 //! Content-Security-Policy, and unfinished pages are purged.

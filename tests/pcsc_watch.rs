@@ -1,4 +1,4 @@
-//! Ring 2 for the live reader status (issue 5 §2): the kiosk's PC/SC watcher against pcscd
+//! Ring 2 for the live reader status: the kiosk's PC/SC watcher against pcscd
 //! with vpcd. The simulated passport is attached and removed through vpcd; the watcher
 //! (its own context, blocked in `SCardGetStatusChange` with the PnP pseudo-reader) reports
 //! each change once, and blocks without answering while nothing changes.

@@ -1,4 +1,4 @@
-//! The browser the kiosk opens its face-scan page in (issue 5 §4). Chromium (and Chrome) get
+//! The browser the kiosk opens its face-scan page in. Chromium (and Chrome) get
 //! the page's certificate pin and, unless the operator's command names a profile, a fresh
 //! profile folder of their own for each scan; the kiosk closes the browser when the scan ends
 //! and removes that folder, so nothing of one customer's scan is left for the next. Folders

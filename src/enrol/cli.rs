@@ -1,4 +1,4 @@
-//! `enrol-kiosk run`: one whole enrolment without a window (issue 5 §1): the chip through
+//! `enrol-kiosk run`: one whole enrolment without a window: the chip through
 //! PC/SC, the iProov calls with records, the face scan (opened with the browser command, or
 //! completed on the fake service's `POST /control/scan/{token}` with `--fake-scan`),
 //! validate, and the result printed.

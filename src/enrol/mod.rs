@@ -1,4 +1,4 @@
-//! The enrolment workflow (issue 5): document entry → wait for passport → read → review →
+//! The enrolment workflow: document entry → wait for passport → read → review →
 //! enrol → face scan → validate → result, as an explicit state machine that knows nothing
 //! of the screen. The kiosk GUI (and a headless driver) feed it [`Input`]s and carry out
 //! the [`Effect`]s it returns; [`exec`] carries them out on a named chip thread and an

@@ -1,4 +1,4 @@
-//! The Enrolling screen's checklist (issue 5 §2, "progress through the API calls"): the
+//! The Enrolling screen's checklist: the
 //! three calls before a face scan — enrol token, enrol image, verify token (iProov API v2
 //! photo-enrol) — each waiting, in progress or done, moved by the journey's step hook.
 

@@ -1,4 +1,4 @@
-//! The markup of the face-scan page (issue 5 §4): what the customer faces during the scan.
+//! The markup of the face-scan page: what the customer faces during the scan.
 //! Large plain text in the kiosk's light theme and colours, no scrollbars; the SDK element
 //! `<iproov-me>` fills the rest of the screen. The script posts the SDK's final event to the
 //! kiosk with the per-scan secret and then thanks the customer.

@@ -1,4 +1,4 @@
-//! The face-scan page (issue 5 §4): a loopback web server that hosts iProov's Web SDK
+//! The face-scan page: a loopback web server that hosts iProov's Web SDK
 //! element `<iproov-me>` for one verify token and hears the SDK's events back.
 //!
 //! Each scan gets an unguessable page id and a per-scan secret. The URL never goes on a

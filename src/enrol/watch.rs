@@ -1,4 +1,4 @@
-//! Live reader and service status for Home and Place passport (issue 5 §2), watched off the
+//! Live reader and service status for Home and Place passport, watched off the
 //! UI thread: PC/SC on a thread of its own blocked in `SCardGetStatusChange` (reader plug
 //! and unplug through the PnP pseudo-reader, card in and out), the demo reader on a
 //! condition variable, the iProov service by a TCP connect to its host (no credentials, no

@@ -1,4 +1,4 @@
-//! iProov REST API v2 photo-enrol client and the local fake service (issue 4; wire contract
+//! iProov REST API v2 photo-enrol client and the local fake service (wire contract
 //! in `shared/docs/iproov-api.md`).
 //!
 //! The sequence: enrol token → enrol image → verify token → (face scan) → validate.

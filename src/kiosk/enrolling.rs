@@ -1,4 +1,4 @@
-//! The Enrolling screen (issue 5 §2): a checklist of the photo-enrol calls — enrol token,
+//! The Enrolling screen: a checklist of the photo-enrol calls — enrol token,
 //! chip photo upload, verify token — each done, in progress or waiting, in plain words.
 //! Each row is one label ("Getting the face-scan token: in progress") so a screen reader
 //! (and the GUI tests) read the sentence with its state; the mark is painted beside it.

@@ -1,4 +1,4 @@
-//! The kiosk window (issue 5): the egui staff workflow from MRZ to validated result.
+//! The kiosk window: the egui staff workflow from MRZ to validated result.
 //! `enrol-kiosk demo` runs it with the built-in simulated passport and the in-process fake
 //! iProov service; `enrol-kiosk gui` with PC/SC and the configured service.
 

@@ -1,4 +1,4 @@
-//! The kiosk's screens, one function each (issue 5 §2). Drawing never changes the workflow:
+//! The kiosk's screens, one function each. Drawing never changes the workflow:
 //! each screen returns the [`Action`] staff chose, applied after the frame.
 
 use eframe::egui::{self, Button, Color32, RichText, TextEdit, Ui};

@@ -1,4 +1,4 @@
-//! Home and Place passport (issue 5 §2): the reader and iProov service status, kept live by
+//! Home and Place passport: the reader and iProov service status, kept live by
 //! the executor's watchers (`enrol::watch`), which send a [`StatusEvent`] only on a change.
 
 use eframe::egui::{self, RichText, Ui};

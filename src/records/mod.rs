@@ -1,4 +1,4 @@
-//! Enrolment records and the append-only audit trail, in SQLite (issue 4, part 4).
+//! Enrolment records and the append-only audit trail, in SQLite.
 //!
 //! One row per customer enrolment (the random `user_id`, document facts without the document
 //! number, the iProov tokens, the outcome and a timestamp per step) and an audit table that

@@ -1,4 +1,4 @@
-//! Simulated passport chip (issue 2 item 8): an ISO 7816 file system with the LDS files of a
+//! Simulated passport chip: an ISO 7816 file system with the LDS files of a
 //! profile, BAC, PACE and secure messaging (ICAO 9303 Parts 10 and 11), behaviour options that
 //! mimic real chips and their faults, an in-process [`CardChannel`](crate::card::CardChannel),
 //! a vsmartcard vpcd link to put it behind pcscd, and a maker of signed test profiles.
