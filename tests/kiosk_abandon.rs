@@ -5,12 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::atomic::Ordering;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use enrol_kiosk::enrol::{DemoCard, DocumentInput, Executor, Input, Stage, Workflow};
+use enrol_kiosk::enrol::{DocumentInput, Executor, Input, Stage, Workflow};
 use enrol_kiosk::records::EnrolmentStatus;
-use enrol_kiosk::sim::Profile;
 use zeroize::Zeroizing;
 
 fn apply(w: &mut Workflow, exec: &mut Executor, input: Input) {
@@ -56,11 +56,7 @@ fn status_within(exec: &Executor, user_id: &str, want: EnrolmentStatus) -> Enrol
 #[test]
 fn new_customer_at_the_face_scan_abandons_and_invalidates_the_verify_token() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, Ordering::SeqCst);
-    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let (mut exec, inputs, mrz) = common::demo_desk(dir.path());
     let mut w = Workflow::default();
     let (user_id, verify_token) = to_face_scan(&mut w, &mut exec, &inputs, mrz);
     assert_eq!(
@@ -90,11 +86,7 @@ fn new_customer_at_the_face_scan_abandons_and_invalidates_the_verify_token() {
 #[test]
 fn new_customer_after_a_result_leaves_the_record_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, Ordering::SeqCst);
-    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let (mut exec, inputs, mrz) = common::demo_desk(dir.path());
     let mut w = Workflow::default();
     let (user_id, _) = to_face_scan(&mut w, &mut exec, &inputs, mrz);
     assert!(exec.simulate_scan(true));
@@ -114,11 +106,7 @@ fn new_customer_after_a_result_leaves_the_record_as_it_is() {
 #[test]
 fn new_customer_just_after_the_enrol_calls_ended_abandons_the_enrolment() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, Ordering::SeqCst);
-    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let (mut exec, inputs, mrz) = common::demo_desk(dir.path());
     let mut w = Workflow::default();
     apply(&mut w, &mut exec, Input::Start);
     apply(&mut w, &mut exec, Input::Submit(DocumentInput::Mrz(Zeroizing::new(mrz))));
@@ -160,11 +148,7 @@ fn cancel_during_the_verify_token_call_invalidates_each_token_once() {
     use enrol_kiosk::iproov::Call;
     use enrol_kiosk::iproov::fake::FaultKind;
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, Ordering::SeqCst);
-    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let (mut exec, inputs, mrz) = common::demo_desk(dir.path());
     let fake = exec.fake().unwrap();
     fake.set_fault(Call::VerifyToken, FaultKind::Delay(Duration::from_millis(500)), Some(1));
     let mut w = Workflow::default();

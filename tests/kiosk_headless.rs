@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -139,11 +141,7 @@ fn stopping_during_the_enrol_token_call_never_uploads_the_photo() {
     use enrol_kiosk::iproov::journey::StepState;
     use enrol_kiosk::records::Step;
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::demo().unwrap();
-    let mrz = profile.mrz_text().to_owned();
-    let card = DemoCard::new(profile);
-    card.placer().store(true, Ordering::SeqCst);
-    let (mut exec, inputs) = Executor::demo(card, &dir.path().join("r.sqlite")).unwrap();
+    let (mut exec, inputs, mrz) = common::demo_desk(dir.path());
     let fake = exec.fake().unwrap();
     fake.set_fault(Call::EnrolToken, FaultKind::Delay(Duration::from_millis(800)), Some(1));
     let mut w = Workflow::default();

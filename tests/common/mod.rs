@@ -162,3 +162,16 @@ pub fn page_kiosk(dir: &Path) -> PageKiosk {
     exec.set_trust_store(enrol_kiosk::trust::TrustStore::demo().unwrap());
     PageKiosk { fake, exec, inputs, mrz }
 }
+
+/// The demo passport already lying on the demo reader and the kiosk's executor with the
+/// built-in fake service and records in `dir`: the executor, its inputs and the passport's MRZ.
+pub fn demo_desk(
+    dir: &Path,
+) -> (enrol_kiosk::enrol::Executor, std::sync::mpsc::Receiver<enrol_kiosk::enrol::Input>, String) {
+    let profile = Profile::demo().unwrap();
+    let mrz = profile.mrz_text().to_owned();
+    let card = enrol_kiosk::enrol::DemoCard::new(profile);
+    card.placer().store(true, std::sync::atomic::Ordering::SeqCst);
+    let (exec, inputs) = enrol_kiosk::enrol::Executor::demo(card, &dir.join("r.sqlite")).unwrap();
+    (exec, inputs, mrz)
+}
