@@ -7,7 +7,7 @@ use crate::mrz::{AccessKey, Can};
 use crate::reader::ReadError;
 use crate::reader::passport::{PassportRead, ReadOptions, read_passport};
 use crate::report;
-use crate::trust::{TrustError, TrustStore};
+use crate::trust::TrustStore;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -195,17 +195,7 @@ fn write_out(
     Ok(report)
 }
 
-/// Loads the `--csca` paths, telling the operator what each contributed.
-pub fn load_trust_store(paths: &[PathBuf]) -> Result<TrustStore, TrustError> {
-    let store = TrustStore::load(paths)?;
-    if !paths.is_empty() {
-        for note in store.notes() {
-            eprintln!("trust store: {note}");
-        }
-        eprintln!("trust store: {} CSCA certificate(s)", store.len());
-    }
-    Ok(store)
-}
+pub use crate::trust::config::load_trust_store;
 
 pub fn run_read(args: ReadArgs) -> ExitCode {
     let store = match load_trust_store(&args.csca) {

@@ -37,12 +37,6 @@ pub struct TrustConfig {
     pub policy: Policy,
 }
 
-/// The trust-store paths named by the configuration file at `path` (none without a `[trust]`
-/// table); relative paths are taken from the file's folder. Other tables are ignored.
-pub fn configured_paths(path: &Path) -> Result<Vec<PathBuf>, TrustError> {
-    Ok(configured(path)?.csca)
-}
-
 /// The `[trust]` paths and the `[policy]` of the configuration file at `path` (strict
 /// without a `[policy]` table). Errors name the table and the problem, never the line.
 pub fn configured(path: &Path) -> Result<TrustConfig, TrustError> {
@@ -81,8 +75,20 @@ pub fn kiosk_trust_store(
     };
     let mut paths = csca.to_vec();
     paths.extend(configured.csca);
-    let mut store = crate::cli::read::load_trust_store(&paths)?;
+    let mut store = load_trust_store(&paths)?;
     store.set_policy(configured.policy);
+    Ok(store)
+}
+
+/// Loads the `--csca` paths, telling the operator what each contributed.
+pub fn load_trust_store(paths: &[PathBuf]) -> Result<TrustStore, TrustError> {
+    let store = TrustStore::load(paths)?;
+    if !paths.is_empty() {
+        for note in store.notes() {
+            eprintln!("trust store: {note}");
+        }
+        eprintln!("trust store: {} CSCA certificate(s)", store.len());
+    }
     Ok(store)
 }
 
@@ -151,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_an_error_that_names_it() {
-        let e = configured_paths(Path::new("/nonexistent/kiosk.toml")).unwrap_err();
+        let e = configured(Path::new("/nonexistent/kiosk.toml")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/kiosk.toml"), "{e}");
     }
 }
