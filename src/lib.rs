@@ -5,6 +5,7 @@
 //! software passport chip for tests and the demo. See ARCHITECTURE.md.
 
 pub mod access;
+pub mod authentication;
 pub mod card;
 pub mod cli;
 pub mod config_error;

@@ -58,6 +58,7 @@ fn chip_of(customer: usize) -> Box<ChipResult> {
             bytes_read: 0,
             elapsed: Duration::ZERO,
             chunk_size: 0,
+            chip_checks: Vec::new(),
             access_control: base.read.access_control.clone(),
         },
         mrz,

@@ -50,6 +50,8 @@ pub struct PassportRead {
     pub elapsed: Duration,
     /// Chunk size the session settled on.
     pub chunk_size: usize,
+    /// What chip authentication (PACE-CAM, CA, AA) found during the read, in the order run.
+    pub chip_checks: Vec<crate::authentication::Check>,
 }
 
 impl std::fmt::Debug for PassportRead {
@@ -342,5 +344,6 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         bytes_read: log.bytes_in,
         elapsed: started.elapsed(),
         chunk_size,
+        chip_checks: Vec::new(),
     })
 }
