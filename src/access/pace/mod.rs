@@ -8,6 +8,7 @@
 mod chip;
 pub mod curve;
 pub mod dh;
+pub mod integrated;
 mod terminal;
 #[cfg(test)]
 mod tests;
