@@ -277,3 +277,21 @@ fn random_secrets_are_below_q_and_agree() {
     assert_eq!(*g.random_secret(&mut rng), five);
     assert!(rng.is_empty());
 }
+
+#[test]
+fn integers_of_any_length_normalize_to_fixed_width() {
+    let g = group0();
+    // Find a public value with a leading zero byte, then offer it trimmed, exact and padded.
+    let y = (1u16..2000)
+        .map(|x| g.public(&x.to_be_bytes(), None).unwrap())
+        .find(|y| y[0] == 0)
+        .unwrap();
+    assert_eq!(g.normalize_public(&y[1..]).unwrap(), y);
+    assert_eq!(g.normalize_public(&y).unwrap(), y);
+    assert_eq!(g.normalize_public(&[&[0u8, 0][..], &y].concat()).unwrap(), y);
+    // Range and subgroup checks still apply; more digits than p is out of range.
+    assert_eq!(g.normalize_public(&[1]), Err(DhError::OutOfRange));
+    assert_eq!(g.normalize_public(&[]), Err(DhError::OutOfRange));
+    assert_eq!(g.normalize_public(&[2]), Err(DhError::NotInSubgroup));
+    assert_eq!(g.normalize_public(&[1; 129]), Err(DhError::OutOfRange));
+}
