@@ -295,3 +295,45 @@ fn integers_of_any_length_normalize_to_fixed_width() {
     assert_eq!(g.normalize_public(&[2]), Err(DhError::NotInSubgroup));
     assert_eq!(g.normalize_public(&[1; 129]), Err(DhError::OutOfRange));
 }
+
+/// A value of the BSI EAC worked example as len(p)-byte big-endian (the source prints some
+/// DH values with one extra leading 00, as OpenPACE stores them).
+fn bsi(v: &serde_json::Value, len: usize) -> Vec<u8> {
+    let b = hx(v);
+    let extra = b.len().saturating_sub(len);
+    assert!(b[..extra].iter().all(|&x| x == 0));
+    b[extra..].to_vec()
+}
+
+#[test]
+fn bsi_eac_worked_example_dh_pace_and_chip_authentication() {
+    // Second source for the same group: PACE DH-GM with 1024-bit secrets, then the Chip
+    // Authentication key agreement K = PK_PICC^SK_PCD.
+    let v = vector("ca-bsi-eac-worked-example-dh-modp1024.json");
+    let g = group0();
+    let pace = &v["pace"];
+    let n = g.element_len();
+    let t_map = bsi(&pace["terminal_mapping_private"], n);
+    assert_eq!(g.public(&t_map, None).unwrap(), bsi(&pace["terminal_mapping_public"], n));
+    let h = g.shared_secret(&t_map, &bsi(&pace["chip_mapping_public"], n)).unwrap();
+    assert_eq!(*h, bsi(&pace["mapping_shared_secret_H"], n));
+    let mapped = g.map_generic(&hx(&pace["nonce_s"]), &h).unwrap();
+    assert_eq!(mapped, bsi(&pace["mapped_generator"], n));
+    let t_eph = bsi(&pace["terminal_ephemeral_private"], n);
+    assert_eq!(
+        g.public(&t_eph, Some(&mapped)).unwrap(),
+        bsi(&pace["terminal_ephemeral_public"], n)
+    );
+    let k = g.shared_secret(&t_eph, &bsi(&pace["chip_ephemeral_public"], n)).unwrap();
+    assert_eq!(*k, bsi(&pace["shared_secret_K"], n));
+
+    let ca = &v["ca"];
+    let picc_private = bsi(&ca["picc_static_private"], g.order_len());
+    assert_eq!(g.public(&picc_private, None).unwrap(), bsi(&ca["picc_static_public"], n));
+    let pcd_private = bsi(&ca["pcd_ephemeral_private"], n);
+    assert_eq!(g.public(&pcd_private, None).unwrap(), bsi(&ca["pcd_ephemeral_public"], n));
+    let k = g.shared_secret(&pcd_private, &bsi(&ca["picc_static_public"], n)).unwrap();
+    assert_eq!(*k, bsi(&ca["shared_secret_K"], n));
+    let k_chip = g.shared_secret(&picc_private, &bsi(&ca["pcd_ephemeral_public"], n)).unwrap();
+    assert_eq!(k_chip, k);
+}
