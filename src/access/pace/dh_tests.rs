@@ -337,3 +337,17 @@ fn bsi_eac_worked_example_dh_pace_and_chip_authentication() {
     let k_chip = g.shared_secret(&picc_private, &bsi(&ca["pcd_ephemeral_public"], n)).unwrap();
     assert_eq!(k_chip, k);
 }
+
+#[test]
+fn icao_dg14_sample_pkcs3_parameters_are_refused() {
+    // The ICAO 9303 DG14 sample's Chip Authentication key uses dhKeyAgreement (PKCS#3):
+    // DHParameter { p, g, privateValueLength 1017 } at offset 42 — no q to validate keys with.
+    let dg14 = std::fs::read(format!(
+        "{}/tests/data/lds/jmrtd-doc9303/DG14_spec_sample.bin",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let params = &dg14[42..313];
+    assert_eq!(&params[..4], &[0x30, 0x82, 0x01, 0x0B]);
+    assert_eq!(DhGroup::from_der(params), Err(DhError::NoSubgroupOrder));
+}
