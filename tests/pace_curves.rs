@@ -279,3 +279,47 @@ fn add(a: &[u8], b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Generic code over `PrimeCurveParams` (as Integrated Mapping's point encoding is written)
+/// finds points with the curve's own field arithmetic: y = sqrt(x³ + a·x + b), inverses.
+fn point_from_field_arithmetic<C: PrimeCurveParams>() -> (Vec<u8>, Vec<u8>) {
+    use elliptic_curve::Field;
+    let one = C::FieldElement::ONE;
+    assert!(bool::from(C::FieldElement::ZERO.invert().is_none()));
+    let mut x = C::GENERATOR.0 + one;
+    for _ in 0..256 {
+        let inverse = x.invert().unwrap();
+        assert_eq!(x * inverse, one);
+        let rhs = x.square() * x + C::EQUATION_A * x + C::EQUATION_B;
+        if let Some(y) = rhs.sqrt().into_option() {
+            assert_eq!(y.square(), rhs);
+            let encode = |y: C::FieldElement| [&[0x04][..], &x.to_repr(), &y.to_repr()].concat();
+            return (encode(y), encode(-y));
+        }
+        x += one;
+    }
+    panic!("no square in 256 tries");
+}
+
+#[test]
+fn field_arithmetic_lets_generic_code_find_points_on_every_curve() {
+    for curve in Curve::ALL {
+        let (p, minus_p) = match curve {
+            Curve::NistP192 => point_from_field_arithmetic::<p192::NistP192>(),
+            Curve::BrainpoolP192r1 => point_from_field_arithmetic::<BrainpoolP192r1>(),
+            Curve::NistP224 => point_from_field_arithmetic::<p224::NistP224>(),
+            Curve::BrainpoolP224r1 => point_from_field_arithmetic::<BrainpoolP224r1>(),
+            Curve::NistP256 => point_from_field_arithmetic::<p256_14::NistP256>(),
+            Curve::BrainpoolP256r1 => point_from_field_arithmetic::<bp256::BrainpoolP256r1>(),
+            Curve::BrainpoolP320r1 => point_from_field_arithmetic::<BrainpoolP320r1>(),
+            Curve::NistP384 => point_from_field_arithmetic::<p384::NistP384>(),
+            Curve::BrainpoolP384r1 => point_from_field_arithmetic::<bp384::BrainpoolP384r1>(),
+            Curve::BrainpoolP512r1 => point_from_field_arithmetic::<BrainpoolP512r1>(),
+            Curve::NistP521 => point_from_field_arithmetic::<p521::NistP521>(),
+        };
+        assert_eq!(p.len(), curve.point_len(), "{curve}");
+        curve.check_point(&p).unwrap_or_else(|e| panic!("{curve}: {e}"));
+        curve.check_point(&minus_p).unwrap_or_else(|e| panic!("{curve}: {e}"));
+        assert_ne!(p, minus_p, "{curve}");
+    }
+}
