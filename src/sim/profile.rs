@@ -64,12 +64,15 @@ pub struct PaceSettings {
 }
 
 impl PaceSettings {
-    /// From `parameter_id` (12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1) and a cipher name ("3DES",
-    /// "AES-128", "AES-192", "AES-256").
+    /// From `parameter_id` (a standardized elliptic curve, 8 NIST P-192 … 18 NIST P-521, see
+    /// [`Curve`]) and a cipher name ("3DES", "AES-128", "AES-192", "AES-256").
     pub fn new(parameter_id: u64, cipher: &str, bac: bool) -> Result<PaceSettings, SimError> {
         let curve = Curve::from_parameter_id(parameter_id).ok_or_else(|| {
+            let known: Vec<String> =
+                Curve::ALL.iter().map(|c| format!("{} {}", c.parameter_id(), c.name())).collect();
             SimError::Pace(format!(
-                "parameter_id {parameter_id} is not 12 (P-256) or 13 (brainpoolP256r1)"
+                "parameter_id {parameter_id} is not a standardized elliptic curve ({})",
+                known.join(", ")
             ))
         })?;
         let cipher = match cipher {
@@ -317,6 +320,23 @@ mod tests {
             Profile::from_parts(MRZ, files, Behaviour::default()),
             Err(SimError::UnknownFile { .. })
         ));
+    }
+
+    #[test]
+    fn pace_settings_take_every_standardized_curve_and_name_them_when_refusing() {
+        for id in 8..=18 {
+            let settings = PaceSettings::new(id, "AES-128", false).unwrap();
+            assert_eq!(u64::from(settings.params.curve.parameter_id()), id);
+        }
+        for id in [0, 7, 19] {
+            let Err(SimError::Pace(message)) = PaceSettings::new(id, "AES-128", false) else {
+                panic!("parameter_id {id} accepted");
+            };
+            assert!(message.contains(&format!("parameter_id {id} is not")), "{message}");
+            assert!(message.contains("9 brainpoolP192r1"), "{message}");
+            assert!(message.contains("14 brainpoolP320r1"), "{message}");
+            assert!(message.contains("18 NIST P-521"), "{message}");
+        }
     }
 
     #[test]

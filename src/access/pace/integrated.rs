@@ -155,14 +155,22 @@ pub fn map_dh(
     Ok(group.cofactor_power(&x)?)
 }
 
-/// ECDH Integrated Mapping on one of the supported curves: G~ = f_G(R_p(s, t)) as an
-/// uncompressed SEC1 point.
+/// ECDH Integrated Mapping on a standardized curve: G~ = f_G(R_p(s, t)) as an uncompressed
+/// SEC1 point. NIST P-224 (p ≡ 1 mod 4) is refused with [`MappingError::UnsupportedCurve`].
 pub fn map_ec(curve: Curve, cipher: Cipher, s: &[u8], t: &[u8]) -> Result<Vec<u8>, MappingError> {
+    use crate::ec::{BrainpoolP192r1, BrainpoolP224r1, BrainpoolP320r1, BrainpoolP512r1};
     match curve {
+        Curve::NistP192 => map_ec_on::<p192::NistP192>(cipher, s, t),
+        Curve::BrainpoolP192r1 => map_ec_on::<BrainpoolP192r1>(cipher, s, t),
+        Curve::NistP224 => map_ec_on::<p224::NistP224>(cipher, s, t),
+        Curve::BrainpoolP224r1 => map_ec_on::<BrainpoolP224r1>(cipher, s, t),
         Curve::NistP256 => map_ec_on::<p256_14::NistP256>(cipher, s, t),
         Curve::BrainpoolP256r1 => map_ec_on::<bp256::BrainpoolP256r1>(cipher, s, t),
+        Curve::BrainpoolP320r1 => map_ec_on::<BrainpoolP320r1>(cipher, s, t),
         Curve::NistP384 => map_ec_on::<p384::NistP384>(cipher, s, t),
         Curve::BrainpoolP384r1 => map_ec_on::<bp384::BrainpoolP384r1>(cipher, s, t),
+        Curve::BrainpoolP512r1 => map_ec_on::<BrainpoolP512r1>(cipher, s, t),
+        Curve::NistP521 => map_ec_on::<p521::NistP521>(cipher, s, t),
     }
 }
 
