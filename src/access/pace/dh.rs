@@ -7,6 +7,7 @@
 //! kept. Secret exponents use constant-time Montgomery exponentiation (`crypto-bigint`
 //! BoxedMontyForm) and are zeroized.
 
+use crypto_bigint::ctutils::{CtGt, CtLt};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Limb, NonZero, Odd};
 use der::asn1::{AnyRef, UintRef};
@@ -334,7 +335,9 @@ impl DhGroup {
         let prec = self.p.bits_precision();
         let one = BoxedUint::one_with_precision(prec);
         let p_minus_1 = self.p.wrapping_sub(&one);
-        if v.cmp_vartime(&one).is_le() || v.cmp_vartime(&p_minus_1).is_ge() {
+        // Constant time: v may be secret-derived.
+        let in_range = v.ct_gt(&one) & v.ct_lt(&p_minus_1);
+        if !bool::from(in_range) {
             return Err(DhError::OutOfRange);
         }
         // v may be secret-derived (h, g~): its Montgomery form is wiped after use.
