@@ -122,6 +122,9 @@ fn standardized_groups_match_openssl_x942_encodings() {
     assert_eq!((g2.element_len(), g2.order_len()), (256, 32));
     assert_eq!(g2.name(), "2048-bit MODP group with 256-bit prime order subgroup (RFC 5114)");
     assert!(DhGroup::from_parameter_id(3).is_none());
+    assert!(DhGroup::standardized(u64::MAX).is_none());
+    // Built once: the same instance every time.
+    assert!(std::ptr::eq(DhGroup::standardized(2).unwrap(), DhGroup::standardized(2).unwrap()));
     assert!(DhGroup::from_parameter_id(13).is_none());
 }
 
