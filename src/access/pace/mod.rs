@@ -7,6 +7,7 @@
 
 mod chip;
 pub mod curve;
+pub mod dh;
 mod terminal;
 #[cfg(test)]
 mod tests;
