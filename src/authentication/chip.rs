@@ -8,6 +8,8 @@
 
 use super::{Check, Method, Outcome};
 use crate::access::kdf::{self, ENC, MAC};
+use crate::access::pace::dh::DhGroup;
+use crate::access::pace::group::standard_name;
 use crate::access::pace::{Curve, cipher as sm_cipher};
 use crate::card::{CardChannel, CardError};
 use crate::iso7816::{CommandApdu, StatusWord, tlv};
@@ -30,6 +32,56 @@ const MAX_KEYS: usize = 8;
 pub enum ChipKey {
     /// ECDH on a curve this kiosk runs; the chip's public point (uncompressed).
     Ec { curve: Curve, public: Vec<u8> },
+    /// DH in a validated prime-order group; the chip's public value (fixed width).
+    Dh { group: DhGroup, public: Vec<u8> },
+}
+
+impl ChipKey {
+    /// A fresh ephemeral secret on the key's domain parameters.
+    pub fn random_secret(&self, rng: &mut (impl RngCore + CryptoRng)) -> Zeroizing<Vec<u8>> {
+        match self {
+            ChipKey::Ec { curve, .. } => curve.random_secret(rng),
+            ChipKey::Dh { group, .. } => group.random_secret(rng),
+        }
+    }
+
+    /// The public value of `secret` (fixed width: uncompressed point or len(p) bytes).
+    pub fn public_of(&self, secret: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            ChipKey::Ec { curve, .. } => curve.mul(secret, None).map_err(|e| e.to_string()),
+            ChipKey::Dh { group, .. } => group.public(secret, None).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// K: the x-coordinate of secret · the other side's point, or other^secret mod p (fixed
+    /// width). `other` is validated first.
+    pub fn agree(&self, secret: &[u8], other: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+        match self {
+            ChipKey::Ec { curve, .. } => {
+                let point =
+                    Zeroizing::new(curve.mul(secret, Some(other)).map_err(|e| e.to_string())?);
+                curve.x_coordinate(&point).map_err(|e| e.to_string())
+            }
+            ChipKey::Dh { group, .. } => {
+                group.shared_secret(secret, other).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The chip's static public value.
+    pub fn public(&self) -> &[u8] {
+        match self {
+            ChipKey::Ec { public, .. } | ChipKey::Dh { public, .. } => public,
+        }
+    }
+
+    /// e.g. "brainpoolP256r1" or "2048-bit MODP group …".
+    pub fn domain_name(&self) -> String {
+        match self {
+            ChipKey::Ec { curve, .. } => curve_name(*curve).to_owned(),
+            ChipKey::Dh { group, .. } => group.name(),
+        }
+    }
 }
 
 /// The Chip Authentication the chip offers in EF.DG14, resolved to something to run.
@@ -44,9 +96,8 @@ pub struct CaKey {
 impl CaKey {
     /// e.g. "CA-ECDH-AES-128 on brainpoolP256r1 (key 195)".
     pub fn describe(&self) -> String {
-        let ChipKey::Ec { curve, .. } = &self.key;
         let id = self.key_id.map(|k| format!(" (key {k})")).unwrap_or_default();
-        format!("{} on {}{id}", self.protocol.name(), curve_name(*curve))
+        format!("{} on {}{id}", self.protocol.name(), self.key.domain_name())
     }
 }
 
@@ -131,10 +182,20 @@ fn resolve(protocol: CaProtocol, key: &ChipAuthenticationPublicKeyInfo) -> Resul
             curve.check_point(point).map_err(|e| format!("EF.DG14's key on {name}: {e}"))?;
             Ok(CaKey { protocol, key_id, key: ChipKey::Ec { curve, public: point.clone() } })
         }
-        CaPublicKey::Dh { p, .. } => Err(format!(
-            "the chip uses Chip Authentication with {}-bit Diffie-Hellman, not supported here",
-            p.len() * 8
-        )),
+        CaPublicKey::Dh { p, g, q, y } => {
+            let group = DhGroup::explicit(p, g, q.as_deref())
+                .map_err(|e| format!("EF.DG14's Diffie-Hellman key: {e}"))?;
+            let width = group.element_len();
+            let start =
+                width.checked_sub(y.len()).ok_or("EF.DG14's DH public value is too long")?;
+            let mut public = vec![0; width];
+            public
+                .get_mut(start..)
+                .ok_or("EF.DG14's DH public value is too long")?
+                .copy_from_slice(y);
+            group.check_public(&public).map_err(|e| format!("EF.DG14's DH public value: {e}"))?;
+            Ok(CaKey { protocol, key_id, key: ChipKey::Dh { group, public } })
+        }
     }
 }
 
@@ -157,30 +218,36 @@ fn ec_curve(domain: &EcDomain) -> Result<(String, Option<Curve>), String> {
     Ok((known.name.to_owned(), curve_by_oid(known.oid)))
 }
 
-/// The PACE curve of a named-curve OID.
+/// The named-curve OIDs of the standardized domain parameters 8–18 (ICAO 9303 Part 11
+/// §9.5.1; RFC 5480, RFC 5639).
+const CURVE_OIDS: [(u64, &str); 11] = [
+    (8, "1.2.840.10045.3.1.1"),
+    (9, "1.3.36.3.3.2.8.1.1.3"),
+    (10, "1.3.132.0.33"),
+    (11, "1.3.36.3.3.2.8.1.1.5"),
+    (12, "1.2.840.10045.3.1.7"),
+    (13, "1.3.36.3.3.2.8.1.1.7"),
+    (14, "1.3.36.3.3.2.8.1.1.9"),
+    (15, "1.3.132.0.34"),
+    (16, "1.3.36.3.3.2.8.1.1.11"),
+    (17, "1.3.36.3.3.2.8.1.1.13"),
+    (18, "1.3.132.0.35"),
+];
+
+/// The PACE curve of a named-curve OID, when this kiosk runs it.
 pub fn curve_by_oid(oid: &str) -> Option<Curve> {
-    [Curve::NistP256, Curve::BrainpoolP256r1, Curve::NistP384, Curve::BrainpoolP384r1]
-        .into_iter()
-        .find(|c| curve_oid(*c) == oid)
+    let (id, _) = CURVE_OIDS.iter().find(|(_, o)| *o == oid)?;
+    Curve::from_parameter_id(*id)
 }
 
-/// The named-curve OID of a PACE curve (RFC 5480, RFC 5639).
+/// The named-curve OID of a PACE curve.
 pub fn curve_oid(curve: Curve) -> &'static str {
-    match curve {
-        Curve::NistP256 => "1.2.840.10045.3.1.7",
-        Curve::BrainpoolP256r1 => "1.3.36.3.3.2.8.1.1.7",
-        Curve::NistP384 => "1.3.132.0.34",
-        Curve::BrainpoolP384r1 => "1.3.36.3.3.2.8.1.1.11",
-    }
+    let id = u64::from(curve.parameter_id());
+    CURVE_OIDS.iter().find(|(i, _)| *i == id).map_or("", |(_, o)| o)
 }
 
 fn curve_name(curve: Curve) -> &'static str {
-    match curve {
-        Curve::NistP256 => "P-256",
-        Curve::BrainpoolP256r1 => "brainpoolP256r1",
-        Curve::NistP384 => "P-384",
-        Curve::BrainpoolP384r1 => "brainpoolP384r1",
-    }
+    standard_name(u64::from(curve.parameter_id())).unwrap_or("an unnamed curve")
 }
 
 /// How the key agreement is started.
@@ -208,11 +275,9 @@ pub fn session_keys(k: &[u8], cipher: Cipher) -> (Zeroizing<Vec<u8>>, Zeroizing<
     (kdf::derive_key(k, ENC, cipher), kdf::derive_key(k, MAC, cipher))
 }
 
-/// The shared secret K: the x-coordinate of secret · chip key (fixed width).
+/// The shared secret K with the chip's static key (fixed width).
 pub fn shared_secret(key: &CaKey, secret: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
-    let ChipKey::Ec { curve, public } = &key.key;
-    let point = Zeroizing::new(curve.mul(secret, Some(public)).map_err(|e| e.to_string())?);
-    curve.x_coordinate(&point).map_err(|e| e.to_string())
+    key.key.agree(secret, key.key.public())
 }
 
 /// Runs Chip Authentication with `key` over `chan` with a fresh ephemeral key. Only a
@@ -223,8 +288,7 @@ pub fn authenticate<C: CardChannel>(
     mode: Mode,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<Run, CardError> {
-    let ChipKey::Ec { curve, .. } = &key.key;
-    let secret = curve.random_secret(rng);
+    let secret = key.key.random_secret(rng);
     authenticate_with_secret(chan, key, mode, &secret)
 }
 
@@ -237,8 +301,7 @@ pub fn authenticate_with_secret<C: CardChannel>(
     secret: &[u8],
 ) -> Result<Run, CardError> {
     let failed = |detail: String| Ok(Run::Done(check(key, Outcome::Failed, detail)));
-    let ChipKey::Ec { curve, .. } = &key.key;
-    let public = match curve.mul(secret, None) {
+    let public = match key.key.public_of(secret) {
         Ok(p) => p,
         Err(e) => return failed(format!("no ephemeral key: {e}")),
     };

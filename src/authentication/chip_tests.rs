@@ -81,7 +81,7 @@ fn derived_secret_and_keys_match_the_recordings() {
     for name in SESSIONS {
         let v = vector(name);
         let key = key_of(&v);
-        let ChipKey::Ec { curve, public } = &key.key;
+        let ChipKey::Ec { curve, public } = &key.key else { panic!() };
         assert_eq!(public, &h(&v["chip_ca_public_key_from_dg14"]), "{name}");
         let secret = h(&v["terminal_ephemeral_private"]);
         assert_eq!(curve.mul(&secret, None).unwrap(), h(&v["terminal_ephemeral_public"]));
@@ -244,18 +244,57 @@ fn keys_this_kiosk_cannot_run_are_unsupported_with_the_reason() {
     // A point not on the curve.
     let bad = vec![SecurityInfo::ChipAuthenticationPublicKey(ec_key(None, vec![4; 65]))];
     assert!(matches!(choose(&set(bad)), Offer::Unsupported(_)));
-    // Diffie-Hellman (not yet run here).
+    // Diffie-Hellman without a subgroup order (PKCS #3): public values cannot be validated.
     let dh = ChipAuthenticationPublicKeyInfo {
         key_agreement: KeyAgreement::Dh,
         public_key: CaPublicKey::Dh { p: vec![0xFF; 128], g: vec![2], q: None, y: vec![3] },
         key_id: None,
     };
     let offer = choose(&set(vec![SecurityInfo::ChipAuthenticationPublicKey(dh)]));
-    assert!(
-        matches!(&offer, Offer::Unsupported(w) if w.contains("1024-bit Diffie-Hellman")),
-        "{offer:?}"
-    );
+    assert!(matches!(&offer, Offer::Unsupported(w) if w.contains("subgroup order")), "{offer:?}");
     // A CA entry that did not parse.
     let broken = set(vec![SecurityInfo::Unknown { oid: "0.4.0.127.0.7.2.2.1.2".into() }]);
     assert!(matches!(choose(&broken), Offer::Unsupported(_)));
+}
+
+fn bsi_dh_key(y: Vec<u8>) -> ChipAuthenticationPublicKeyInfo {
+    let group = DhGroup::from_parameter_id(0).unwrap();
+    ChipAuthenticationPublicKeyInfo {
+        key_agreement: KeyAgreement::Dh,
+        public_key: CaPublicKey::Dh {
+            p: group.modulus(),
+            g: group.generator(),
+            q: Some(group.order()),
+            y,
+        },
+        key_id: None,
+    }
+}
+
+#[test]
+fn bsi_worked_example_dh_gives_k_and_the_v1_session_keys() {
+    // BSI EAC worked example (DH, RFC 5114 1024-bit group): the chip key as DG14 would carry
+    // it (X9.42 parameters, y as an INTEGER), K = PK_PICC^SK_PCD mod p (128 bytes).
+    let v = vector("ca-bsi-eac-worked-example-dh-modp1024");
+    let ca = &v["ca"];
+    let info = bsi_dh_key(h(&ca["picc_static_public"]));
+    let Offer::Key(key) = choose(&set(vec![SecurityInfo::ChipAuthenticationPublicKey(info)]))
+    else {
+        panic!()
+    };
+    assert_eq!(key.protocol.cipher, PaceCipher::TripleDes, "inferred without an info");
+    let secret = h(&ca["pcd_ephemeral_private"]);
+    let secret = &secret[secret.len() - 128..];
+    assert_eq!(key.key.public_of(secret).unwrap(), h(&ca["pcd_ephemeral_public"]));
+    let k = shared_secret(&key, secret).unwrap();
+    assert_eq!(*k, h(&ca["shared_secret_K"]));
+    let (enc, mac) = session_keys(&k, Cipher::Aes128);
+    assert_eq!(*enc, h(&ca["ca_v1_style_KS_enc_without_nonce"]));
+    assert_eq!(*mac, h(&ca["ca_v1_style_KS_mac_without_nonce"]));
+    // A public value outside the subgroup is refused before anything is sent.
+    let Some(last) = h(&ca["picc_static_public"]).last().copied() else { panic!() };
+    let mut y = h(&ca["picc_static_public"]);
+    *y.last_mut().unwrap() = last ^ 1;
+    let offer = choose(&set(vec![SecurityInfo::ChipAuthenticationPublicKey(bsi_dh_key(y))]));
+    assert!(matches!(&offer, Offer::Unsupported(w) if w.contains("DH public value")), "{offer:?}");
 }
