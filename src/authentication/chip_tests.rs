@@ -298,3 +298,28 @@ fn bsi_worked_example_dh_gives_k_and_the_v1_session_keys() {
     let offer = choose(&set(vec![SecurityInfo::ChipAuthenticationPublicKey(bsi_dh_key(y))]));
     assert!(matches!(&offer, Offer::Unsupported(w) if w.contains("DH public value")), "{offer:?}");
 }
+
+#[test]
+fn a_3des_chip_refusing_kat_without_secure_messaging_asks_for_a_new_session() {
+    // FR (3DES, MSE:Set KAT): the chip answers the KAT with a plain 6A86, which ends SM.
+    let v = vector(SESSIONS[2]);
+    let before = &v["sm_before"];
+    let session = SmSession::new(
+        Cipher::Aes256,
+        &h(&before["KS_enc"]),
+        &h(&before["KS_mac"]),
+        &h(&before["SSC"]),
+    )
+    .unwrap();
+    let kat = h(&v["apdus"][0]["command"]);
+    let mut card = ScriptedCard::new(vec![(kat, vec![0x6A, 0x86])]);
+    let mut chan = SecureChannel::new(&mut card, session);
+    let run = authenticate_with_secret(
+        &mut chan,
+        &key_of(&v),
+        Mode::Auto,
+        &h(&v["terminal_ephemeral_private"]),
+    );
+    assert_eq!(run.unwrap(), Run::KatRefusedSessionEnded);
+    assert!(!chan.is_open());
+}
