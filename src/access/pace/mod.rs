@@ -14,6 +14,8 @@ mod terminal;
 mod tests;
 #[cfg(test)]
 mod tests_cam;
+#[cfg(test)]
+mod tests_unsupported;
 mod unsupported;
 
 pub use cam::CamEvidence;
