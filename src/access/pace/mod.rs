@@ -8,12 +8,15 @@
 mod cam;
 mod chip;
 pub mod curve;
+pub mod dh;
 pub mod group;
 mod terminal;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_cam;
+#[cfg(test)]
+mod tests_dh;
 #[cfg(test)]
 mod tests_unsupported;
 mod unsupported;
