@@ -41,7 +41,7 @@ pub struct Chip {
     rng: StdRng,
     bac: BacChip,
     /// BAC is accepted (no PACE, or the profile allows both).
-    bac_allowed: bool,
+    pub(super) bac_allowed: bool,
     pub(super) pace: Option<PaceChip>,
     link: Link,
     df: Df,

@@ -103,6 +103,8 @@ mod tests_ca;
 #[cfg(test)]
 mod tests_pace;
 #[cfg(test)]
+mod tests_pace_family;
+#[cfg(test)]
 mod tests_removal;
 
 /// The `cms` builder's error, which does not implement `std::error::Error` itself.

@@ -133,3 +133,33 @@ fn cam_exists_only_for_ecdh_with_aes_and_a_chip_without_a_key_refuses_it() {
         .unwrap_err();
     assert!(matches!(err, AccessError::Status { step: MSE_SET_AT, .. }), "{err}");
 }
+
+/// A recorded New Zealand passport session (gmrtd): ECDH-GM on brainpoolP256r1 with 3DES,
+/// every GENERAL AUTHENTICATE byte for byte with the terminal's recorded keys; the recorded
+/// MSE:Set AT lacked DO'84', which this kiosk always sends.
+#[test]
+fn new_zealand_3des_trace_replays() {
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors/pace-ecdh-gm-3des-nz-bp256.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ca = crate::lds::card_access::parse(&hx(&v["ef_cardaccess"])).unwrap();
+    let params = PaceParams::choose(&ca).unwrap();
+    assert_eq!(params, PaceParams::ecdh_gm(Curve::BrainpoolP256r1, PaceCipher::TripleDes));
+    let mut script = de_script(&v);
+    script[0].0 = hx(&v["mse_set_at_with_84"]);
+    let mut card = ScriptedCard::new(script);
+    let mut rng = de_rng(&v);
+    let (chan, cam) = terminal::run(&mut card, &hx(&v["K_pi"]), 1, &params, &mut rng).unwrap();
+    assert_eq!(chan.cipher(), Cipher::TripleDes);
+    drop(chan);
+    assert!(card.is_done() && rng.is_empty() && cam.is_none());
+    // The session keys are the ones the recorded session used.
+    let k = params.group.shared_secret(
+        &hx(&v["terminal_ephemeral_private"]),
+        &hx(&v["apdus"][3]["response"])[4..4 + 65],
+    );
+    let (ks_enc, ks_mac) = session_keys(&k.unwrap(), Cipher::TripleDes);
+    assert_eq!(*ks_enc, hx(&v["KS_enc"]));
+    assert_eq!(*ks_mac, hx(&v["KS_mac"]));
+}
