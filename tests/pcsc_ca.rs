@@ -37,7 +37,12 @@ fn read(profile: &Profile, behaviour: Behaviour, can: bool) -> PassportRead {
     let read = if can {
         read_passport(connect(), Can::new("123456").unwrap(), &options, &mut |_, _, _| {})
     } else {
-        read_passport(connect(), AccessKey::from_mrz_text(MRZ).unwrap(), &options, &mut |_, _, _| {})
+        read_passport(
+            connect(),
+            AccessKey::from_mrz_text(MRZ).unwrap(),
+            &options,
+            &mut |_, _, _| {},
+        )
     };
     read.unwrap()
 }

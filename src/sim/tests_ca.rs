@@ -122,3 +122,18 @@ fn a_chip_without_its_key_refuses_and_fails() {
     assert_eq!(o, Outcome::Failed, "{detail}");
     assert!(detail.contains("refused GENERAL AUTHENTICATE"), "{detail}");
 }
+
+#[test]
+fn chip_authentication_on_the_other_standardized_curves() {
+    // The CA key sits on the PACE curve: brainpoolP224r1, P320r1, P512r1 and NIST P-521.
+    for (id, name) in
+        [(11, "brainpoolP224r1"), (14, "brainpoolP320r1"), (17, "brainpoolP512r1"), (18, "P-521")]
+    {
+        let pace = PaceSettings::new(id, "AES-128", true).unwrap();
+        let (_dir, p) = made(ca("ecdh", "AES-256", None), Some(pace));
+        let (r, _) = read(&p, Behaviour::default());
+        let (o, detail) = outcome(&r);
+        assert_eq!(o, Outcome::Passed, "{detail}");
+        assert!(detail.contains(name), "{detail}");
+    }
+}
