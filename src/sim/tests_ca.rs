@@ -137,3 +137,21 @@ fn chip_authentication_on_the_other_standardized_curves() {
         assert!(detail.contains(name), "{detail}");
     }
 }
+
+#[test]
+fn make_options_are_checked_and_a_folder_keeps_its_chip_key() {
+    assert!(matches!(CaMake::new("rsa", "AES-128", None), Err(SimError::Ca(_))));
+    assert!(matches!(CaMake::new("ecdh", "AES-512", None), Err(SimError::Ca(_))));
+    let dir = tempfile::tempdir().unwrap();
+    let face = include_bytes!("../../assets/demo-face.jpg");
+    let options = MakeOptions { ca: Some(ca("ecdh", "AES-128", None)), ..MakeOptions::default() };
+    let first = make_profile(MRZ, face, dir.path(), &options).unwrap();
+    let key = std::fs::read(dir.path().join("chip-ca.key")).unwrap();
+    assert_eq!(key.len(), 32);
+    let again = make_profile(MRZ, face, dir.path(), &options).unwrap();
+    assert_eq!(std::fs::read(dir.path().join("chip-ca.key")).unwrap(), key);
+    assert_eq!(first.files.get("EF.DG14"), again.files.get("EF.DG14"));
+    // EF.COM and EF.SOD list DG14.
+    let com = crate::lds::com::parse(&first.files["EF.COM"]).unwrap();
+    assert!(com.data_groups.contains(&14));
+}
