@@ -191,5 +191,8 @@ mod tests {
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));
         assert_eq!(b.truncate_ga, Some(2));
+        assert!(b.ca_clone && b.ca_refuse_kat);
+        let flags = Behaviour { ca_clone: true, ..Behaviour::default() };
+        assert!(Behaviour::default().overridden_by(&flags).ca_clone);
     }
 }
