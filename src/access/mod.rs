@@ -37,11 +37,17 @@ pub enum AccessError {
     Unsupported(&'static str),
     #[error("PACE: {0}")]
     Curve(#[from] pace::CurveError),
+    #[error("PACE: {0}")]
+    Dh(#[from] pace::dh::DhError),
     #[error(
         "this passport's chip does not support PACE, so the CAN cannot open it: type or scan \
          the MRZ from the photo page instead"
     )]
     CanNeedsPace,
+    /// EF.CardAccess offers only PACE variants this kiosk cannot run (the reason names the
+    /// curve or group, the mapping and the version), and BAC cannot stand in.
+    #[error("{0}")]
+    PaceUnsupported(String),
 }
 
 impl AccessError {
@@ -52,10 +58,13 @@ impl AccessError {
             Self::Denied => StatusWord::VerificationFailed,
             Self::BadCommand(_) => StatusWord::WrongLength,
             Self::NoChallenge | Self::OutOfOrder(_) => StatusWord::ConditionsNotSatisfied,
-            Self::Unsupported(_) | Self::Curve(_) => StatusWord::IncorrectData,
+            Self::Unsupported(_) | Self::Curve(_) | Self::Dh(_) => StatusWord::IncorrectData,
             Self::Status { sw, .. } => *sw,
             Self::Sm(e) => e.chip_status(),
-            Self::Card(_) | Self::BadResponse(_) | Self::CanNeedsPace => StatusWord::Other(0x6F00),
+            Self::Card(_)
+            | Self::BadResponse(_)
+            | Self::CanNeedsPace
+            | Self::PaceUnsupported(_) => StatusWord::Other(0x6F00),
         }
     }
 }

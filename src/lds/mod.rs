@@ -5,6 +5,7 @@
 //! length, and name the file and place of every error.
 
 pub mod card_access;
+pub mod chip_authentication;
 pub mod com;
 pub mod dg1;
 pub mod dg14;

@@ -1,12 +1,15 @@
 //! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC), then EF.COM,
 //! EF.SOD, DG1, DG2 and, when listed, DG14 through secure messaging (ICAO 9303 Part 10 §3
-//! and Part 11 §4), counting APDUs. PACE offered is never silently traded for BAC: only a
+//! and Part 11 §4), then Chip Authentication when DG14 offers it (Part 11 §6.2), counting
+//! APDUs. PACE offered is never silently traded for BAC: only a
 //! chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that was genuine.
 
 use super::access_control::{self, AccessControl};
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
 use crate::access::pace::{self, PaceParams};
 use crate::access::{AccessError, Password, bac};
+use crate::authentication::chip as ca;
+use crate::authentication::{Check, Method as CheckMethod, Outcome};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 use crate::lds::{Ef, card_access};
@@ -52,6 +55,10 @@ pub struct PassportRead {
     pub chunk_size: usize,
     /// What chip authentication (PACE-CAM, CA, AA) found during the read, in the order run.
     pub chip_checks: Vec<crate::authentication::Check>,
+    /// PACE Chip Authentication Mapping's evidence, when PACE-CAM opened the chip: counts
+    /// only once checked against the key in an EF.CardSecurity that passed passive
+    /// authentication.
+    pub cam: Option<pace::CamEvidence>,
 }
 
 impl std::fmt::Debug for PassportRead {
@@ -131,7 +138,7 @@ impl<C: CardChannel> Transport for SecureTransport<'_, C> {
             }
             Method::Pace(params) => {
                 tracing::debug!("re-establishing secure messaging with PACE");
-                let mut chan =
+                let (mut chan, _) =
                     pace::authenticate(card, self.password, &params, &mut rand::rngs::OsRng)?;
                 select_application_secure(&mut chan)?;
                 chan
@@ -168,8 +175,10 @@ fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Res
     }
 }
 
-/// An open channel, how it was opened, and why BAC was used although PACE was offered.
-type Opened<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>);
+/// An open channel, how it was opened, why BAC was used although PACE was offered, and the
+/// PACE-CAM evidence.
+type Opened<'a, C> =
+    (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>, Option<pace::CamEvidence>);
 
 /// What EF.CardAccess said about PACE.
 enum Offer {
@@ -199,12 +208,12 @@ fn open_channel<'a, C: CardChannel>(
         Offer::Pace(_) if force_bac => Some("BAC was asked for".to_owned()),
         Offer::Pace(params) => {
             match pace::authenticate(&mut *log, password, &params, &mut rand::rngs::OsRng) {
-                Ok(chan) => {
+                Ok((chan, cam)) => {
                     // Re-borrow for the caller: the channel above holds `&mut &mut log`.
                     let session = chan.into_session();
                     let mut chan = SecureChannel::new(log, session);
                     select_application_secure(&mut chan)?;
-                    return Ok((chan, Method::Pace(params), None));
+                    return Ok((chan, Method::Pace(params), None, cam));
                 }
                 Err(AccessError::Status { step, sw })
                     if step == pace::MSE_SET_AT && password.mrz().is_some() =>
@@ -215,13 +224,25 @@ fn open_channel<'a, C: CardChannel>(
                 Err(e) => return Err(e.into()),
             }
         }
-        Offer::Unusable(why) => Some(why),
+        Offer::Unusable(why) => {
+            // The chip offers a PACE this kiosk cannot run: the CAN cannot open it, and a chip
+            // that refuses BAC too is told as what it is, not as a BAC failure.
+            let Some(key) = password.mrz() else {
+                return Err(AccessError::PaceUnsupported(why).into());
+            };
+            select_application(&mut *log)?;
+            return match bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng) {
+                Ok(chan) => Ok((chan, Method::Bac, Some(why), None)),
+                Err(AccessError::Status { .. }) => Err(AccessError::PaceUnsupported(why).into()),
+                Err(e) => Err(e.into()),
+            };
+        }
         Offer::None => None,
     };
     let key = password.mrz().ok_or(AccessError::CanNeedsPace)?;
     select_application(&mut *log)?;
     let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
-    Ok((chan, Method::Bac, bac_reason))
+    Ok((chan, Method::Bac, bac_reason, None))
 }
 
 /// Reads EF.CardAccess in the clear (master file). Only a chip that answers with a status
@@ -255,12 +276,10 @@ fn read_card_access<C: CardChannel>(
 fn offer(card_access: Option<&[u8]>) -> Offer {
     let Some(bytes) = card_access else { return Offer::None };
     match card_access::parse(bytes) {
-        Ok(ca) => match PaceParams::choose(&ca) {
-            Some(params) => Offer::Pace(params),
-            None if ca.pace_infos().next().is_some() => {
-                Offer::Unusable("no PACE variant the chip offers is supported here".into())
-            }
-            None => Offer::None,
+        Ok(ca) => match (PaceParams::choose(&ca), pace::unsupported_reason(&ca)) {
+            (Some(params), _) => Offer::Pace(params),
+            (None, Some(why)) => Offer::Unusable(why),
+            (None, None) => Offer::None,
         },
         Err(e) => {
             tracing::warn!(error = %e, "EF.CardAccess does not parse; using BAC");
@@ -306,7 +325,8 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
     }
 
-    let (chan, method, bac_reason) = open_channel(&mut log, &password, offer, options.force_bac)?;
+    let (chan, method, bac_reason, cam) =
+        open_channel(&mut log, &password, offer, options.force_bac)?;
     let policy = match options.fixed_chunk {
         Some(n) => ChunkPolicy::fixed(n),
         None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
@@ -326,6 +346,11 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         let bytes = reader.read(&file_id(&Ef::Dg(14)), progress)?;
         files.insert(Ef::Dg(14).name(), Zeroizing::new(bytes));
     }
+    // Chip Authentication with DG14's key (ICAO 9303 Part 11 §6.2); the session goes on
+    // under the new keys.
+    let mut chip_checks = Vec::new();
+    let dg14 = files.get(&Ef::Dg(14).name()).map(|b| b.as_slice());
+    chip_checks.extend(chip_authentication(&mut reader.transport, dg14)?);
     let chunk_size = reader.policy.size();
     drop(reader);
     let security_infos = access_control::check(
@@ -344,6 +369,53 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         bytes_read: log.bytes_in,
         elapsed: started.elapsed(),
         chunk_size,
-        chip_checks: Vec::new(),
+        chip_checks,
+        cam,
     })
+}
+
+/// Runs Chip Authentication v1 when EF.DG14 offers it: a 3DES chip that refused MSE:Set KAT
+/// and ended the session gets secure messaging again and MSE:Set AT + GA. A chip that failed
+/// gets a fresh session for whatever the read does next (its failure is the check).
+fn chip_authentication<C: CardChannel>(
+    transport: &mut SecureTransport<'_, C>,
+    dg14: Option<&[u8]>,
+) -> Result<Option<Check>, ReadError> {
+    let Some(infos) = dg14.and_then(|b| crate::lds::dg14::parse(b).ok()) else {
+        return Ok(None);
+    };
+    let key = match ca::choose(&infos) {
+        ca::Offer::NotOffered => return Ok(None),
+        ca::Offer::Unsupported(why) => {
+            return Ok(Some(Check::new(
+                CheckMethod::ChipAuthentication,
+                Outcome::Unsupported,
+                why,
+            )));
+        }
+        ca::Offer::Key(key) => key,
+    };
+    let mut mode = ca::Mode::Auto;
+    loop {
+        let chan = transport.chan.as_mut().ok_or(ReadError::Sm(crate::sm::SmError::Closed))?;
+        match ca::authenticate(chan, &key, mode, &mut rand::rngs::OsRng)? {
+            ca::Run::Done(check) => {
+                tracing::info!(outcome = ?check.outcome, detail = %check.detail, "chip authentication");
+                if !chan.is_open()
+                    && let Err(e) = transport.recover()
+                {
+                    tracing::warn!(error = %e, "no secure messaging after chip authentication");
+                }
+                return Ok(Some(check));
+            }
+            ca::Run::KatRefusedSessionEnded if mode == ca::Mode::Auto => {
+                transport.recover()?;
+                mode = ca::Mode::SetAt;
+            }
+            ca::Run::KatRefusedSessionEnded => {
+                let why = "the chip ended secure messaging over MSE:Set AT";
+                return Ok(Some(Check::new(CheckMethod::ChipAuthentication, Outcome::Failed, why)));
+            }
+        }
+    }
 }

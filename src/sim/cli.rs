@@ -59,6 +59,12 @@ pub struct SimulateArgs {
     /// Answer PACE GENERAL AUTHENTICATE step N (1-4) with only its first byte (once).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
     pub truncate_ga: Option<u8>,
+    /// Chip Authentication with another key than EF.DG14 lists (a cloned chip).
+    #[arg(long)]
+    pub ca_clone: bool,
+    /// Refuse MSE:Set KAT (a 3DES chip wanting MSE:Set AT + GENERAL AUTHENTICATE for CA).
+    #[arg(long)]
+    pub ca_refuse_kat: bool,
 }
 
 fn parse_sw(s: &str) -> Result<u16, String> {
@@ -87,6 +93,8 @@ impl SimulateArgs {
             atr: self.atr.clone(),
             denied_sw: self.denied_sw,
             truncate_ga: self.truncate_ga,
+            ca_clone: self.ca_clone,
+            ca_refuse_kat: self.ca_refuse_kat,
         }
     }
 }
@@ -131,12 +139,18 @@ pub struct MakeProfileArgs {
     /// The profile folder to write (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The chip offers PACE (ECDH Generic Mapping), advertised in EF.CardAccess.
+    /// The chip offers PACE, advertised in EF.CardAccess.
     #[arg(long)]
     pub pace: bool,
-    /// PACE domain parameters: 12 (NIST P-256), 13 (brainpoolP256r1), 15 (P-384), 16 (bp384r1).
+    /// PACE standardized domain parameters: 0–2 (RFC 5114 DH groups), 8–18 (P-192,
+    /// brainpoolP192r1, P-224, brainpoolP224r1, P-256, brainpoolP256r1, brainpoolP320r1, P-384,
+    /// brainpoolP384r1, brainpoolP512r1, P-521).
     #[arg(long, value_name = "ID", default_value_t = 13, requires = "pace")]
     pub pace_parameter_id: u64,
+    /// PACE mapping: gm (Generic), im (Integrated) or cam (Chip Authentication Mapping; writes
+    /// the chip's key to chip-ca.key).
+    #[arg(long, value_name = "MAPPING", default_value = "gm", requires = "pace")]
+    pub pace_mapping: String,
     /// PACE cipher: 3DES, AES-128, AES-192 or AES-256.
     #[arg(long, value_name = "CIPHER", default_value = "AES-128", requires = "pace")]
     pub pace_cipher: String,
@@ -146,6 +160,16 @@ pub struct MakeProfileArgs {
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
+    /// Chip Authentication: ecdh (on the PACE curve, else brainpoolP256r1) or dh (RFC 5114
+    /// 2048-bit group); DG14 lists the key, chip-ca.key holds the private key.
+    #[arg(long, value_name = "ecdh|dh")]
+    pub ca: Option<String>,
+    /// Chip Authentication cipher: 3DES, AES-128, AES-192 or AES-256.
+    #[arg(long, value_name = "CIPHER", default_value = "AES-128", requires = "ca")]
+    pub ca_cipher: String,
+    /// The keyId DG14 gives the Chip Authentication key.
+    #[arg(long, value_name = "N", requires = "ca")]
+    pub ca_key_id: Option<u64>,
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -164,12 +188,22 @@ fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
 pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
     let face = read_capped(&args.face, MAX_EF_FILE)?;
     let pace = if args.pace {
-        Some(PaceSettings::new(args.pace_parameter_id, &args.pace_cipher, !args.no_bac)?)
+        Some(PaceSettings::with_mapping(
+            args.pace_parameter_id,
+            &args.pace_mapping,
+            &args.pace_cipher,
+            !args.no_bac,
+        )?)
     } else {
         None
     };
     let can = args.can.as_deref().map(crate::mrz::Can::new).transpose()?;
-    let options = MakeOptions { eye_centres: args.eyes, pace, can, ..MakeOptions::default() };
+    let ca = args
+        .ca
+        .as_deref()
+        .map(|kind| super::make_ca::CaMake::new(kind, &args.ca_cipher, args.ca_key_id))
+        .transpose()?;
+    let options = MakeOptions { eye_centres: args.eyes, pace, can, ca, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",

@@ -82,6 +82,8 @@ pub struct MakeOptions {
     pub pace: Option<PaceSettings>,
     /// The Card Access Number (`can` in profile.toml).
     pub can: Option<Can>,
+    /// Chip Authentication: its infos in EF.DG14 (with the PACEInfo), the key in chip-ca.key.
+    pub ca: Option<super::make_ca::CaMake>,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -112,6 +114,21 @@ pub fn make_profile(
     out_dir: &Path,
     options: &MakeOptions,
 ) -> Result<MadeProfile, SimError> {
+    let ca = options
+        .ca
+        .as_ref()
+        .map(|c| super::make_ca::chip_ca(c, options.pace.as_ref(), out_dir))
+        .transpose()?;
+    let with_ca;
+    let options = match &ca {
+        Some(ca) if !options.extra_files.contains_key("EF.DG14") => {
+            let mut o = options.clone();
+            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(o.pace.as_ref(), ca));
+            with_ca = o;
+            &with_ca
+        }
+        _ => options,
+    };
     let files = build_files(mrz_text, face, options)?;
     let Signed { csca_der, dsc_der, sod } = sign_sod(&files)?;
     let mut files = files;
@@ -124,6 +141,9 @@ pub fn make_profile(
         move |source| SimError::Io { path, source }
     };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    if let Some(ca) = &ca {
+        super::make_ca::write_key(out_dir, ca)?;
+    }
     for (name, bytes) in &files {
         let path = out_dir.join(format!("{name}.bin"));
         std::fs::write(&path, bytes).map_err(io(&path))?;
@@ -137,11 +157,13 @@ pub fn make_profile(
     }
     if let Some(p) = &options.pace {
         toml_text.push_str(&format!(
-            "\n[pace]\nparameter_id = {}\ncipher = {:?}\nbac = {}\n",
-            p.params.curve.parameter_id(),
+            "\n[pace]\nparameter_id = {}\nmapping = {:?}\ncipher = {:?}\nbac = {}\n",
+            p.params.group.parameter_id(),
+            p.mapping_name(),
             p.params.cipher().name(),
             p.bac
         ));
+        write_cam_key(out_dir, p)?;
     }
     if let Some(BehaviourToml(b)) = &options.behaviour {
         toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
@@ -159,6 +181,19 @@ pub fn make_profile(
     let dsc_path = out_dir.join("dsc.der");
     std::fs::write(&dsc_path, &dsc_der).map_err(io(&dsc_path))?;
     Ok(MadeProfile { dir: out_dir.to_path_buf(), files, csca_der, dsc_der, csca_path })
+}
+
+/// A PACE-CAM chip proves a static key: a fresh one in `chip-ca.key` (kept when the folder
+/// already has one, so EF.CardSecurity made for it stays true).
+fn write_cam_key(out_dir: &Path, p: &PaceSettings) -> Result<(), SimError> {
+    use crate::lds::card_access::Mapping;
+    let path = out_dir.join(super::profile::CHIP_CA_KEY_FILE);
+    if p.params.mapping() != Mapping::ChipAuthentication || path.exists() {
+        return Ok(());
+    }
+    let Some(curve) = p.params.group.curve() else { return Ok(()) };
+    let key = curve.random_secret(&mut rand::rngs::OsRng);
+    std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })
 }
 
 /// The MRZ lines joined with newlines, as profile.toml stores them.
