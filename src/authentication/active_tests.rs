@@ -101,13 +101,9 @@ fn signature_as_n_minus_s_verifies_and_s_at_or_above_n_does_not() {
 fn gmrtd_real_chip_trace_replays_byte_for_byte() {
     let v = vector("aa-gmrtd-rsa1792-sha256-trace.json");
     let sm = &v["sm_before"];
-    let session = SmSession::new(
-        Cipher::TripleDes,
-        &hx(&sm["KS_enc"]),
-        &hx(&sm["KS_mac"]),
-        &hx(&sm["SSC"]),
-    )
-    .unwrap();
+    let session =
+        SmSession::new(Cipher::TripleDes, &hx(&sm["KS_enc"]), &hx(&sm["KS_mac"]), &hx(&sm["SSC"]))
+            .unwrap();
     let card = ScriptedCard::new(vec![(hx(&v["apdu"]["command"]), hx(&v["apdu"]["response"]))]);
     let mut chan = SecureChannel::new(card, session);
     let dg15 = hx(&v["dg15"]);
@@ -166,7 +162,8 @@ fn trailers_map_to_iso_10118_3_hash_identifiers() {
         assert_eq!(hash.digest(&m), d, "{want:?}");
         assert_eq!(iso9796::hash_by_id(iso9796::hash_id(want)), Some(want));
     }
-    for bad in ["", "6B000000", "6A000000", "6A0000CC", "6Ab287952a913cc5b60ff74ecfc87e40e81563b1BC"]
+    for bad in
+        ["", "6B000000", "6A000000", "6A0000CC", "6Ab287952a913cc5b60ff74ecfc87e40e81563b1BC"]
     {
         assert!(
             matches!(iso9796::decode_f(&hex::decode(bad).unwrap()), Err(Iso9796Error::Bad(_))),
@@ -248,8 +245,11 @@ fn ecdsa_plain_and_der_with_and_without_dg14() {
             let mut other = chal;
             other[3] ^= 0x10;
             assert_eq!(verify(&key, &other, &sig, None).outcome, Outcome::Failed, "{curve}");
-            let wrong_hash =
-                if hash == HashAlgorithm::Sha1 { HashAlgorithm::Sha256 } else { HashAlgorithm::Sha1 };
+            let wrong_hash = if hash == HashAlgorithm::Sha1 {
+                HashAlgorithm::Sha256
+            } else {
+                HashAlgorithm::Sha1
+            };
             assert_eq!(verify(&key, &chal, &sig, Some(wrong_hash)).outcome, Outcome::Failed);
         }
         // Truncated, extended or garbled answers are Failed, never a panic.
@@ -275,7 +275,10 @@ fn ecdsa_through_run_uses_the_dg14_hash_and_refuses_unknown_algorithms() {
     let check = run(&mut send, &dg15, Some(&dg14), true, &chal).unwrap();
     assert_eq!(check.outcome, Outcome::Passed, "{}", check.detail);
     assert_eq!(sent.borrow().len(), 1);
-    assert_eq!(sent.borrow()[0].encode().unwrap(), hex::decode("0088000008F173589974BF40C600").unwrap());
+    assert_eq!(
+        sent.borrow()[0].encode().unwrap(),
+        hex::decode("0088000008F173589974BF40C600").unwrap()
+    );
     // A signature algorithm we do not know: Unsupported, and nothing is sent.
     let unknown = dg14_with_aa("1.2.3.4");
     let check = run(&mut send, &dg15, Some(&unknown), true, &chal).unwrap();

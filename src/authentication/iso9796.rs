@@ -115,7 +115,10 @@ pub fn verify(key: &RsaPublicKey, m2: &[u8], signature: &[u8]) -> Result<Recover
     }
     let len = bits / 8;
     if signature.is_empty() || signature.len() > len {
-        return Err(bad(format!("signature of {} bytes for a {len}-byte modulus", signature.len())));
+        return Err(bad(format!(
+            "signature of {} bytes for a {len}-byte modulus",
+            signature.len()
+        )));
     }
     let s = BigUint::from_bytes_be(signature);
     if &s >= n {

@@ -190,16 +190,11 @@ fn truncations_and_mutations_never_panic() {
 
 #[test]
 fn active_authentication_info_parses_and_round_trips() {
-    let aa = ActiveAuthenticationInfo {
-        version: 1,
-        signature_algorithm: "1.2.840.10045.4.3.2".into(),
-    };
+    let aa =
+        ActiveAuthenticationInfo { version: 1, signature_algorithm: "1.2.840.10045.4.3.2".into() };
     let bytes = aa.encode().unwrap();
     // SEQUENCE { OID 2.23.136.1.1.5, INTEGER 1, OID ecdsa-with-SHA256 }
-    assert_eq!(
-        hex::encode_upper(&bytes),
-        "3015060667810801010502010106082A8648CE3D040302"
-    );
+    assert_eq!(hex::encode_upper(&bytes), "3015060667810801010502010106082A8648CE3D040302");
     let pace = PaceInfo { protocol: GM_AES128, version: 2, parameter_id: Some(13) };
     let set = tlv::tlv(0x31, &[pace.encode(), bytes.clone()].concat());
     let ca = parse(&set).unwrap();

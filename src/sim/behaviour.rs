@@ -51,6 +51,11 @@ pub struct Behaviour {
     /// is answered with only the first byte of its response, once: a reader or an attacker
     /// cutting the chip's answer mid-PACE.
     pub truncate_ga: Option<u8>,
+    /// Active Authentication signs another challenge than the terminal's (a clone replaying
+    /// a recorded answer).
+    pub aa_wrong_challenge: bool,
+    /// Active Authentication answers ECDSA as a DER ECDSA-Sig-Value instead of plain r ‖ s.
+    pub aa_ecdsa_der: bool,
 }
 
 /// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
@@ -117,6 +122,8 @@ impl Behaviour {
         if other.truncate_ga.is_some() {
             self.truncate_ga = other.truncate_ga;
         }
+        self.aa_wrong_challenge |= other.aa_wrong_challenge;
+        self.aa_ecdsa_der |= other.aa_ecdsa_der;
         self
     }
 }
@@ -183,5 +190,6 @@ mod tests {
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));
         assert_eq!(b.truncate_ga, Some(2));
+        assert!(b.aa_wrong_challenge && b.aa_ecdsa_der);
     }
 }

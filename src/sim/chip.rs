@@ -1,8 +1,10 @@
 //! The simulated eMRTD chip: command dispatch (ISO/IEC 7816-4 SELECT, READ BINARY B0/B1,
-//! GET CHALLENGE, EXTERNAL AUTHENTICATE, MSE:Set AT, GENERAL AUTHENTICATE), BAC and PACE
-//! (ICAO 9303 Part 11 §4.3, §4.4) and secure messaging (§9.8) on the chip side, with the
-//! fault and timing behaviours of [`Behaviour`].
+//! GET CHALLENGE, EXTERNAL AUTHENTICATE, MSE:Set AT, GENERAL AUTHENTICATE, INTERNAL
+//! AUTHENTICATE), BAC, PACE and Active Authentication (ICAO 9303 Part 11 §4.3, §4.4, §6.1)
+//! and secure messaging (§9.8) on the chip side, with the fault and timing behaviours of
+//! [`Behaviour`].
 
+use super::aa::ChipAaKey;
 use super::behaviour::{Behaviour, LeOverflow};
 use super::budget::{SHORT_RESPONSE, plaintext_budget, short_plaintext_budget};
 use super::fs::{Df, EMRTD_AID, FileSystem};
@@ -12,6 +14,7 @@ use crate::access::bac::BacChip;
 use crate::access::pace::{GaAnswer, PaceChip};
 use crate::card::{CardChannel, CardError};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord, tlv};
+use crate::lds::sod::HashAlgorithm;
 use crate::mrz::AccessKey;
 use crate::sm::ChipSmSession;
 use crate::sm::Cipher;
@@ -54,6 +57,8 @@ pub struct Chip {
     /// The `truncate_ga` fault: done once; `truncate_now` cuts the answer being built.
     truncate_done: bool,
     truncate_now: bool,
+    /// The Active Authentication key and the hash it signs with.
+    aa: Option<(ChipAaKey, HashAlgorithm)>,
 }
 
 impl std::fmt::Debug for Chip {
@@ -105,6 +110,10 @@ impl Chip {
             ga_step: 0,
             truncate_done: false,
             truncate_now: false,
+            aa: profile.chip_aa_key.clone().map(|k| {
+                let default = if k.is_ec() { HashAlgorithm::Sha256 } else { HashAlgorithm::Sha1 };
+                (k, profile.aa_hash.unwrap_or(default))
+            }),
         }
     }
 
@@ -225,6 +234,14 @@ impl Chip {
             0x22 if !secured && self.pace.is_some() => return self.mse_set_at(cmd),
             0x86 if !secured && self.pace.is_some() => return self.general_authenticate(cmd),
             0x22 | 0x86 => Err(StatusWord::ConditionsNotSatisfied),
+            0x88 if self.aa.is_none() => Err(StatusWord::InsNotSupported),
+            0x88 if !secured => Err(StatusWord::SecurityNotSatisfied),
+            0x88 => super::aa::internal_authenticate(
+                self.aa.as_ref(),
+                &self.behaviour,
+                &mut self.rng,
+                cmd,
+            ),
             _ => Err(StatusWord::InsNotSupported),
         };
         result.unwrap_or_else(ResponseApdu::status)

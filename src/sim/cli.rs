@@ -2,11 +2,13 @@
 //! pcscd through vpcd) and `enrol-kiosk make-profile …` (a signed test passport).
 
 use super::SimError;
+use super::aa::{AaCurve, ChipAaKey};
 use super::behaviour::{Behaviour, LeOverflow};
 use super::chip::Chip;
 use super::make::{EyeCentres, MakeOptions, make_profile};
-use super::profile::{MAX_EF_FILE, PaceSettings, Profile, read_capped};
+use super::profile::{MAX_EF_FILE, PaceSettings, Profile, hash_by_name, read_capped};
 use super::vpcd::{self, DEFAULT_VPCD};
+use crate::lds::sod::HashAlgorithm;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -59,6 +61,12 @@ pub struct SimulateArgs {
     /// Answer PACE GENERAL AUTHENTICATE step N (1-4) with only its first byte (once).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
     pub truncate_ga: Option<u8>,
+    /// Active Authentication signs another challenge than the terminal's (a cloned chip).
+    #[arg(long)]
+    pub aa_wrong_challenge: bool,
+    /// Active Authentication answers ECDSA in DER instead of plain r‖s.
+    #[arg(long)]
+    pub aa_ecdsa_der: bool,
 }
 
 fn parse_sw(s: &str) -> Result<u16, String> {
@@ -87,6 +95,8 @@ impl SimulateArgs {
             atr: self.atr.clone(),
             denied_sw: self.denied_sw,
             truncate_ga: self.truncate_ga,
+            aa_wrong_challenge: self.aa_wrong_challenge,
+            aa_ecdsa_der: self.aa_ecdsa_der,
         }
     }
 }
@@ -146,6 +156,47 @@ pub struct MakeProfileArgs {
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
+    /// Active Authentication: `rsa` (ISO/IEC 9796-2) or `ecdsa`; generates the chip's key
+    /// (chip-aa.der) and writes EF.DG15 (RSA-1024 keygen takes well under a second).
+    #[arg(long, value_name = "rsa|ecdsa", value_parser = ["rsa", "ecdsa"])]
+    pub aa: Option<String>,
+    /// RSA key size for --aa rsa (multiple of 8, 512..=4096).
+    #[arg(long, value_name = "BITS", default_value_t = 1024, requires = "aa")]
+    pub aa_bits: usize,
+    /// Curve for --aa ecdsa: P-256, brainpoolP256r1, P-384 or brainpoolP384r1.
+    #[arg(long, value_name = "CURVE", default_value = "P-256", requires = "aa")]
+    pub aa_curve: String,
+    /// Hash the chip signs with (SHA-1, SHA-224, SHA-256, SHA-384, SHA-512; default SHA-1
+    /// with trailer BC for RSA, SHA-256 for ECDSA).
+    #[arg(long, value_name = "HASH", requires = "aa")]
+    pub aa_hash: Option<String>,
+}
+
+/// The Active Authentication key and hash `make-profile` flags ask for.
+fn aa_option(
+    args: &MakeProfileArgs,
+) -> Result<Option<(ChipAaKey, Option<HashAlgorithm>)>, SimError> {
+    let Some(kind) = args.aa.as_deref() else { return Ok(None) };
+    let hash = args
+        .aa_hash
+        .as_deref()
+        .map(|h| {
+            hash_by_name(h)
+                .ok_or_else(|| SimError::AaKey(format!("--aa-hash {h:?} is not SHA-1 … SHA-512")))
+        })
+        .transpose()?;
+    let key = if kind == "rsa" {
+        ChipAaKey::generate_rsa(args.aa_bits)?
+    } else {
+        let curve = AaCurve::from_name(&args.aa_curve).ok_or_else(|| {
+            SimError::AaKey(format!(
+                "--aa-curve {:?} is not a curve the simulator signs on",
+                args.aa_curve
+            ))
+        })?;
+        ChipAaKey::generate_ec(curve)
+    };
+    Ok(Some((key, hash)))
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -169,7 +220,8 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         None
     };
     let can = args.can.as_deref().map(crate::mrz::Can::new).transpose()?;
-    let options = MakeOptions { eye_centres: args.eyes, pace, can, ..MakeOptions::default() };
+    let aa = aa_option(&args)?;
+    let options = MakeOptions { eye_centres: args.eyes, pace, can, aa, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",
