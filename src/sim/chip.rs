@@ -59,6 +59,9 @@ pub struct Chip {
     truncate_now: bool,
     /// The Active Authentication key and the hash it signs with.
     aa: Option<(ChipAaKey, HashAlgorithm)>,
+    /// The rest of a protected response a short APDU could not carry (data then SW), served
+    /// by GET RESPONSE after 61xx (ISO/IEC 7816-4 §5.3.4).
+    pending: Vec<u8>,
 }
 
 impl std::fmt::Debug for Chip {
@@ -114,6 +117,7 @@ impl Chip {
                 let default = if k.is_ec() { HashAlgorithm::Sha256 } else { HashAlgorithm::Sha1 };
                 (k, profile.aa_hash.unwrap_or(default))
             }),
+            pending: Vec::new(),
         }
     }
 
@@ -172,6 +176,10 @@ impl Chip {
         if cmd.is_extended() && !self.behaviour.extended() {
             return plain(StatusWord::WrongLength);
         }
+        if (cmd.cla, cmd.ins) == (0x00, 0xC0) && !self.pending.is_empty() {
+            return self.get_response(&cmd);
+        }
+        self.pending.clear();
         if cmd.cla & 0x0C != 0x0C {
             // ICAO 9303 Part 11 §9.8: a plain APDU aborts secure messaging.
             if matches!(self.link, Link::Secure(_)) {
@@ -214,7 +222,7 @@ impl Chip {
         // the status word; an answer without data keeps it (a bare MAC proves nothing).
         session.set_omit_do99(self.behaviour.omit_do99 && !resp.data.is_empty());
         match session.protect_response(&resp) {
-            Ok(r) => r.to_bytes(),
+            Ok(r) => self.chain_if_short(&cmd, r.to_bytes()),
             Err(_) => {
                 self.link = Link::Plain;
                 plain(StatusWord::SmObjectsIncorrect)
@@ -487,6 +495,30 @@ impl Chip {
         }
     }
 
+    /// A response (data and SW) longer than a short APDU carries: its first 256 bytes with
+    /// 61xx, the rest kept for GET RESPONSE.
+    fn chain_if_short(&mut self, cmd: &CommandApdu, mut bytes: Vec<u8>) -> Vec<u8> {
+        if cmd.is_extended() || bytes.len() <= SHORT_RESPONSE + 2 {
+            return bytes;
+        }
+        self.pending = bytes.split_off(SHORT_RESPONSE);
+        bytes.extend(more_available(self.pending.len().saturating_sub(2)));
+        bytes
+    }
+
+    /// GET RESPONSE: the next Le bytes of the pending response, then its SW.
+    fn get_response(&mut self, cmd: &CommandApdu) -> Vec<u8> {
+        let available = self.pending.len().saturating_sub(2);
+        let n = cmd.le.unwrap_or(SHORT_RESPONSE).min(available);
+        let mut out: Vec<u8> = self.pending.drain(..n).collect();
+        if self.pending.len() > 2 {
+            out.extend(more_available(self.pending.len().saturating_sub(2)));
+        } else {
+            out.append(&mut self.pending);
+        }
+        out
+    }
+
     /// The cipher protected responses use now (3DES until a session says otherwise).
     fn cipher(&self) -> Cipher {
         match &self.link {
@@ -505,6 +537,11 @@ impl CardChannel for Chip {
         }
         Ok(self.process(command))
     }
+}
+
+/// 61xx: `n` more bytes (00 for 256 or more).
+fn more_available(n: usize) -> [u8; 2] {
+    [0x61, u8::try_from(n).unwrap_or(0)]
 }
 
 fn plain(sw: StatusWord) -> Vec<u8> {

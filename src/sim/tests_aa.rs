@@ -153,12 +153,71 @@ fn pace_chip_with_ecdsa_aa_lists_both_in_dg14() {
     assert!(check.detail.contains("SHA-384"), "{}", check.detail);
 }
 
+/// A chip recording the commands it was sent (as the terminal sent them).
+struct Recording {
+    chip: Chip,
+    sent: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+impl crate::card::CardChannel for Recording {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::card::CardError> {
+        self.sent.lock().unwrap().push(command.to_vec());
+        self.chip.transmit(command)
+    }
+}
+
+/// RSA-2048 signs 256 bytes, more than a short protected response carries: with extended
+/// length the terminal asks with Le 0000 and gets it in one answer; a short-length chip
+/// answers 61xx and the channel collects the rest with GET RESPONSE.
 #[test]
 fn rsa2048_with_and_without_extended_length() {
     let dir = made(Some((ChipAaKey::generate_rsa(2048).unwrap(), None)), "");
-    for no_extended_length in [false, true] {
-        let options = ReadOptions { no_extended_length, ..ReadOptions::default() };
-        let check = only_aa(&read(dir.path(), &options)).clone();
-        assert_eq!(check.outcome, Outcome::Passed, "{no_extended_length}: {}", check.detail);
+    let p = Profile::load(dir.path()).unwrap();
+    for extended in [true, false] {
+        let b = Behaviour { extended_length: Some(extended), ..Behaviour::default() };
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let card = Recording { chip: Chip::with_seed(&p, b, 7), sent: sent.clone() };
+        let key = AccessKey::from_mrz_text(MRZ).unwrap();
+        let r = read_passport(card, key, &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
+        let check = only_aa(&r);
+        assert_eq!(check.outcome, Outcome::Passed, "{extended}: {}", check.detail);
+        let sent = sent.lock().unwrap();
+        let at = sent.iter().position(|c| c.get(..2) == Some(&[0x0C, 0x88])).unwrap();
+        let ia = &sent[at];
+        let after: Vec<_> = sent[at + 1..].iter().map(|c| c.get(..2).unwrap().to_vec()).collect();
+        if extended {
+            // Extended Lc (00 00 xx) and Le 00 00 in DO'97' and outside.
+            assert_eq!(ia[4], 0x00, "{}", hex::encode(ia));
+            assert!(ia.ends_with(&[0x00, 0x00]));
+            assert!(after.is_empty(), "{after:?}");
+        } else {
+            assert_eq!(*ia.last().unwrap(), 0x00);
+            assert_eq!(after, [vec![0x00, 0xC0]], "one GET RESPONSE");
+        }
     }
+}
+
+/// A broken MAC on the answer to INTERNAL AUTHENTICATE ends secure messaging: the check is
+/// Failed (never Passed on unauthenticated bytes), and the read itself completes.
+#[test]
+fn a_bad_mac_on_the_aa_answer_fails_the_check() {
+    let dir = made(Some((rsa1024(), None)), "");
+    let p = Profile::load(dir.path()).unwrap();
+    let key = || AccessKey::from_mrz_text(MRZ).unwrap();
+    let clean = read_passport(
+        Chip::with_seed(&p, Behaviour::default(), 8),
+        key(),
+        &ReadOptions::default(),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    assert_eq!(only_aa(&clean).outcome, Outcome::Passed);
+    // INTERNAL AUTHENTICATE is the last APDU of the read.
+    let b = Behaviour { wrong_mac_at_apdu: Some(clean.apdus), ..Behaviour::default() };
+    let r =
+        read_passport(Chip::with_seed(&p, b, 8), key(), &ReadOptions::default(), &mut |_, _, _| {})
+            .unwrap();
+    let check = only_aa(&r);
+    assert_eq!(check.outcome, Outcome::Failed, "{}", check.detail);
+    assert!(check.detail.contains("secure messaging"), "{}", check.detail);
 }
