@@ -108,7 +108,7 @@ pub fn decode_f(f: &[u8]) -> Result<(Vec<u8>, Vec<u8>, HashAlgorithm, bool), Iso
 pub fn verify(key: &RsaPublicKey, m2: &[u8], signature: &[u8]) -> Result<Recovered, Iso9796Error> {
     let n = key.n();
     let bits = n.bits();
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         return Err(Iso9796Error::Unsupported(format!(
             "RSA modulus of {bits} bits (not whole bytes)"
         )));
@@ -160,7 +160,7 @@ pub fn sign(
 ) -> Result<Vec<u8>, Iso9796Error> {
     let n = key.n();
     let bits = n.bits();
-    if bits % 8 != 0 || (implicit && hash != HashAlgorithm::Sha1) {
+    if !bits.is_multiple_of(8) || (implicit && hash != HashAlgorithm::Sha1) {
         return Err(Iso9796Error::Unsupported(format!("signing with {bits} bits, {hash:?}")));
     }
     let len = bits / 8;

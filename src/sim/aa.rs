@@ -168,7 +168,7 @@ impl ChipAaKey {
     /// A fresh RSA key of `bits` bits (1024 takes well under a second; 2048 a few seconds in
     /// a debug build).
     pub fn generate_rsa(bits: usize) -> Result<ChipAaKey, SimError> {
-        if !(512..=MAX_RSA_BITS).contains(&bits) || bits % 8 != 0 {
+        if !(512..=MAX_RSA_BITS).contains(&bits) || !bits.is_multiple_of(8) {
             return Err(key_error(format!("RSA size {bits} is not a multiple of 8 in 512..=4096")));
         }
         let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, bits)
