@@ -328,3 +328,28 @@ fn dg15_problems_are_failed_or_unsupported() {
     let check = run(&mut never, &dg15::encode(&spki), None, false, &chal).unwrap();
     assert_eq!(check.outcome, Outcome::Unsupported, "{}", check.detail);
 }
+
+/// Hostile answers: random bytes of every length up to 600, and mutations of a good
+/// signature, never pass and never panic, for RSA and each ECDSA key.
+#[test]
+fn random_answers_never_pass() {
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let mut keys = vec![
+        AaKey::from_dg15(&hx(&vector("aa-pymrtd-rsa1024-sha1-realpassport.json")["dg15"])).unwrap(),
+    ];
+    keys.extend(ecdsa_vectors().iter().map(|v| AaKey::from_dg15(&hx(&v["dg15"])).unwrap()));
+    let chal = [7u8; 8];
+    for key in &keys {
+        for len in 0..600 {
+            let mut sig = vec![0u8; len];
+            rng.fill_bytes(&mut sig);
+            if len % 3 == 0 {
+                if let Some(b) = sig.first_mut() {
+                    *b = 0x30;
+                }
+            }
+            assert_ne!(verify(key, &chal, &sig, None).outcome, Outcome::Passed, "{len}");
+        }
+    }
+}

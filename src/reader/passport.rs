@@ -289,6 +289,16 @@ fn lists_dg(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, dg: u8) -> bool {
     in_com || in_sod
 }
 
+/// True when Chip Authentication or PACE-CAM already passed or failed: Active
+/// Authentication then adds nothing (an `Unsupported` one leaves AA to run).
+fn chip_authentication_decided(done: &[Check]) -> bool {
+    use crate::authentication::{Method as Mechanism, Outcome};
+    done.iter().any(|c| {
+        matches!(c.method, Mechanism::ChipAuthentication | Mechanism::PaceCam)
+            && matches!(c.outcome, Outcome::Passed | Outcome::Failed)
+    })
+}
+
 /// Active Authentication (ICAO 9303 Part 11 §6.1) when EF.DG15 was read and neither Chip
 /// Authentication nor PACE-CAM has already decided (passed or failed): when a chip offers
 /// both, CA alone suffices. The chip ending secure messaging over INTERNAL AUTHENTICATE is
@@ -300,11 +310,7 @@ fn active_authentication<C: CardChannel>(
 ) -> Result<Option<Check>, ReadError> {
     use crate::authentication::{Method as Mechanism, Outcome, active};
     let Some(dg15) = files.get(&Ef::Dg(15).name()) else { return Ok(None) };
-    let decided = done.iter().any(|c| {
-        matches!(c.method, Mechanism::ChipAuthentication | Mechanism::PaceCam)
-            && matches!(c.outcome, Outcome::Passed | Outcome::Failed)
-    });
-    if decided {
+    if chip_authentication_decided(done) {
         tracing::debug!(
             "DG15 present, Chip Authentication already decided: no Active Authentication"
         );
@@ -402,4 +408,28 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         chunk_size,
         chip_checks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authentication::{Method as Mechanism, Outcome};
+
+    #[test]
+    fn active_authentication_runs_unless_ca_or_cam_decided() {
+        let check = |m, o| Check::new(m, o, "");
+        assert!(!chip_authentication_decided(&[]));
+        for decided in [Outcome::Passed, Outcome::Failed] {
+            assert!(chip_authentication_decided(&[check(Mechanism::ChipAuthentication, decided)]));
+            assert!(chip_authentication_decided(&[check(Mechanism::PaceCam, decided)]));
+        }
+        assert!(!chip_authentication_decided(&[check(
+            Mechanism::ChipAuthentication,
+            Outcome::Unsupported
+        )]));
+        assert!(!chip_authentication_decided(&[check(
+            Mechanism::ActiveAuthentication,
+            Outcome::Failed
+        )]));
+    }
 }
