@@ -353,3 +353,23 @@ fn random_answers_never_pass() {
         }
     }
 }
+
+/// A DG15 with explicit EC domain parameters (P-256 spelled out, RFC 3279) is the same key.
+#[test]
+fn ecdsa_key_with_explicit_parameters() {
+    let v = &ecdsa_vectors()[0];
+    let dg15 = hx(&v["dg15_explicit_parameters"]);
+    let parsed = crate::lds::dg15::parse(&dg15).unwrap();
+    assert!(parsed.is_ec() && parsed.parameters.as_ref().unwrap()[0] == 0x30);
+    let key = AaKey::from_dg15(&dg15).unwrap();
+    assert_eq!(key.describe(), AaKey::from_dg15(&hx(&v["dg15"])).unwrap().describe());
+    let chal = challenge(&v["RND_IFD"]);
+    let check = verify(&key, &chal, &hx(&v["signature_plain"]), None);
+    assert_eq!(check.outcome, Outcome::Passed, "{}", check.detail);
+    // The same parameters with another base point name no known curve: Unsupported.
+    let mut odd = dg15.clone();
+    let at = odd.windows(3).position(|w| w == [0x04, 0x41, 0x04]).unwrap();
+    odd[at + 3] ^= 0x01;
+    let err = AaKey::from_dg15(&odd).unwrap_err();
+    assert_eq!(err.0, Outcome::Unsupported, "{}", err.1);
+}
