@@ -3,7 +3,9 @@
 //! during the read, and the chip verdict — genuine, not proven, or FAILED. Passive
 //! authentication proves the data; only these prove the chip is not a copy.
 
+pub mod active;
 pub mod chip;
+pub mod iso9796;
 
 use serde::Serialize;
 

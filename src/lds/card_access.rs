@@ -152,6 +152,32 @@ impl PaceInfo {
     }
 }
 
+/// id-icao-mrtd-security-aaProtocolObject = 2.23.136.1.1.5 (ICAO 9303 Part 11 §9.2),
+/// DER content bytes.
+const ID_AA: [u8; 6] = [0x67, 0x81, 0x08, 0x01, 0x01, 0x05];
+
+/// An ActiveAuthenticationInfo of DG14 (ICAO 9303 Part 11 §9.2): the signature algorithm
+/// of an ECDSA Active Authentication key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveAuthenticationInfo {
+    /// Version; ICAO 9303 requires 1.
+    pub version: u64,
+    /// The signature algorithm OID, dotted (e.g. ecdsa-with-SHA256 "1.2.840.10045.4.3.2").
+    pub signature_algorithm: String,
+}
+
+impl ActiveAuthenticationInfo {
+    /// DER encoding (for the simulator's DG14); `None` when the algorithm is not a valid
+    /// dotted OID.
+    pub fn encode(&self) -> Option<Vec<u8>> {
+        let alg = der::asn1::ObjectIdentifier::new(&self.signature_algorithm).ok()?;
+        let mut body = tlv::tlv(TAG_OID, &ID_AA);
+        body.extend(tlv::tlv(TAG_INTEGER, &der_uint(self.version)));
+        body.extend(tlv::tlv(TAG_OID, alg.as_bytes()));
+        Some(tlv::tlv(TAG_SEQUENCE, &body))
+    }
+}
+
 /// One SecurityInfo of EF.CardAccess.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecurityInfo {
@@ -159,6 +185,8 @@ pub enum SecurityInfo {
     // Chip Authentication (§9.2.5, §9.2.6; parsed in `lds::chip_authentication`).
     ChipAuthentication(ChipAuthenticationInfo),
     ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo),
+    /// Active Authentication's signature algorithm (DG14 only).
+    ActiveAuthentication(ActiveAuthenticationInfo),
     /// Any other SecurityInfo (Chip Authentication, Terminal Authentication, domain
     /// parameters, proprietary …), or a PACE OID whose data does not parse: kept by OID.
     Unknown {
@@ -193,6 +221,14 @@ impl CardAccess {
     pub fn ca_public_keys(&self) -> impl Iterator<Item = &ChipAuthenticationPublicKeyInfo> {
         self.infos.iter().filter_map(|i| match i {
             SecurityInfo::ChipAuthenticationPublicKey(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// The first ActiveAuthenticationInfo, if any.
+    pub fn active_authentication(&self) -> Option<&ActiveAuthenticationInfo> {
+        self.infos.iter().find_map(|i| match i {
+            SecurityInfo::ActiveAuthentication(a) => Some(a),
             _ => None,
         })
     }
@@ -249,6 +285,15 @@ fn security_info(seq: &Tlv<'_>, file: &'static str) -> Result<SecurityInfo, LdsE
             SecurityInfo::Unknown { oid: oid_string(oid.value) }
         }));
     }
+    if oid.value == ID_AA {
+        return Ok(match active_authentication_info(r) {
+            Some(info) => SecurityInfo::ActiveAuthentication(info),
+            None => {
+                tracing::debug!(file, "malformed ActiveAuthenticationInfo kept as unknown");
+                SecurityInfo::Unknown { oid: oid_string(oid.value) }
+            }
+        });
+    }
     let Some(protocol) = PaceProtocol::from_oid(oid.value) else {
         return Ok(SecurityInfo::Unknown { oid: oid_string(oid.value) });
     };
@@ -268,6 +313,17 @@ fn pace_info(protocol: PaceProtocol, mut r: Reader<'_>) -> Option<PaceInfo> {
         if r.is_empty() { None } else { Some(uint(r.expect(TAG_INTEGER).ok()?.value)?) };
     r.finish().ok()?;
     Some(PaceInfo { protocol, version, parameter_id })
+}
+
+/// version INTEGER, signatureAlgorithm OBJECT IDENTIFIER, nothing else.
+fn active_authentication_info(mut r: Reader<'_>) -> Option<ActiveAuthenticationInfo> {
+    let version = uint(r.expect(TAG_INTEGER).ok()?.value)?;
+    let alg = r.expect(TAG_OID).ok()?;
+    r.finish().ok()?;
+    if alg.value.is_empty() {
+        return None;
+    }
+    Some(ActiveAuthenticationInfo { version, signature_algorithm: oid_string(alg.value) })
 }
 
 /// A non-negative DER INTEGER of at most 8 value bits' worth of bytes (a leading 00 allowed).

@@ -187,3 +187,36 @@ fn truncations_and_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn active_authentication_info_parses_and_round_trips() {
+    let aa =
+        ActiveAuthenticationInfo { version: 1, signature_algorithm: "1.2.840.10045.4.3.2".into() };
+    let bytes = aa.encode().unwrap();
+    // SEQUENCE { OID 2.23.136.1.1.5, INTEGER 1, OID ecdsa-with-SHA256 }
+    assert_eq!(hex::encode_upper(&bytes), "3015060667810801010502010106082A8648CE3D040302");
+    let pace = PaceInfo { protocol: GM_AES128, version: 2, parameter_id: Some(13) };
+    let set = tlv::tlv(0x31, &[pace.encode(), bytes.clone()].concat());
+    let ca = parse(&set).unwrap();
+    assert_eq!(ca.active_authentication(), Some(&aa));
+    assert_eq!(ca.pace_infos().collect::<Vec<_>>(), [&pace]);
+    // Malformed ones (no algorithm, extra element, negative version) are kept as unknown.
+    for body in [
+        "0606678108010105020101",
+        "060667810801010502010106082A8648CE3D0403020500",
+        "06066781080101050201FF06082A8648CE3D040302",
+        "060667810801010506082A8648CE3D040302",
+        "06066781080101050201010600",
+    ] {
+        let info = tlv::tlv(0x30, &hex::decode(body).unwrap());
+        let ca = parse(&tlv::tlv(0x31, &info)).unwrap();
+        assert_eq!(ca.active_authentication(), None, "{body}");
+        assert_eq!(ca.infos, [SecurityInfo::Unknown { oid: "2.23.136.1.1.5".into() }], "{body}");
+    }
+}
+
+#[test]
+fn real_dg14_without_aa_info_has_none() {
+    let ca = crate::lds::dg14::parse(&data("lds/pymrtd-etsi-eacaa/DG14.bin")).unwrap();
+    assert_eq!(ca.active_authentication(), None);
+}

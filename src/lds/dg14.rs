@@ -20,6 +20,11 @@ pub fn parse(bytes: &[u8]) -> Result<CardAccess, LdsError> {
     parse_security_infos(dg14.value, FILE)
 }
 
+/// EF.DG14 around DER-encoded SecurityInfos (for the simulator's profiles).
+pub fn encode_infos(infos: &[Vec<u8>]) -> Vec<u8> {
+    tlv::tlv(TAG_DG14, &tlv::tlv(0x31, &infos.concat()))
+}
+
 /// EF.DG14 listing the given PACEInfos (for the simulator's PACE profiles).
 pub fn encode_pace(infos: &[PaceInfo]) -> Vec<u8> {
     tlv::tlv(TAG_DG14, &CardAccess::encode_pace(infos))

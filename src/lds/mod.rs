@@ -1,5 +1,5 @@
 //! Logical Data Structure (ICAO 9303 Part 10, Part 11 §9.2): file identifiers, EF.CardAccess, EF.COM, DG1 (MRZ), DG2
-//! (face, CBEFF + ISO/IEC 19794-5), DG14 (SecurityInfos) and EF.SOD (LDS security object hashes).
+//! (face, CBEFF + ISO/IEC 19794-5), DG14 (SecurityInfos), DG15 (Active Authentication key) and EF.SOD (LDS security object hashes).
 //!
 //! All parsers take hostile bytes: they never panic, never allocate from a declared
 //! length, and name the file and place of every error.
@@ -9,6 +9,7 @@ pub mod chip_authentication;
 pub mod com;
 pub mod dg1;
 pub mod dg14;
+pub mod dg15;
 pub mod dg2;
 mod ef;
 mod error;

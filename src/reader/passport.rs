@@ -1,7 +1,8 @@
 //! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC), then EF.COM,
-//! EF.SOD, DG1, DG2 and, when listed, DG14 through secure messaging (ICAO 9303 Part 10 §3
-//! and Part 11 §4), then Chip Authentication when DG14 offers it (Part 11 §6.2), counting
-//! APDUs. PACE offered is never silently traded for BAC: only a
+//! EF.SOD, DG1, DG2 and, when listed, DG14 and DG15 through secure messaging (ICAO 9303 Part 10
+//! §3 and Part 11 §4), then Chip Authentication when DG14 offers it (Part 11 §6.2), else Active
+//! Authentication when DG15 does (§6.1), counting APDUs. PACE offered is never silently traded
+//! for BAC: only a
 //! chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that was genuine.
 
 use super::access_control::{self, AccessControl};
@@ -290,15 +291,66 @@ fn offer(card_access: Option<&[u8]>) -> Offer {
 
 /// True when EF.COM or EF.SOD (already read) lists DG14.
 fn lists_dg14(files: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> bool {
+    lists_dg(files, 14)
+}
+
+/// True when EF.COM or EF.SOD (already read) lists data group `dg`.
+fn lists_dg(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, dg: u8) -> bool {
     let in_com = files
         .get(&Ef::Com.name())
         .and_then(|b| crate::lds::com::parse(b).ok())
-        .is_some_and(|com| com.data_groups.contains(&14));
+        .is_some_and(|com| com.data_groups.contains(&dg));
     let in_sod = files
         .get(&Ef::Sod.name())
         .and_then(|b| crate::lds::sod::parse(b).ok())
-        .is_some_and(|sod| sod.dg_hashes.contains_key(&14));
+        .is_some_and(|sod| sod.dg_hashes.contains_key(&dg));
     in_com || in_sod
+}
+
+/// True when Chip Authentication or PACE-CAM already passed or failed: Active
+/// Authentication then adds nothing (an `Unsupported` one leaves AA to run).
+fn chip_authentication_decided(done: &[Check]) -> bool {
+    use crate::authentication::{Method as Mechanism, Outcome};
+    done.iter().any(|c| {
+        matches!(c.method, Mechanism::ChipAuthentication | Mechanism::PaceCam)
+            && matches!(c.outcome, Outcome::Passed | Outcome::Failed)
+    })
+}
+
+/// Active Authentication (ICAO 9303 Part 11 §6.1) when EF.DG15 was read and neither Chip
+/// Authentication nor PACE-CAM has already decided (passed or failed): when a chip offers
+/// both, CA alone suffices. The chip ending secure messaging over INTERNAL AUTHENTICATE is
+/// a `Failed` check; a card that left ends the read.
+fn active_authentication<C: CardChannel>(
+    reader: &mut EfReader<SecureTransport<'_, C>>,
+    files: &BTreeMap<String, Zeroizing<Vec<u8>>>,
+    done: &[Check],
+) -> Result<Option<Check>, ReadError> {
+    use crate::authentication::{Method as Mechanism, Outcome, active};
+    let Some(dg15) = files.get(&Ef::Dg(15).name()) else { return Ok(None) };
+    if chip_authentication_decided(done) {
+        tracing::debug!(
+            "DG15 present, Chip Authentication already decided: no Active Authentication"
+        );
+        return Ok(None);
+    }
+    let mut challenge = [0u8; active::CHALLENGE_LEN];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut challenge);
+    let dg14 = files.get(&Ef::Dg(14).name()).map(|b| b.as_slice());
+    let extended = reader.policy.is_extended();
+    let transport = &mut reader.transport;
+    let check = match active::run(&mut |cmd| transport.send(cmd), dg15, dg14, extended, &challenge)
+    {
+        Ok(check) => check,
+        Err(ReadError::Sm(e)) if !matches!(e, crate::sm::SmError::Card(_)) => Check::new(
+            Mechanism::ActiveAuthentication,
+            Outcome::Failed,
+            format!("secure messaging failed on INTERNAL AUTHENTICATE: {e}"),
+        ),
+        Err(e) => return Err(e),
+    };
+    tracing::info!(outcome = ?check.outcome, detail = %check.detail, "Active Authentication");
+    Ok(Some(check))
 }
 
 /// Reads EF.CardAccess, opens secure messaging with PACE (MRZ or CAN) or BAC (MRZ), then
@@ -351,6 +403,14 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     let mut chip_checks = Vec::new();
     let dg14 = files.get(&Ef::Dg(14).name()).map(|b| b.as_slice());
     chip_checks.extend(chip_authentication(&mut reader.transport, dg14)?);
+    // DG15 holds the Active Authentication key (ICAO 9303 Part 11 §6.1), signed via EF.SOD.
+    if lists_dg(&files, 15) {
+        let bytes = reader.read(&file_id(&Ef::Dg(15)), progress)?;
+        files.insert(Ef::Dg(15).name(), Zeroizing::new(bytes));
+    }
+    if let Some(check) = active_authentication(&mut reader, &files, &chip_checks)? {
+        chip_checks.push(check);
+    }
     let chunk_size = reader.policy.size();
     drop(reader);
     let security_infos = access_control::check(
@@ -417,5 +477,29 @@ fn chip_authentication<C: CardChannel>(
                 return Ok(Some(Check::new(CheckMethod::ChipAuthentication, Outcome::Failed, why)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authentication::{Method as Mechanism, Outcome};
+
+    #[test]
+    fn active_authentication_runs_unless_ca_or_cam_decided() {
+        let check = |m, o| Check::new(m, o, "");
+        assert!(!chip_authentication_decided(&[]));
+        for decided in [Outcome::Passed, Outcome::Failed] {
+            assert!(chip_authentication_decided(&[check(Mechanism::ChipAuthentication, decided)]));
+            assert!(chip_authentication_decided(&[check(Mechanism::PaceCam, decided)]));
+        }
+        assert!(!chip_authentication_decided(&[check(
+            Mechanism::ChipAuthentication,
+            Outcome::Unsupported
+        )]));
+        assert!(!chip_authentication_decided(&[check(
+            Mechanism::ActiveAuthentication,
+            Outcome::Failed
+        )]));
     }
 }

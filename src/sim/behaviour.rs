@@ -57,6 +57,11 @@ pub struct Behaviour {
     /// A 3DES chip that refuses MSE:Set KAT (6A86, under secure messaging) and wants MSE:Set
     /// AT + GENERAL AUTHENTICATE for Chip Authentication.
     pub ca_refuse_kat: bool,
+    /// Active Authentication signs another challenge than the terminal's (a clone replaying
+    /// a recorded answer).
+    pub aa_wrong_challenge: bool,
+    /// Active Authentication answers ECDSA as a DER ECDSA-Sig-Value instead of plain r ‖ s.
+    pub aa_ecdsa_der: bool,
 }
 
 /// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
@@ -125,6 +130,8 @@ impl Behaviour {
         }
         self.ca_clone |= other.ca_clone;
         self.ca_refuse_kat |= other.ca_refuse_kat;
+        self.aa_wrong_challenge |= other.aa_wrong_challenge;
+        self.aa_ecdsa_der |= other.aa_ecdsa_der;
         self
     }
 }
@@ -194,5 +201,6 @@ mod tests {
         assert!(b.ca_clone && b.ca_refuse_kat);
         let flags = Behaviour { ca_clone: true, ..Behaviour::default() };
         assert!(Behaviour::default().overridden_by(&flags).ca_clone);
+        assert!(b.aa_wrong_challenge && b.aa_ecdsa_der);
     }
 }

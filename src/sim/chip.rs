@@ -1,8 +1,10 @@
 //! The simulated eMRTD chip: command dispatch (ISO/IEC 7816-4 SELECT, READ BINARY B0/B1,
-//! GET CHALLENGE, EXTERNAL AUTHENTICATE, MSE:Set AT, GENERAL AUTHENTICATE), BAC and PACE
-//! (ICAO 9303 Part 11 §4.3, §4.4) and secure messaging (§9.8) on the chip side, with the
-//! fault and timing behaviours of [`Behaviour`].
+//! GET CHALLENGE, EXTERNAL AUTHENTICATE, MSE:Set AT, GENERAL AUTHENTICATE, INTERNAL
+//! AUTHENTICATE), BAC, PACE and Active Authentication (ICAO 9303 Part 11 §4.3, §4.4, §6.1)
+//! and secure messaging (§9.8) on the chip side, with the fault and timing behaviours of
+//! [`Behaviour`].
 
+use super::aa::ChipAaKey;
 use super::behaviour::{Behaviour, LeOverflow};
 use super::budget::{SHORT_RESPONSE, plaintext_budget, short_plaintext_budget};
 use super::fs::{Df, EMRTD_AID, FileSystem};
@@ -12,6 +14,7 @@ use crate::access::bac::BacChip;
 use crate::access::pace::{GaAnswer, PaceChip};
 use crate::card::{CardChannel, CardError};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord, tlv};
+use crate::lds::sod::HashAlgorithm;
 use crate::mrz::AccessKey;
 use crate::sm::ChipSmSession;
 use crate::sm::Cipher;
@@ -57,6 +60,11 @@ pub struct Chip {
     /// Chip Authentication (when DG14 offers it) and the session it starts after its answer.
     ca: Option<super::chip_ca::CaChip>,
     ca_next: Option<ChipSmSession>,
+    /// The Active Authentication key and the hash it signs with.
+    aa: Option<(ChipAaKey, HashAlgorithm)>,
+    /// The rest of a protected response a short APDU could not carry (data then SW), served
+    /// by GET RESPONSE after 61xx (ISO/IEC 7816-4 §5.3.4).
+    pending: Vec<u8>,
 }
 
 impl std::fmt::Debug for Chip {
@@ -115,6 +123,11 @@ impl Chip {
             truncate_now: false,
             ca,
             ca_next: None,
+            aa: profile.chip_aa_key.clone().map(|k| {
+                let default = if k.is_ec() { HashAlgorithm::Sha256 } else { HashAlgorithm::Sha1 };
+                (k, profile.aa_hash.unwrap_or(default))
+            }),
+            pending: Vec::new(),
         }
     }
 
@@ -177,6 +190,10 @@ impl Chip {
         if cmd.is_extended() && !self.behaviour.extended() {
             return plain(StatusWord::WrongLength);
         }
+        if (cmd.cla, cmd.ins) == (0x00, 0xC0) && !self.pending.is_empty() {
+            return self.get_response(&cmd);
+        }
+        self.pending.clear();
         if cmd.cla & 0x0C != 0x0C {
             // ICAO 9303 Part 11 §9.8: a plain APDU aborts secure messaging.
             if matches!(self.link, Link::Secure(_)) {
@@ -223,7 +240,7 @@ impl Chip {
                 if let Some(next) = self.ca_next.take() {
                     self.link = Link::Secure(Box::new(next));
                 }
-                r.to_bytes()
+                self.chain_if_short(&cmd, r.to_bytes())
             }
             Err(_) => {
                 self.link = Link::Plain;
@@ -245,6 +262,14 @@ impl Chip {
             0x22 if !secured && self.pace.is_some() => return self.mse_set_at(cmd),
             0x86 if !secured && self.pace.is_some() => return self.general_authenticate(cmd),
             0x22 | 0x86 => Err(StatusWord::ConditionsNotSatisfied),
+            0x88 if self.aa.is_none() => Err(StatusWord::InsNotSupported),
+            0x88 if !secured => Err(StatusWord::SecurityNotSatisfied),
+            0x88 => super::aa::internal_authenticate(
+                self.aa.as_ref(),
+                &self.behaviour,
+                &mut self.rng,
+                cmd,
+            ),
             _ => Err(StatusWord::InsNotSupported),
         };
         result.unwrap_or_else(ResponseApdu::status)
@@ -504,6 +529,30 @@ impl Chip {
         }
     }
 
+    /// A response (data and SW) longer than a short APDU carries: its first 256 bytes with
+    /// 61xx, the rest kept for GET RESPONSE.
+    fn chain_if_short(&mut self, cmd: &CommandApdu, mut bytes: Vec<u8>) -> Vec<u8> {
+        if cmd.is_extended() || bytes.len() <= SHORT_RESPONSE + 2 {
+            return bytes;
+        }
+        self.pending = bytes.split_off(SHORT_RESPONSE);
+        bytes.extend(more_available(self.pending.len().saturating_sub(2)));
+        bytes
+    }
+
+    /// GET RESPONSE: the next Le bytes of the pending response, then its SW.
+    fn get_response(&mut self, cmd: &CommandApdu) -> Vec<u8> {
+        let available = self.pending.len().saturating_sub(2);
+        let n = cmd.le.unwrap_or(SHORT_RESPONSE).min(available);
+        let mut out: Vec<u8> = self.pending.drain(..n).collect();
+        if self.pending.len() > 2 {
+            out.extend(more_available(self.pending.len().saturating_sub(2)));
+        } else {
+            out.append(&mut self.pending);
+        }
+        out
+    }
+
     /// The cipher protected responses use now (3DES until a session says otherwise).
     fn cipher(&self) -> Cipher {
         match &self.link {
@@ -522,6 +571,11 @@ impl CardChannel for Chip {
         }
         Ok(self.process(command))
     }
+}
+
+/// 61xx: `n` more bytes (00 for 256 or more).
+fn more_available(n: usize) -> [u8; 2] {
+    [0x61, u8::try_from(n).unwrap_or(0)]
 }
 
 fn plain(sw: StatusWord) -> Vec<u8> {

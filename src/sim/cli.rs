@@ -2,11 +2,13 @@
 //! pcscd through vpcd) and `enrol-kiosk make-profile …` (a signed test passport).
 
 use super::SimError;
+use super::aa::{AaCurve, ChipAaKey};
 use super::behaviour::{Behaviour, LeOverflow};
 use super::chip::Chip;
 use super::make::{EyeCentres, MakeOptions, make_profile};
-use super::profile::{MAX_EF_FILE, PaceSettings, Profile, read_capped};
+use super::profile::{MAX_EF_FILE, PaceSettings, Profile, hash_by_name, read_capped};
 use super::vpcd::{self, DEFAULT_VPCD};
+use crate::lds::sod::HashAlgorithm;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -65,6 +67,12 @@ pub struct SimulateArgs {
     /// Refuse MSE:Set KAT (a 3DES chip wanting MSE:Set AT + GENERAL AUTHENTICATE for CA).
     #[arg(long)]
     pub ca_refuse_kat: bool,
+    /// Active Authentication signs another challenge than the terminal's (a cloned chip).
+    #[arg(long)]
+    pub aa_wrong_challenge: bool,
+    /// Active Authentication answers ECDSA in DER instead of plain r‖s.
+    #[arg(long)]
+    pub aa_ecdsa_der: bool,
 }
 
 fn parse_sw(s: &str) -> Result<u16, String> {
@@ -95,6 +103,8 @@ impl SimulateArgs {
             truncate_ga: self.truncate_ga,
             ca_clone: self.ca_clone,
             ca_refuse_kat: self.ca_refuse_kat,
+            aa_wrong_challenge: self.aa_wrong_challenge,
+            aa_ecdsa_der: self.aa_ecdsa_der,
         }
     }
 }
@@ -170,6 +180,47 @@ pub struct MakeProfileArgs {
     /// The keyId DG14 gives the Chip Authentication key.
     #[arg(long, value_name = "N", requires = "ca")]
     pub ca_key_id: Option<u64>,
+    /// Active Authentication: `rsa` (ISO/IEC 9796-2) or `ecdsa`; generates the chip's key
+    /// (chip-aa.der) and writes EF.DG15 (RSA-1024 keygen takes well under a second).
+    #[arg(long, value_name = "rsa|ecdsa", value_parser = ["rsa", "ecdsa"])]
+    pub aa: Option<String>,
+    /// RSA key size for --aa rsa (multiple of 8, 512..=4096).
+    #[arg(long, value_name = "BITS", default_value_t = 1024, requires = "aa")]
+    pub aa_bits: usize,
+    /// Curve for --aa ecdsa: P-256, brainpoolP256r1, P-384 or brainpoolP384r1.
+    #[arg(long, value_name = "CURVE", default_value = "P-256", requires = "aa")]
+    pub aa_curve: String,
+    /// Hash the chip signs with (SHA-1, SHA-224, SHA-256, SHA-384, SHA-512; default SHA-1
+    /// with trailer BC for RSA, SHA-256 for ECDSA).
+    #[arg(long, value_name = "HASH", requires = "aa")]
+    pub aa_hash: Option<String>,
+}
+
+/// The Active Authentication key and hash `make-profile` flags ask for.
+fn aa_option(
+    args: &MakeProfileArgs,
+) -> Result<Option<(ChipAaKey, Option<HashAlgorithm>)>, SimError> {
+    let Some(kind) = args.aa.as_deref() else { return Ok(None) };
+    let hash = args
+        .aa_hash
+        .as_deref()
+        .map(|h| {
+            hash_by_name(h)
+                .ok_or_else(|| SimError::AaKey(format!("--aa-hash {h:?} is not SHA-1 … SHA-512")))
+        })
+        .transpose()?;
+    let key = if kind == "rsa" {
+        ChipAaKey::generate_rsa(args.aa_bits)?
+    } else {
+        let curve = AaCurve::from_name(&args.aa_curve).ok_or_else(|| {
+            SimError::AaKey(format!(
+                "--aa-curve {:?} is not a curve the simulator signs on",
+                args.aa_curve
+            ))
+        })?;
+        ChipAaKey::generate_ec(curve)
+    };
+    Ok(Some((key, hash)))
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -203,7 +254,9 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         .as_deref()
         .map(|kind| super::make_ca::CaMake::new(kind, &args.ca_cipher, args.ca_key_id))
         .transpose()?;
-    let options = MakeOptions { eye_centres: args.eyes, pace, can, ca, ..MakeOptions::default() };
+    let aa = aa_option(&args)?;
+    let options =
+        MakeOptions { eye_centres: args.eyes, pace, can, ca, aa, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",

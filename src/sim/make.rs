@@ -1,12 +1,15 @@
 //! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), DG14 for PACE
-//! chips (ICAO 9303 Part 11 §9.2 SecurityInfos), and an EF.SOD
+//! and ECDSA Active Authentication chips (ICAO 9303 Part 11 §9.2 SecurityInfos), DG15 and the
+//! chip's key for Active Authentication (§6.1), and an EF.SOD
 //! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
 //! SignedData) signed by a freshly generated document signer under a generated test CSCA
 //! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
 
 use super::SimError;
+use super::aa::ChipAaKey;
 use super::behaviour::Behaviour;
-use super::profile::PaceSettings;
+use super::profile::{CHIP_AA_FILE, PaceSettings};
+use crate::lds::card_access::ActiveAuthenticationInfo;
 use crate::lds::card_access::CardAccess;
 use crate::lds::dg2::{FaceImage, FeaturePoint, ImageFormat};
 use crate::lds::sod::HashAlgorithm;
@@ -84,6 +87,10 @@ pub struct MakeOptions {
     pub can: Option<Can>,
     /// Chip Authentication: its infos in EF.DG14 (with the PACEInfo), the key in chip-ca.key.
     pub ca: Option<super::make_ca::CaMake>,
+    /// Active Authentication: the chip's key (written as `chip-aa.der`, its public key as
+    /// EF.DG15, and for ECDSA an ActiveAuthenticationInfo in EF.DG14) and the hash it signs
+    /// with (`[aa] hash`; default SHA-1 for RSA, SHA-256 for ECDSA).
+    pub aa: Option<(ChipAaKey, Option<HashAlgorithm>)>,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -174,6 +181,12 @@ pub fn make_profile(
         toml_text.push_str(b);
         toml_text.push('\n');
     }
+    if let Some((key, hash)) = &options.aa {
+        if let Some(h) = hash {
+            toml_text.push_str(&format!("\n[aa]\nhash = {:?}\n", h.name()));
+        }
+        write_private(&out_dir.join(CHIP_AA_FILE), &key.to_pkcs8_der()?)?;
+    }
     let toml_path = out_dir.join("profile.toml");
     std::fs::write(&toml_path, toml_text).map_err(io(&toml_path))?;
     let csca_path = out_dir.join("csca.der");
@@ -194,6 +207,21 @@ fn write_cam_key(out_dir: &Path, p: &PaceSettings) -> Result<(), SimError> {
     let Some(curve) = p.params.group.curve() else { return Ok(()) };
     let key = curve.random_secret(&mut rand::rngs::OsRng);
     std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })
+}
+
+/// Writes a private key file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| SimError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(bytes).map_err(io)
 }
 
 /// The MRZ lines joined with newlines, as profile.toml stores them.
@@ -244,11 +272,17 @@ fn build_files(
         files.insert(name.clone(), bytes.clone());
     }
     // A PACE chip lists its PACEInfo in DG14 too, under the SOD signature (ICAO 9303
-    // Part 11 §9.2), so readers can tell a stripped EF.CardAccess from a BAC-only chip.
-    if let Some(p) = &options.pace {
-        files
-            .entry("EF.DG14".to_owned())
-            .or_insert_with(|| crate::lds::dg14::encode_pace(&[p.params.info()]));
+    // Part 11 §9.2), so readers can tell a stripped EF.CardAccess from a BAC-only chip; an
+    // ECDSA Active Authentication chip names its signature algorithm there.
+    let mut infos: Vec<Vec<u8>> = options.pace.iter().map(|p| p.params.info().encode()).collect();
+    if let Some((key, hash)) = &options.aa {
+        files.insert("EF.DG15".to_owned(), crate::lds::dg15::encode(&key.spki_der()?));
+        if key.is_ec() {
+            infos.push(aa_info(hash.unwrap_or(HashAlgorithm::Sha256))?);
+        }
+    }
+    if !infos.is_empty() {
+        files.entry("EF.DG14".to_owned()).or_insert_with(|| crate::lds::dg14::encode_infos(&infos));
     }
     let mut data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
     data_groups.sort_unstable();
@@ -259,6 +293,19 @@ fn build_files(
     };
     files.insert("EF.COM".to_owned(), com.encode());
     Ok(files)
+}
+
+/// ActiveAuthenticationInfo naming ecdsa-with-SHAx (RFC 5758 §3.2; ANSI X9.62 for SHA-1).
+fn aa_info(hash: HashAlgorithm) -> Result<Vec<u8>, SimError> {
+    let oid = match hash {
+        HashAlgorithm::Sha1 => "1.2.840.10045.4.1",
+        HashAlgorithm::Sha224 => "1.2.840.10045.4.3.1",
+        HashAlgorithm::Sha256 => "1.2.840.10045.4.3.2",
+        HashAlgorithm::Sha384 => "1.2.840.10045.4.3.3",
+        HashAlgorithm::Sha512 => "1.2.840.10045.4.3.4",
+    };
+    let info = ActiveAuthenticationInfo { version: 1, signature_algorithm: oid.into() };
+    info.encode().ok_or_else(|| SimError::AaKey(format!("cannot encode {oid}")))
 }
 
 fn dg_number(name: &str) -> Option<u8> {

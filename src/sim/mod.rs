@@ -34,8 +34,17 @@
 //! truncate_ga = 2               # PACE GENERAL AUTHENTICATE 2 answered with 1 byte (once)
 //! ca_clone = true               # Chip Authentication with another key than DG14's (a clone)
 //! ca_refuse_kat = true          # MSE:Set KAT refused (6A86): the terminal must use Set AT + GA
+//! aa_wrong_challenge = true     # Active Authentication signs another challenge (a clone)
+//! aa_ecdsa_der = true           # Active Authentication answers ECDSA in DER, not r‖s
 //! ```
+//!
+//! A `chip-aa.der` (PKCS#8, RSA or EC on P-256/P-384/brainpoolP256r1/P384r1) in the folder is
+//! the chip's Active Authentication key: the chip then answers INTERNAL AUTHENTICATE under
+//! secure messaging (RSA: ISO/IEC 9796-2 scheme 1, SHA-1 trailer BC unless `[aa] hash` names
+//! another; ECDSA: SHA-256 unless `[aa] hash` says otherwise). `make-profile --aa rsa|ecdsa`
+//! writes it with EF.DG15 (and DG14's ActiveAuthenticationInfo for ECDSA).
 
+pub mod aa;
 pub mod behaviour;
 mod budget;
 pub mod chip;
@@ -74,6 +83,8 @@ pub enum SimError {
     Pace(String),
     #[error("simulator profile: Chip Authentication: {0}")]
     Ca(String),
+    #[error("simulator profile: Active Authentication key (chip-aa.der): {0}")]
+    AaKey(String),
     #[error("simulator profile: the MRZ is not valid: {0}")]
     Mrz(#[from] crate::mrz::MrzError),
     #[error("profile maker: {0}")]
@@ -98,6 +109,8 @@ pub enum SimError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_aa;
 #[cfg(test)]
 mod tests_ca;
 #[cfg(test)]

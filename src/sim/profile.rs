@@ -1,13 +1,15 @@
-//! Simulator profiles: a folder with `profile.toml` (the MRZ, an optional CAN and `[pace]`,
-//! and `[behaviour]`) and the EF
+//! Simulator profiles: a folder with `profile.toml` (the MRZ, an optional CAN, `[pace]`,
+//! `[aa]` and `[behaviour]`), an optional Active Authentication key `chip-aa.der`, and the EF
 //! files named as `enrol-kiosk read` writes them (`EF.COM.bin`, `EF.DG1.bin`, …), and the
 //! built-in demo profile (assets/demo-passport, compiled into the binary).
 
 use super::SimError;
+use super::aa::ChipAaKey;
 use super::behaviour::Behaviour;
 use super::fs::{self, FileSystem};
 use crate::access::pace::{Group, PaceParams, group};
 use crate::lds::card_access::{CardAccess, Mapping, PaceCipher};
+use crate::lds::sod::HashAlgorithm;
 use crate::mrz::Can;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -36,8 +38,33 @@ struct ProfileToml {
     mrz: String,
     can: Option<String>,
     pace: Option<PaceToml>,
+    aa: Option<AaToml>,
     #[serde(default)]
     behaviour: Behaviour,
+}
+
+/// `[aa]` of profile.toml: the hash Active Authentication signs with.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AaToml {
+    hash: String,
+}
+
+/// The file holding the chip's Active Authentication private key (PKCS#8 DER).
+pub const CHIP_AA_FILE: &str = "chip-aa.der";
+/// Largest `chip-aa.der` accepted (an RSA-4096 PKCS#8 key is about 2.4 KB).
+const MAX_AA_KEY_FILE: u64 = 16 << 10;
+
+/// "SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512".
+pub fn hash_by_name(name: &str) -> Option<HashAlgorithm> {
+    Some(match name {
+        "SHA-1" => HashAlgorithm::Sha1,
+        "SHA-224" => HashAlgorithm::Sha224,
+        "SHA-256" => HashAlgorithm::Sha256,
+        "SHA-384" => HashAlgorithm::Sha384,
+        "SHA-512" => HashAlgorithm::Sha512,
+        _ => return None,
+    })
 }
 
 /// `[pace]` of profile.toml.
@@ -150,6 +177,10 @@ pub struct Profile {
     pace: Option<PaceSettings>,
     files: BTreeMap<String, Vec<u8>>,
     behaviour: Behaviour,
+    /// The chip's Active Authentication key (`chip-aa.der`).
+    pub chip_aa_key: Option<ChipAaKey>,
+    /// The hash Active Authentication signs with (`[aa] hash`), if not the default.
+    pub aa_hash: Option<HashAlgorithm>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -161,6 +192,7 @@ impl std::fmt::Debug for Profile {
             .field("chip_ca_key", &self.chip_ca_key.as_ref().map(|_| "REDACTED"))
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("behaviour", &self.behaviour)
+            .field("chip_aa_key", &self.chip_aa_key.as_ref().map(|_| "REDACTED"))
             .finish()
     }
 }
@@ -184,6 +216,8 @@ impl Profile {
             pace: None,
             files,
             behaviour,
+            chip_aa_key: None,
+            aa_hash: None,
         })
     }
 
@@ -209,7 +243,20 @@ impl Profile {
             .pace
             .map(|p| PaceSettings::with_mapping(p.parameter_id, &p.mapping, &p.cipher, p.bac))
             .transpose()?;
-        Ok(Profile::from_parts(&mrz, files, parsed.behaviour)?.with_pace(pace, can))
+        let aa_hash = parsed
+            .aa
+            .map(|a| {
+                hash_by_name(&a.hash).ok_or_else(|| {
+                    SimError::AaKey(format!(
+                        "[aa] hash {:?} is not SHA-1, SHA-224 … SHA-512",
+                        a.hash
+                    ))
+                })
+            })
+            .transpose()?;
+        let mut profile = Profile::from_parts(&mrz, files, parsed.behaviour)?.with_pace(pace, can);
+        profile.aa_hash = aa_hash;
+        Ok(profile)
     }
 
     /// Loads a profile folder: `profile.toml` plus every `EF.<name>.bin` with a known name.
@@ -248,6 +295,11 @@ impl Profile {
         let mut profile = Profile::from_toml(parsed, files)?;
         profile.chip_ca_key = chip_ca_key;
         profile.check_cam_key()?;
+        let key_path = dir.join(CHIP_AA_FILE);
+        if key_path.exists() {
+            let der = Zeroizing::new(read_capped(&key_path, MAX_AA_KEY_FILE)?);
+            profile.chip_aa_key = Some(ChipAaKey::from_pkcs8_der(&der)?);
+        }
         Ok(profile)
     }
 

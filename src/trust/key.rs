@@ -278,7 +278,7 @@ fn rsa_key(key: &[u8]) -> Result<PublicKey, TrustError> {
 }
 
 /// ECDSA-Sig-Value (RFC 5480 §2.2.3): r and s as big-endian magnitudes.
-pub(super) fn der_signature(sig: &[u8]) -> Result<(&[u8], &[u8]), TrustError> {
+pub fn der_signature(sig: &[u8]) -> Result<(&[u8], &[u8]), TrustError> {
     let mut top = Ber::new(sig, "ECDSA signature");
     let seq = top.universal(Tag::Sequence, "ECDSA-Sig-Value")?;
     top.finish("ECDSA-Sig-Value")?;
