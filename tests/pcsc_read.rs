@@ -192,3 +192,28 @@ fn tolerates_chips_that_omit_do99_and_answer_6282() {
     let read = read(&profile, &ReadOptions::default()).unwrap();
     assert_complete(&profile, &read);
 }
+
+#[test]
+fn a_chip_answering_overreads_without_mac_is_read_header_first() {
+    // An emulated BAC 3DES passport answers a READ BINARY past a file's end with 6282 and an
+    // encrypted DO'87' but no MAC: the reader authenticates again and reads header-first.
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let behaviour = Behaviour { overread_6282_no_mac: true, ..Behaviour::default() };
+    for no_extended_length in [false, true] {
+        let _card = attach(&profile, behaviour.clone());
+        let options = ReadOptions { no_extended_length, ..ReadOptions::default() };
+        let read = read(&profile, &options).unwrap();
+        assert_complete(&profile, &read);
+        assert_eq!(read.access, "BAC");
+        // CardAccess, SELECT, BAC (2), the refused chunk, BAC again (2), then per file the
+        // 4-byte header and the rest in chunks of 65 280 (one) or 231 bytes.
+        let chunk = if no_extended_length { 231 } else { 0xFF00 };
+        let files: usize = ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2"]
+            .iter()
+            .map(|n| 1 + (profile.file(n).unwrap().len() - 4).div_ceil(chunk))
+            .sum();
+        let expected = 7 + files;
+        assert!(no_extended_length || expected == 15);
+        assert_eq!(read.apdus as usize, expected, "no_extended_length {no_extended_length}");
+    }
+}

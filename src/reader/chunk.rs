@@ -46,6 +46,14 @@ impl ChunkPolicy {
         true
     }
 
+    /// Starts again from the largest size (the sizes tried so far failed for another reason,
+    /// e.g. asking past a file's end), keeping sizes a 6Cxx named.
+    pub fn restart(&mut self) {
+        if !self.confirmed {
+            self.current = 0;
+        }
+    }
+
     /// Uses an exact size the chip named (6Cxx), if smaller than the current one.
     pub fn limit_to(&mut self, exact: usize) -> bool {
         if self.confirmed || exact == 0 || exact >= self.size() {

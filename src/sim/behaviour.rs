@@ -38,6 +38,10 @@ pub struct Behaviour {
     pub omit_do99: bool,
     /// Answer 6282 (end of file) when a read asks for more bytes than the file has left.
     pub eof_6282: bool,
+    /// A protected read asking for more bytes than the file has left is answered 6282 with
+    /// the encrypted DO'87' and no DO'99' or DO'8E' (no MAC), as an emulated BAC 3DES
+    /// passport does: a reader must not use those bytes and must read header-first.
+    pub overread_6282_no_mac: bool,
     /// The file (e.g. "EF.DG2") whose TLV header declares `declare_length` bytes.
     pub evil_file: Option<String>,
     /// The length the evil file's header declares (default 0xFFFF_FFFF: 4 GB).
@@ -102,6 +106,7 @@ impl Behaviour {
         }
         self.omit_do99 |= other.omit_do99;
         self.eof_6282 |= other.eof_6282;
+        self.overread_6282_no_mac |= other.overread_6282_no_mac;
         if other.evil_file.is_some() {
             self.evil_file.clone_from(&other.evil_file);
         }
@@ -178,7 +183,7 @@ mod tests {
             (b.latency_ms, b.remove_after_apdu, b.wrong_mac_at_apdu),
             (37, Some(40), Some(12))
         );
-        assert!(b.omit_do99 && b.eof_6282);
+        assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));

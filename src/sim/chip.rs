@@ -54,6 +54,8 @@ pub struct Chip {
     /// The `truncate_ga` fault: done once; `truncate_now` cuts the answer being built.
     truncate_done: bool,
     truncate_now: bool,
+    /// The read being answered asked past its file's end (the `overread_6282_no_mac` quirk).
+    overread_now: bool,
 }
 
 impl std::fmt::Debug for Chip {
@@ -105,6 +107,7 @@ impl Chip {
             ga_step: 0,
             truncate_done: false,
             truncate_now: false,
+            overread_now: false,
         }
     }
 
@@ -200,6 +203,9 @@ impl Chip {
         if fault {
             self.mac_fault_done = true;
             session.corrupt_next_mac();
+        }
+        if std::mem::take(&mut self.overread_now) {
+            session.bare_next_response();
         }
         // Chips that omit DO'99' do so on answers with data, whose MAC then vouches for
         // the status word; an answer without data keeps it (a bare MAC proves nothing).
@@ -333,6 +339,7 @@ impl Chip {
         let le = self.granted_le(cmd, secured)?;
         self.ef = Some(index);
         let (data, sw) = self.fs.read(index, offset, le, self.behaviour.eof_6282)?;
+        let sw = self.overread(secured, data.len() < le, sw);
         Ok(ResponseApdu::new(data, sw))
     }
 
@@ -374,7 +381,18 @@ impl Chip {
             return Err(StatusWord::WrongLength);
         }
         let (data, sw) = self.fs.read(index, offset, want, self.behaviour.eof_6282)?;
+        let sw = self.overread(secured, data.len() < want, sw);
         Ok(ResponseApdu::new(tlv::tlv(0x53, &data), sw))
+    }
+
+    /// The status of a read that asked past its file's end (`past_end`): with the
+    /// `overread_6282_no_mac` quirk under secure messaging, 6282 and a response without MAC.
+    fn overread(&mut self, secured: bool, past_end: bool, sw: StatusWord) -> StatusWord {
+        if secured && past_end && self.behaviour.overread_6282_no_mac {
+            self.overread_now = true;
+            return StatusWord::EndOfFile;
+        }
+        sw
     }
 
     fn get_challenge(

@@ -44,6 +44,10 @@ pub struct SimulateArgs {
     /// Answer 6282 when a read runs past the end of a file.
     #[arg(long)]
     pub eof_6282: bool,
+    /// Answer a protected read past the end of a file with 6282 and an encrypted DO'87'
+    /// but no MAC (a quirk of some chips).
+    #[arg(long)]
+    pub overread_6282_no_mac: bool,
     /// Make FILE (e.g. EF.DG2) declare a huge length in its TLV header (see --declare-length).
     #[arg(long, value_name = "FILE")]
     pub evil_length: Option<String>,
@@ -82,6 +86,7 @@ impl SimulateArgs {
             wrong_mac_at_apdu: self.wrong_mac_at_apdu,
             omit_do99: self.omit_do99,
             eof_6282: self.eof_6282,
+            overread_6282_no_mac: self.overread_6282_no_mac,
             evil_file: self.evil_length.clone(),
             declare_length: self.declare_length,
             atr: self.atr.clone(),
@@ -208,6 +213,7 @@ mod tests {
             "9",
             "--omit-do99",
             "--eof-6282",
+            "--overread-6282-no-mac",
             "--evil-length",
             "EF.DG2",
             "--denied-sw",
@@ -222,7 +228,7 @@ mod tests {
         assert_eq!(b.latency_ms, 37);
         assert_eq!(b.remove_after_apdu, Some(12));
         assert_eq!(b.wrong_mac_at_apdu, Some(9));
-        assert!(b.omit_do99 && b.eof_6282);
+        assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
         assert_eq!(b.evil_file.as_deref(), Some("EF.DG2"));
         assert_eq!(b.denied_sw, Some(0x6988));
         assert_eq!(b.truncate_ga, Some(3));

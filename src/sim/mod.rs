@@ -27,6 +27,7 @@
 //! wrong_mac_at_apdu = 12        # response MAC of APDU 12 corrupted (once)
 //! omit_do99 = true              # protected responses with data lack DO'99'
 //! eof_6282 = true               # reads past the end answer 6282
+//! overread_6282_no_mac = true   # protected reads past the end: 6282, DO'87', no MAC
 //! evil_file = "EF.DG2"          # its header declares declare_length bytes
 //! declare_length = 4294967295
 //! atr = "3B8880010000000000000000 09"
@@ -94,6 +95,8 @@ pub enum SimError {
 mod tests;
 #[cfg(test)]
 mod tests_pace;
+#[cfg(test)]
+mod tests_quirks;
 #[cfg(test)]
 mod tests_removal;
 
