@@ -224,11 +224,28 @@ fn open_channel<'a, C: CardChannel>(
     Ok((chan, Method::Bac, bac_reason))
 }
 
-/// Reads EF.CardAccess in the clear (master file). Only a chip that answers with a status
-/// word (6A82 file not found, 6982, …) has none; a transport error, a card that left or a
-/// truncated file ends the read rather than silently leading to BAC.
+/// Reads EF.CardAccess in the clear (master file): by short file identifier first; when that
+/// finds nothing (a chip whose current DF after reset is not the MF), SELECT the MF and read
+/// it by file identifier. Only a chip that answers with status words (6A82 file not found,
+/// 6982, …) has none; a transport error, a card that left or a truncated file ends the read
+/// rather than silently leading to BAC.
 fn read_card_access<C: CardChannel>(
     log: &mut ApduLog<C>,
+    options: &ReadOptions,
+    progress: super::Progress<'_>,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let ef = file_id(&Ef::CardAccess);
+    if let Some(bytes) = read_plain(&mut *log, &ef, options, &mut *progress)? {
+        return Ok(Some(bytes));
+    }
+    select_master_file(&mut *log)?;
+    read_plain(log, &FileId { sfi: None, ..ef }, options, progress)
+}
+
+/// One plain read of an MF file; `None` when the chip answers it with a status word.
+fn read_plain<C: CardChannel>(
+    log: &mut ApduLog<C>,
+    file: &FileId,
     options: &ReadOptions,
     progress: super::Progress<'_>,
 ) -> Result<Option<Vec<u8>>, ReadError> {
@@ -236,7 +253,7 @@ fn read_card_access<C: CardChannel>(
     if let Some(flag) = &options.cancel {
         plain = plain.with_cancel(flag.clone());
     }
-    match plain.read(&file_id(&Ef::CardAccess), progress) {
+    match plain.read(file, progress) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(
             e @ (ReadError::NotFound { .. }
@@ -244,11 +261,24 @@ fn read_card_access<C: CardChannel>(
             | ReadError::Status { .. }
             | ReadError::ShortFile { offset: 0, .. }),
         ) => {
-            tracing::debug!(error = %e, "no EF.CardAccess");
+            tracing::debug!(file = %file.name, error = %e, "not readable in the clear");
             Ok(None)
         }
         Err(e) => Err(e),
     }
+}
+
+/// SELECT of the master file (ISO/IEC 7816-4 §11.1.1: P1-P2 000C, file identifier 3F00, no
+/// Le). Chips answer it in many ways — 9000, but also 6982, 6A81, 6A86, 6A87 or 6D00 — and
+/// none of them is fatal: the file read that follows tells. Only a transport error ends the
+/// read.
+fn select_master_file(card: &mut dyn CardChannel) -> Result<(), ReadError> {
+    let cmd = CommandApdu::new(0x00, 0xA4, 0x00, 0x0C).with_data([0x3F, 0x00]);
+    let resp = crate::card::send(card, &cmd)?;
+    if !resp.sw.is_ok() {
+        tracing::debug!(sw = %resp.sw, "the chip refused SELECT of the master file; reading on");
+    }
+    Ok(())
 }
 
 /// What EF.CardAccess offers.

@@ -42,6 +42,12 @@ pub struct Behaviour {
     /// the encrypted DO'87' and no DO'99' or DO'8E' (no MAC), as an emulated BAC 3DES
     /// passport does: a reader must not use those bytes and must read header-first.
     pub overread_6282_no_mac: bool,
+    /// The status word SELECT of the master file is answered with (e.g. 0x6A86, 0x6982,
+    /// 0x6A81, 0x6A87, 0x6D00, as real chips do); the current DF stays as it was.
+    pub select_mf_sw: Option<u16>,
+    /// The eMRTD application, not the master file, is the current DF after reset, and READ
+    /// BINARY by short file identifier finds only files of the current DF (SFIs are DF-local).
+    pub application_selected_at_reset: bool,
     /// The file (e.g. "EF.DG2") whose TLV header declares `declare_length` bytes.
     pub evil_file: Option<String>,
     /// The length the evil file's header declares (default 0xFFFF_FFFF: 4 GB).
@@ -107,6 +113,10 @@ impl Behaviour {
         self.omit_do99 |= other.omit_do99;
         self.eof_6282 |= other.eof_6282;
         self.overread_6282_no_mac |= other.overread_6282_no_mac;
+        if other.select_mf_sw.is_some() {
+            self.select_mf_sw = other.select_mf_sw;
+        }
+        self.application_selected_at_reset |= other.application_selected_at_reset;
         if other.evil_file.is_some() {
             self.evil_file.clone_from(&other.evil_file);
         }
@@ -184,6 +194,8 @@ mod tests {
             (37, Some(40), Some(12))
         );
         assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
+        assert_eq!(b.select_mf_sw, Some(0x6A86));
+        assert!(b.application_selected_at_reset);
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));

@@ -84,6 +84,7 @@ impl Chip {
             .as_deref()
             .map(|name| (name, behaviour.declare_length.unwrap_or(u32::MAX)));
         let fs = profile.file_system(evil);
+        let df = if behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
         // The profile's MRZ was validated when it was loaded.
         let pace = profile.pace().and_then(|p| {
@@ -99,7 +100,7 @@ impl Chip {
             behaviour,
             rng,
             link: Link::Plain,
-            df: Df::Master,
+            df,
             ef: None,
             apdus: 0,
             removed: false,
@@ -133,7 +134,7 @@ impl Chip {
         if let Some(p) = self.pace.as_mut() {
             p.reset();
         }
-        self.df = Df::Master;
+        self.df = if self.behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         self.ef = None;
     }
 
@@ -238,10 +239,16 @@ impl Chip {
 
     fn select(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
         let fci = match cmd.p2 {
+            // No response data: ISO/IEC 7816-4 §5.1 wants Le absent, and strict chips say so.
+            0x0C if cmd.le.is_some() => return Err(StatusWord::WrongLength),
             0x0C => false,
             0x00 | 0x04 => true,
             _ => return Err(StatusWord::IncorrectP1P2),
         };
+        let selects_mf = cmd.p1 == 0x00 && (cmd.data.is_empty() || cmd.data == [0x3F, 0x00]);
+        if let Some(sw) = self.behaviour.select_mf_sw.filter(|_| selects_mf) {
+            return Err(StatusWord::from_u16(sw));
+        }
         let fid = match cmd.data.as_slice() {
             [a, b] => Some(u16::from_be_bytes([*a, *b])),
             _ => None,
@@ -329,7 +336,7 @@ impl Chip {
             if cmd.p1 & 0x60 != 0 {
                 return Err(StatusWord::IncorrectP1P2);
             }
-            let index = self.fs.by_sfi(self.df, cmd.p1 & 0x1F).ok_or(StatusWord::FileNotFound)?;
+            let index = self.by_sfi(cmd.p1 & 0x1F).ok_or(StatusWord::FileNotFound)?;
             (index, u64::from(cmd.p2))
         } else {
             let index = self.ef.ok_or(NO_CURRENT_EF)?;
@@ -351,9 +358,7 @@ impl Chip {
     ) -> Result<ResponseApdu, StatusWord> {
         let index = match (cmd.p1, cmd.p2) {
             (0, 0) => self.ef.ok_or(NO_CURRENT_EF)?,
-            (0, p2) if p2 & 0xE0 == 0 => {
-                self.fs.by_sfi(self.df, p2 & 0x1F).ok_or(StatusWord::FileNotFound)?
-            }
+            (0, p2) if p2 & 0xE0 == 0 => self.by_sfi(p2 & 0x1F).ok_or(StatusWord::FileNotFound)?,
             (p1, p2) => self
                 .fs
                 .by_fid(self.df, u16::from_be_bytes([p1, p2]))
@@ -383,6 +388,15 @@ impl Chip {
         let (data, sw) = self.fs.read(index, offset, want, self.behaviour.eof_6282)?;
         let sw = self.overread(secured, data.len() < want, sw);
         Ok(ResponseApdu::new(tlv::tlv(0x53, &data), sw))
+    }
+
+    /// The EF with this short file identifier: in the current DF, then in the MF — or, on a
+    /// chip with `application_selected_at_reset`, in the current DF only.
+    fn by_sfi(&self, sfi: u8) -> Option<usize> {
+        let index = self.fs.by_sfi(self.df, sfi)?;
+        let strict = self.behaviour.application_selected_at_reset;
+        let here = self.fs.get(index).is_some_and(|f| f.location.df == self.df);
+        (here || !strict).then_some(index)
     }
 
     /// The status of a read that asked past its file's end (`past_end`): with the

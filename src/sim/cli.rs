@@ -48,6 +48,12 @@ pub struct SimulateArgs {
     /// but no MAC (a quirk of some chips).
     #[arg(long)]
     pub overread_6282_no_mac: bool,
+    /// Answer SELECT of the master file with this status word, as hex (e.g. 6A86).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub select_mf_sw: Option<u16>,
+    /// Have the eMRTD application, not the master file, selected at reset.
+    #[arg(long)]
+    pub application_selected_at_reset: bool,
     /// Make FILE (e.g. EF.DG2) declare a huge length in its TLV header (see --declare-length).
     #[arg(long, value_name = "FILE")]
     pub evil_length: Option<String>,
@@ -87,6 +93,8 @@ impl SimulateArgs {
             omit_do99: self.omit_do99,
             eof_6282: self.eof_6282,
             overread_6282_no_mac: self.overread_6282_no_mac,
+            select_mf_sw: self.select_mf_sw,
+            application_selected_at_reset: self.application_selected_at_reset,
             evil_file: self.evil_length.clone(),
             declare_length: self.declare_length,
             atr: self.atr.clone(),

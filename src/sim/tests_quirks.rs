@@ -1,5 +1,6 @@
 //! In-process tests of the whole reader (`reader::passport::read_passport`) against chips
-//! with quirks of real documents: a read past a file's end answered without MAC.
+//! with quirks of real documents: a read past a file's end answered without MAC, the eMRTD
+//! application current at reset and SELECT of the master file refused.
 
 use super::*;
 use crate::iso7816::tlv;
@@ -70,10 +71,10 @@ fn a_chip_answering_overreads_without_mac_is_read_header_first_after_bac_again()
         // One MAC-less answer (EF.COM's first chunk), none after: header-first never asks
         // past a file's end. Its bytes were altered in transit and the files are exact.
         assert_eq!(spy.bare, 1, "no_extended_length {no_extended_length}");
-        // EF.CardAccess (absent), SELECT, BAC (2), the refused first chunk, BAC again (2),
-        // then each file header-first.
+        // EF.CardAccess (absent: by SFI, SELECT MF, by file id), SELECT, BAC (2), the refused
+        // first chunk, BAC again (2), then each file header-first.
         let chunk = if no_extended_length { 231 } else { 0xFF00 };
-        assert_eq!(r.apdus, 7 + header_first_apdus(&p, chunk), "chunk {chunk}");
+        assert_eq!(r.apdus, 9 + header_first_apdus(&p, chunk), "chunk {chunk}");
     }
     // The fast path stays for chips without the quirk: one READ BINARY per file.
     let r = read_passport(
@@ -83,5 +84,71 @@ fn a_chip_answering_overreads_without_mac_is_read_header_first_after_bac_again()
         &mut |_, _, _| {},
     )
     .unwrap();
-    assert_eq!(r.apdus, 4 + 4);
+    assert_eq!(r.apdus, 6 + 4);
+}
+
+/// A PACE-only chip (brainpoolP256r1, AES-128, no BAC) with the demo's files.
+fn pace_only() -> Profile {
+    let demo = Profile::demo().unwrap();
+    let names = LDS.iter().chain(&["EF.DG14"]);
+    let files = names.map(|n| ((*n).to_owned(), demo.file(n).unwrap().to_vec())).collect();
+    let pace = PaceSettings::new(13, "AES-128", false).unwrap();
+    Profile::from_parts(demo.mrz_text(), files, Behaviour::default())
+        .unwrap()
+        .with_pace(Some(pace), None)
+}
+
+#[test]
+fn a_chip_with_the_application_selected_at_reset_gets_its_card_access_read_whatever_select_mf_answers()
+ {
+    let p = pace_only();
+    for sw in [None, Some(0x6982), Some(0x6A81), Some(0x6A86), Some(0x6A87), Some(0x6D00)] {
+        let b = Behaviour {
+            application_selected_at_reset: true,
+            select_mf_sw: sw,
+            ..Behaviour::default()
+        };
+        let r = read_passport(
+            Chip::with_seed(&p, b, 9),
+            key(&p),
+            &ReadOptions::default(),
+            &mut |_, _, _| {},
+        )
+        .unwrap_or_else(|e| panic!("SELECT MF answered {sw:04X?}: {e}"));
+        assert_complete(&p, &r);
+        assert_eq!(r.files.get("EF.CardAccess").map(|f| f.as_slice()), p.file("EF.CardAccess"));
+        assert_eq!(r.access, "PACE-ECDH-GM-AES-128", "{sw:04X?}");
+        // By SFI (not found in the application), SELECT MF, SELECT EF.CardAccess, READ;
+        // then PACE (5), SELECT of the application and one READ per file (DG14 too).
+        assert_eq!(r.apdus, 4 + 5 + 1 + 5, "{sw:04X?}");
+    }
+}
+
+#[test]
+fn a_bac_chip_refusing_select_mf_has_no_card_access_and_gets_bac() {
+    let p = jp2();
+    let b = Behaviour {
+        application_selected_at_reset: true,
+        select_mf_sw: Some(0x6A86),
+        ..Behaviour::default()
+    };
+    let r = read_passport(
+        Chip::with_seed(&p, b, 9),
+        key(&p),
+        &ReadOptions::default(),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    assert_complete(&p, &r);
+    assert_eq!(r.access, "BAC");
+    assert!(!r.files.contains_key("EF.CardAccess"));
+    assert!(!r.access_control.pace_offered);
+}
+
+#[test]
+fn the_simulated_chip_refuses_le_on_a_select_without_response_data() {
+    let mut chip = Chip::with_seed(&jp2(), Behaviour::default(), 1);
+    let with_le = [0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01, 0x00];
+    assert_eq!(chip.process(&with_le), [0x67, 0x00]);
+    assert_eq!(chip.process(&with_le[..12]), [0x90, 0x00]);
 }
