@@ -27,6 +27,16 @@ impl ChunkPolicy {
         Self { steps, current: 0, confirmed: false }
     }
 
+    /// Caps the extended-length size at `n` bytes (a limit the card announced, above 256).
+    pub fn extended_at_most(mut self, n: usize) -> Self {
+        if let Some(first) = self.steps.first_mut()
+            && *first > 256
+        {
+            *first = n.clamp(257, MAX_EXTENDED_CHUNK);
+        }
+        self
+    }
+
     /// A fixed chunk size, never changed (used for comparison benchmarks).
     pub fn fixed(size: usize) -> Self {
         Self { steps: vec![size.max(1)], current: 0, confirmed: true }

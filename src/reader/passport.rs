@@ -281,6 +281,48 @@ fn select_master_file(card: &mut dyn CardChannel) -> Result<(), ReadError> {
     Ok(())
 }
 
+/// Extended length as the card announced it before access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extended {
+    Yes,
+    /// Yes, with responses carrying at most this many plaintext bytes under SM.
+    UpTo(usize),
+    No,
+    /// Nothing announced: the first READ BINARY tries.
+    Unknown,
+}
+
+/// Room a protected response needs beyond its plaintext: DO'87' header and padding, DO'99',
+/// DO'8E', SW (9303 Part 11 §9.8), rounded up.
+const SM_RESPONSE_OVERHEAD: usize = 64;
+
+/// What the ATR's card capabilities (ISO/IEC 7816-4 §8.1.1.2.7) say about extended Lc/Le,
+/// or, when they point there, EF.ATR/INFO's DO'7F66' (§8.2.1.1), read in the clear with one
+/// READ BINARY by SFI 01. A card saying nothing, or an unreadable EF.ATR/INFO, is `Unknown`.
+fn extended_length_up_front<C: CardChannel>(log: &mut ApduLog<C>) -> Result<Extended, ReadError> {
+    use crate::iso7816::atr::{self, ExtendedLength};
+    let atr = log.atr().unwrap_or_default();
+    let decided = match atr::extended_length(&atr) {
+        ExtendedLength::Supported => Extended::Yes,
+        ExtendedLength::NotSupported => Extended::No,
+        ExtendedLength::Unknown => Extended::Unknown,
+        ExtendedLength::InEfAtrInfo => {
+            let cmd = CommandApdu::new(0x00, 0xB0, 0x81, 0x00).with_le(256);
+            let resp = crate::card::send(&mut *log, &cmd)?;
+            let ok = matches!(resp.sw, StatusWord::Ok | StatusWord::EndOfFile);
+            match atr::max_response_from_ef_atr(&resp.data).filter(|_| ok) {
+                Some(n) if n.saturating_sub(SM_RESPONSE_OVERHEAD) > 256 => {
+                    Extended::UpTo(n - SM_RESPONSE_OVERHEAD)
+                }
+                Some(_) => Extended::No,
+                None => Extended::Unknown,
+            }
+        }
+    };
+    tracing::debug!(?decided, "extended length before access control");
+    Ok(decided)
+}
+
 /// What EF.CardAccess offers.
 fn offer(card_access: Option<&[u8]>) -> Offer {
     let Some(bytes) = card_access else { return Offer::None };
@@ -336,10 +378,20 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
     }
 
+    // Extended length from the ATR or EF.ATR/INFO, read in the clear before access control:
+    // a short-length chip then never costs a refused extended READ and a second PACE.
+    let extended = match (options.no_extended_length, options.fixed_chunk) {
+        (false, None) => extended_length_up_front(&mut log)?,
+        _ => Extended::Unknown,
+    };
     let (chan, method, bac_reason) = open_channel(&mut log, &password, offer, options.force_bac)?;
-    let policy = match options.fixed_chunk {
-        Some(n) => ChunkPolicy::fixed(n),
-        None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
+    let short_max = chan.cipher().max_short_chunk();
+    let policy = match (options.fixed_chunk, extended) {
+        (Some(n), _) => ChunkPolicy::fixed(n),
+        _ if options.no_extended_length => ChunkPolicy::new(false, short_max),
+        (None, Extended::No) => ChunkPolicy::new(false, short_max),
+        (None, Extended::UpTo(n)) => ChunkPolicy::new(true, short_max).extended_at_most(n),
+        (None, Extended::Yes | Extended::Unknown) => ChunkPolicy::new(true, short_max),
     };
     let transport = SecureTransport { chan: Some(chan), password: &password, method };
     let mut reader = EfReader::new(transport, policy);

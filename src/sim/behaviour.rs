@@ -54,6 +54,13 @@ pub struct Behaviour {
     pub declare_length: Option<u32>,
     /// The ATR as hex (default a contactless ATR).
     pub atr: Option<String>,
+    /// Without `atr`: the ATR's historical bytes carry the card capabilities (ISO/IEC 7816-4
+    /// §8.1.1.2.7) announcing extended Lc/Le as `extended_length` says — or, with
+    /// `ef_atr_info`, that EF.ATR/INFO tells.
+    pub atr_capabilities: bool,
+    /// The chip carries EF.ATR/INFO (2F01) with the extended length information DO'7F66'
+    /// (the largest command and response, from `extended_length` and `max_le`).
+    pub ef_atr_info: bool,
     /// Status word answering a wrong BAC cryptogram (default 6300; real chips also use
     /// 63Cx, 6982 or 6988). In profile.toml write it as hex: `denied_sw = 0x6988`.
     pub denied_sw: Option<u16>,
@@ -86,7 +93,33 @@ impl Behaviour {
             .as_deref()
             .and_then(|h| hex::decode(h.replace([' ', ':'], "")).ok())
             .filter(|a| (2..=33).contains(&a.len()))
-            .unwrap_or_else(|| DEFAULT_ATR.to_vec())
+            .unwrap_or_else(|| {
+                if !self.atr_capabilities {
+                    return DEFAULT_ATR.to_vec();
+                }
+                let third = match (self.ef_atr_info, self.extended()) {
+                    (true, _) => 0xA0,
+                    (false, true) => 0xC0,
+                    (false, false) => 0x80,
+                };
+                crate::iso7816::atr::contactless_atr(third)
+            })
+    }
+
+    /// EF.ATR/INFO's content when `ef_atr_info` is set: DO'7F66' with the largest command
+    /// and response APDU sizes (ISO/IEC 7816-4 §8.2.1.1; a response adds SM overhead and SW).
+    pub fn ef_atr_info_bytes(&self) -> Option<Vec<u8>> {
+        if !self.ef_atr_info {
+            return None;
+        }
+        let (cmd, resp) = if self.extended() {
+            (65_544u32, self.effective_max_le() as u32 + 64)
+        } else {
+            (261, 258)
+        };
+        let mut value = crate::iso7816::tlv::tlv(0x02, &cmd.to_be_bytes()[1..]);
+        value.extend(crate::iso7816::tlv::tlv(0x02, &resp.to_be_bytes()[1..]));
+        Some(crate::iso7816::tlv::tlv(0x7F66, &value))
     }
 
     /// Applies `other`'s settings on top of these (CLI flags over profile.toml).
@@ -126,6 +159,8 @@ impl Behaviour {
         if other.atr.is_some() {
             self.atr.clone_from(&other.atr);
         }
+        self.atr_capabilities |= other.atr_capabilities;
+        self.ef_atr_info |= other.ef_atr_info;
         if other.denied_sw.is_some() {
             self.denied_sw = other.denied_sw;
         }
@@ -196,6 +231,7 @@ mod tests {
         assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
         assert_eq!(b.select_mf_sw, Some(0x6A86));
         assert!(b.application_selected_at_reset);
+        assert!(b.atr_capabilities && b.ef_atr_info);
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));

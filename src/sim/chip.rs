@@ -83,7 +83,10 @@ impl Chip {
             .evil_file
             .as_deref()
             .map(|name| (name, behaviour.declare_length.unwrap_or(u32::MAX)));
-        let fs = profile.file_system(evil);
+        let mut fs = profile.file_system(evil);
+        if let Some(bytes) = behaviour.ef_atr_info_bytes() {
+            fs.add_if_absent("EF.ATR", &bytes);
+        }
         let df = if behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
         // The profile's MRZ was validated when it was loaded.
@@ -519,6 +522,10 @@ impl CardChannel for Chip {
             return Err(CardError::CardRemoved);
         }
         Ok(self.process(command))
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        Some(Chip::atr(self))
     }
 }
 

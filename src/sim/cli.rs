@@ -54,6 +54,12 @@ pub struct SimulateArgs {
     /// Have the eMRTD application, not the master file, selected at reset.
     #[arg(long)]
     pub application_selected_at_reset: bool,
+    /// Announce extended length (or its absence) in the ATR's card capabilities.
+    #[arg(long)]
+    pub atr_capabilities: bool,
+    /// Carry EF.ATR/INFO with the extended length information DO'7F66'.
+    #[arg(long)]
+    pub ef_atr_info: bool,
     /// Make FILE (e.g. EF.DG2) declare a huge length in its TLV header (see --declare-length).
     #[arg(long, value_name = "FILE")]
     pub evil_length: Option<String>,
@@ -95,6 +101,8 @@ impl SimulateArgs {
             overread_6282_no_mac: self.overread_6282_no_mac,
             select_mf_sw: self.select_mf_sw,
             application_selected_at_reset: self.application_selected_at_reset,
+            atr_capabilities: self.atr_capabilities,
+            ef_atr_info: self.ef_atr_info,
             evil_file: self.evil_length.clone(),
             declare_length: self.declare_length,
             atr: self.atr.clone(),

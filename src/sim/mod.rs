@@ -30,6 +30,8 @@
 //! overread_6282_no_mac = true   # protected reads past the end: 6282, DO'87', no MAC
 //! select_mf_sw = 0x6A86         # SELECT MF answered 6A86 (or 6982, 6A81, 6A87, 6D00)
 //! application_selected_at_reset = true  # eMRTD application current at reset; SFIs DF-local
+//! atr_capabilities = true       # ATR historical bytes: card capabilities (extended Lc/Le)
+//! ef_atr_info = true            # EF.ATR/INFO with DO'7F66' (ATR points to it)
 //! evil_file = "EF.DG2"          # its header declares declare_length bytes
 //! declare_length = 4294967295
 //! atr = "3B8880010000000000000000 09"

@@ -152,3 +152,57 @@ fn the_simulated_chip_refuses_le_on_a_select_without_response_data() {
     assert_eq!(chip.process(&with_le), [0x67, 0x00]);
     assert_eq!(chip.process(&with_le[..12]), [0x90, 0x00]);
 }
+
+/// READ BINARY commands for the LDS files of `p` (and DG14) in chunks of `chunk` bytes.
+fn reads(p: &Profile, chunk: usize) -> u64 {
+    LDS.iter().chain(&["EF.DG14"]).map(|n| p.file(n).unwrap().len().div_ceil(chunk) as u64).sum()
+}
+
+fn read_counted(p: &Profile, b: Behaviour) -> PassportRead {
+    let r =
+        read_passport(Chip::with_seed(p, b, 4), key(p), &ReadOptions::default(), &mut |_, _, _| {})
+            .unwrap();
+    assert_complete(p, &r);
+    r
+}
+
+#[test]
+fn a_short_length_chip_announcing_it_in_its_atr_costs_no_probe_and_no_second_pace() {
+    let p = pace_only();
+    let short = Behaviour { extended_length: Some(false), ..Behaviour::default() };
+    // Silent ATR: the extended first chunk is refused, PACE and SELECT run again (7 APDUs).
+    let probed = read_counted(&p, short.clone());
+    // CardAccess, PACE (5), SELECT, then 223-byte chunks (AES, short APDUs).
+    let floor = 1 + 5 + 1 + reads(&p, 223);
+    assert_eq!(probed.apdus, floor + 7);
+    let told = read_counted(&p, Behaviour { atr_capabilities: true, ..short });
+    assert_eq!(told.apdus, floor);
+    assert_eq!(told.chunk_size, 223);
+    // An extended-length chip announcing it: one READ per file, as before.
+    let ext = read_counted(&p, Behaviour { atr_capabilities: true, ..Behaviour::default() });
+    assert_eq!(ext.apdus, 1 + 5 + 1 + 5);
+}
+
+#[test]
+fn ef_atr_info_gives_the_largest_response_up_front() {
+    let p = pace_only();
+    // EF.ATR/INFO: responses up to 1000 + 64 bytes → 1000-byte chunks, no probe.
+    let b = Behaviour {
+        atr_capabilities: true,
+        ef_atr_info: true,
+        max_le: Some(1000),
+        ..Behaviour::default()
+    };
+    let r = read_counted(&p, b);
+    assert_eq!(r.chunk_size, 1000);
+    assert_eq!(r.apdus, 1 + 1 + 5 + 1 + reads(&p, 1000));
+    // A short-length chip saying so in EF.ATR/INFO: short chunks at once.
+    let b = Behaviour {
+        atr_capabilities: true,
+        ef_atr_info: true,
+        extended_length: Some(false),
+        ..Behaviour::default()
+    };
+    let r = read_counted(&p, b);
+    assert_eq!(r.apdus, 1 + 1 + 5 + 1 + reads(&p, 223));
+}
