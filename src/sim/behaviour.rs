@@ -42,6 +42,9 @@ pub struct Behaviour {
     /// the encrypted DO'87' and no DO'99' or DO'8E' (no MAC), as an emulated BAC 3DES
     /// passport does: a reader must not use those bytes and must read header-first.
     pub overread_6282_no_mac: bool,
+    /// A read asking for more bytes than the file has left is refused with this status word
+    /// and no data (e.g. 0x6B00, 0x6700), as some chips do.
+    pub overread_sw: Option<u16>,
     /// The status word SELECT of the master file is answered with (e.g. 0x6A86, 0x6982,
     /// 0x6A81, 0x6A87, 0x6D00, as real chips do); the current DF stays as it was.
     pub select_mf_sw: Option<u16>,
@@ -146,6 +149,9 @@ impl Behaviour {
         self.omit_do99 |= other.omit_do99;
         self.eof_6282 |= other.eof_6282;
         self.overread_6282_no_mac |= other.overread_6282_no_mac;
+        if other.overread_sw.is_some() {
+            self.overread_sw = other.overread_sw;
+        }
         if other.select_mf_sw.is_some() {
             self.select_mf_sw = other.select_mf_sw;
         }
@@ -230,6 +236,7 @@ mod tests {
         );
         assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
         assert_eq!(b.select_mf_sw, Some(0x6A86));
+        assert_eq!(b.overread_sw, Some(0x6B00));
         assert!(b.application_selected_at_reset);
         assert!(b.atr_capabilities && b.ef_atr_info);
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));

@@ -350,6 +350,9 @@ impl Chip {
         self.ef = Some(index);
         let (data, sw) = self.fs.read(index, offset, le, self.behaviour.eof_6282)?;
         let sw = self.overread(secured, data.len() < le, sw);
+        if self.behaviour.overread_sw.is_some_and(|r| StatusWord::from_u16(r) == sw) {
+            return Err(sw);
+        }
         Ok(ResponseApdu::new(data, sw))
     }
 
@@ -390,6 +393,9 @@ impl Chip {
         }
         let (data, sw) = self.fs.read(index, offset, want, self.behaviour.eof_6282)?;
         let sw = self.overread(secured, data.len() < want, sw);
+        if self.behaviour.overread_sw.is_some_and(|r| StatusWord::from_u16(r) == sw) {
+            return Err(sw);
+        }
         Ok(ResponseApdu::new(tlv::tlv(0x53, &data), sw))
     }
 
@@ -405,6 +411,9 @@ impl Chip {
     /// The status of a read that asked past its file's end (`past_end`): with the
     /// `overread_6282_no_mac` quirk under secure messaging, 6282 and a response without MAC.
     fn overread(&mut self, secured: bool, past_end: bool, sw: StatusWord) -> StatusWord {
+        if let Some(refusal) = self.behaviour.overread_sw.filter(|_| past_end) {
+            return StatusWord::from_u16(refusal);
+        }
         if secured && past_end && self.behaviour.overread_6282_no_mac {
             self.overread_now = true;
             return StatusWord::EndOfFile;

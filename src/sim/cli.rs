@@ -48,6 +48,9 @@ pub struct SimulateArgs {
     /// but no MAC (a quirk of some chips).
     #[arg(long)]
     pub overread_6282_no_mac: bool,
+    /// Refuse reads past the end of a file with this status word, as hex (e.g. 6B00).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub overread_sw: Option<u16>,
     /// Answer SELECT of the master file with this status word, as hex (e.g. 6A86).
     #[arg(long, value_name = "HEX", value_parser = parse_sw)]
     pub select_mf_sw: Option<u16>,
@@ -99,6 +102,7 @@ impl SimulateArgs {
             omit_do99: self.omit_do99,
             eof_6282: self.eof_6282,
             overread_6282_no_mac: self.overread_6282_no_mac,
+            overread_sw: self.overread_sw,
             select_mf_sw: self.select_mf_sw,
             application_selected_at_reset: self.application_selected_at_reset,
             atr_capabilities: self.atr_capabilities,

@@ -206,3 +206,14 @@ fn ef_atr_info_gives_the_largest_response_up_front() {
     let r = read_counted(&p, b);
     assert_eq!(r.apdus, 1 + 1 + 5 + 1 + reads(&p, 223));
 }
+
+#[test]
+fn a_chip_refusing_overreads_with_6b00_is_read_header_first_without_authenticating_again() {
+    let p = jp2();
+    let b = Behaviour { overread_sw: Some(0x6B00), ..Behaviour::default() };
+    let r = read_counted(&p, b);
+    assert_eq!(r.access, "BAC");
+    // No CardAccess (3), SELECT, BAC (2), the refused first chunk (protected 6B00: the
+    // session stays), then each file header-first with one READ for the rest.
+    assert_eq!(r.apdus, 3 + 1 + 2 + 1 + header_first_apdus(&p, 0xFF00));
+}
