@@ -218,3 +218,26 @@ fn a_chip_answering_overreads_without_mac_is_read_header_first() {
         assert_eq!(read.apdus as usize, expected, "no_extended_length {no_extended_length}");
     }
 }
+
+#[test]
+fn a_short_length_chip_announcing_it_in_its_atr_is_read_without_a_probe() {
+    // pcscd hands the simulated chip's ATR (card capabilities: no extended Lc/Le) to the
+    // reader, which then never sends an extended READ BINARY nor runs PACE twice.
+    let profile = Profile::demo().unwrap();
+    let short = Behaviour { extended_length: Some(false), ..Behaviour::default() };
+    let mut counts = Vec::new();
+    for atr_capabilities in [false, true] {
+        let _card = attach(&profile, Behaviour { atr_capabilities, ..short.clone() });
+        let read = read(&profile, &ReadOptions::default()).unwrap();
+        assert_complete(&profile, &read);
+        assert_eq!(read.access, "PACE-ECDH-GM-AES-128");
+        counts.push(read.apdus);
+    }
+    // CardAccess, PACE (5), SELECT, then 223-byte chunks; the silent ATR adds a refused
+    // extended read, PACE again and SELECT again.
+    let reads: u64 = ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2", "EF.DG14"]
+        .iter()
+        .map(|n| profile.file(n).unwrap().len().div_ceil(223) as u64)
+        .sum();
+    assert_eq!(counts, [7 + reads + 7, 7 + reads]);
+}
