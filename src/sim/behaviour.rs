@@ -40,7 +40,10 @@ pub struct Behaviour {
     pub eof_6282: bool,
     /// A protected read asking for more bytes than the file has left is answered 6282 with
     /// the encrypted DO'87' and no DO'99' or DO'8E' (no MAC), as an emulated BAC 3DES
-    /// passport does: a reader must not use those bytes and must read header-first.
+    /// passport does: a reader must not use those bytes and must read header-first. (Related
+    /// published behaviours: 6282 on a DG1 read with Le = 256,
+    /// github.com/AndyQ/NFCPassportReader/issues/91; header-first reads of 4 bytes,
+    /// github.com/gmrtd/gmrtd/issues/6.)
     pub overread_6282_no_mac: bool,
     /// A read asking for more bytes than the file has left is refused with this status word
     /// and no data (e.g. 0x6B00, 0x6700), as some chips do.
