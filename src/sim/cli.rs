@@ -171,6 +171,10 @@ pub struct MakeProfileArgs {
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
+    /// One `[behaviour]` setting of profile.toml as a TOML line, e.g. `max_le = 192` or
+    /// `overread_sw = 0x6B00` (repeatable; checked before anything is written).
+    #[arg(long = "behaviour", value_name = "KEY=VALUE")]
+    pub behaviour: Vec<String>,
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -194,7 +198,10 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         None
     };
     let can = args.can.as_deref().map(crate::mrz::Can::new).transpose()?;
-    let options = MakeOptions { eye_centres: args.eyes, pace, can, ..MakeOptions::default() };
+    let behaviour =
+        (!args.behaviour.is_empty()).then(|| super::make::BehaviourToml(args.behaviour.join("\n")));
+    let options =
+        MakeOptions { eye_centres: args.eyes, pace, can, behaviour, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",
@@ -295,6 +302,18 @@ mod tests {
         assert_eq!(dg2.faces[0].format, crate::lds::dg2::ImageFormat::Jp2);
         assert!(out.join("csca.der").exists() && out.join("dsc.der").exists());
         assert!(p.pace().is_none() && p.can().is_none() && p.file("EF.CardAccess").is_none());
+
+        // Behaviour knobs go into profile.toml's [behaviour]; an unknown one is refused.
+        let quirky = dir.path().join("quirky");
+        let args = ["x", "--mrz", mrz, "--face", face, "--out", quirky.to_str().unwrap()];
+        let knobs = ["--behaviour", "max_le = 192", "--behaviour", "overread_sw = 0x6B00"];
+        let cli = MakeCli::try_parse_from(args.iter().chain(&knobs)).unwrap();
+        run_make_profile(cli.make).unwrap();
+        let b = Profile::load(&quirky).unwrap().behaviour().clone();
+        assert_eq!((b.max_le, b.overread_sw), (Some(192), Some(0x6B00)));
+        let bad = ["--behaviour", "no_such_knob = true"];
+        let cli = MakeCli::try_parse_from(args.iter().chain(&bad)).unwrap();
+        assert!(matches!(run_make_profile(cli.make), Err(SimError::ProfileToml { .. })));
 
         let out = dir.path().join("pace");
         let cli = MakeCli::try_parse_from([
