@@ -192,3 +192,52 @@ fn tolerates_chips_that_omit_do99_and_answer_6282() {
     let read = read(&profile, &ReadOptions::default()).unwrap();
     assert_complete(&profile, &read);
 }
+
+#[test]
+fn a_chip_answering_overreads_without_mac_is_read_header_first() {
+    // An emulated BAC 3DES passport answers a READ BINARY past a file's end with 6282 and an
+    // encrypted DO'87' but no MAC: the reader authenticates again and reads header-first.
+    let profile = Profile::load(&data("profiles/jp2")).unwrap();
+    let behaviour = Behaviour { overread_6282_no_mac: true, ..Behaviour::default() };
+    for no_extended_length in [false, true] {
+        let _card = attach(&profile, behaviour.clone());
+        let options = ReadOptions { no_extended_length, ..ReadOptions::default() };
+        let read = read(&profile, &options).unwrap();
+        assert_complete(&profile, &read);
+        assert_eq!(read.access, "BAC");
+        // No CardAccess (by SFI, SELECT MF, by file id), SELECT, BAC (2), the refused chunk,
+        // BAC again (2), then per file the 4-byte header and the rest in chunks of 65 280
+        // (one) or 231 bytes.
+        let chunk = if no_extended_length { 231 } else { 0xFF00 };
+        let files: usize = ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2"]
+            .iter()
+            .map(|n| 1 + (profile.file(n).unwrap().len() - 4).div_ceil(chunk))
+            .sum();
+        let expected = 9 + files;
+        assert!(no_extended_length || expected == 17);
+        assert_eq!(read.apdus as usize, expected, "no_extended_length {no_extended_length}");
+    }
+}
+
+#[test]
+fn a_short_length_chip_announcing_it_in_its_atr_is_read_without_a_probe() {
+    // pcscd hands the simulated chip's ATR (card capabilities: no extended Lc/Le) to the
+    // reader, which then never sends an extended READ BINARY nor runs PACE twice.
+    let profile = Profile::demo().unwrap();
+    let short = Behaviour { extended_length: Some(false), ..Behaviour::default() };
+    let mut counts = Vec::new();
+    for atr_capabilities in [false, true] {
+        let _card = attach(&profile, Behaviour { atr_capabilities, ..short.clone() });
+        let read = read(&profile, &ReadOptions::default()).unwrap();
+        assert_complete(&profile, &read);
+        assert_eq!(read.access, "PACE-ECDH-GM-AES-128");
+        counts.push(read.apdus);
+    }
+    // CardAccess, PACE (5), SELECT, then 223-byte chunks; the silent ATR adds a refused
+    // extended read, PACE again and SELECT again.
+    let reads: u64 = ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2", "EF.DG14"]
+        .iter()
+        .map(|n| profile.file(n).unwrap().len().div_ceil(223) as u64)
+        .sum();
+    assert_eq!(counts, [7 + reads + 7, 7 + reads]);
+}

@@ -33,6 +33,10 @@ impl<C: CardChannel> ApduLog<C> {
 }
 
 impl<C: CardChannel> CardChannel for ApduLog<C> {
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.inner.atr()
+    }
+
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         let started = Instant::now();
         self.apdus += 1;

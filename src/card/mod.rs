@@ -16,17 +16,31 @@ use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 pub trait CardChannel: Send {
     /// Sends one raw command APDU and returns the raw response (data ‖ SW1 SW2).
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError>;
+
+    /// The card's answer-to-reset (for a contactless card, the one PC/SC builds from the
+    /// ATS), when the channel knows it.
+    fn atr(&self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 impl<T: CardChannel + ?Sized> CardChannel for Box<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         (**self).transmit(command)
     }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        (**self).atr()
+    }
 }
 
 impl<T: CardChannel + ?Sized> CardChannel for &mut T {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         (**self).transmit(command)
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        (**self).atr()
     }
 }
 

@@ -196,4 +196,8 @@ impl CardChannel for PcscCard {
             Err(e) => Err(map_error(e)),
         }
     }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        self.card.status2_owned().ok().map(|s| s.atr().to_vec())
+    }
 }

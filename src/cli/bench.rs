@@ -1,6 +1,8 @@
 //! `bench-read`: reads a simulated passport through pcscd + vpcd on chips with different
 //! length limits, with the adaptive reader and with a fixed 223-byte chunk reader — and, for
-//! a profile that offers PACE and BAC, with each of them — and prints APDU counts and times.
+//! a profile that offers PACE and BAC, with each of them; short-length chips with a silent ATR
+//! (the reader probes extended length) and with an ATR announcing their card capabilities —
+//! and prints APDU counts and times.
 //! A benchmark, not a test: it reports figures, it asserts nothing.
 
 use crate::mrz::AccessKey;
@@ -68,8 +70,14 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         Profile::load(&PathBuf::from(&args.profile))?
     };
     let key = AccessKey::from_mrz_text(profile.mrz_text())?;
-    let chips: [(&str, bool, usize); 3] =
-        [("extended length", true, 65_536), ("Le <= 256", false, 256), ("Le <= 192", false, 192)];
+    // (name, extended length, max Le, the ATR's card capabilities tell extended length).
+    let chips: [(&str, bool, usize, bool); 5] = [
+        ("extended length", true, 65_536, false),
+        ("Le <= 256", false, 256, false),
+        ("Le <= 256, ATR", false, 256, true),
+        ("Le <= 192", false, 192, false),
+        ("Le <= 192, ATR", false, 192, true),
+    ];
     let mut readers: Vec<(&str, Option<usize>, bool)> =
         vec![("adaptive", None, false), ("fixed 223", Some(223), false)];
     if profile.pace().is_some() && profile.bac_allowed() {
@@ -77,12 +85,13 @@ fn bench(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         readers.push(("adaptive", None, true));
     }
     let mut rows = Vec::new();
-    for (chip, extended, max_le) in chips {
+    for (chip, extended, max_le, atr_capabilities) in chips {
         for &(reader, fixed, force_bac) in &readers {
             let behaviour = Behaviour {
                 extended_length: Some(extended),
                 max_le: Some(max_le),
                 latency_ms: args.latency_ms,
+                atr_capabilities,
                 ..Behaviour::default()
             };
             let mut best: Option<Row> = None;

@@ -2,6 +2,7 @@
 //! bounded BER-TLV reader that every byte from a chip goes through.
 
 mod apdu;
+pub mod atr;
 mod status;
 pub mod tlv;
 

@@ -27,6 +27,16 @@ impl ChunkPolicy {
         Self { steps, current: 0, confirmed: false }
     }
 
+    /// Caps the extended-length size at `n` bytes (a limit the card announced, above 256).
+    pub fn extended_at_most(mut self, n: usize) -> Self {
+        if let Some(first) = self.steps.first_mut()
+            && *first > 256
+        {
+            *first = n.clamp(257, MAX_EXTENDED_CHUNK);
+        }
+        self
+    }
+
     /// A fixed chunk size, never changed (used for comparison benchmarks).
     pub fn fixed(size: usize) -> Self {
         Self { steps: vec![size.max(1)], current: 0, confirmed: true }
@@ -44,6 +54,14 @@ impl ChunkPolicy {
         }
         self.current += 1;
         true
+    }
+
+    /// Starts again from the largest size (the sizes tried so far failed for another reason,
+    /// e.g. asking past a file's end), keeping sizes a 6Cxx named.
+    pub fn restart(&mut self) {
+        if !self.confirmed {
+            self.current = 0;
+        }
     }
 
     /// Uses an exact size the chip named (6Cxx), if smaller than the current one.

@@ -1,5 +1,8 @@
 //! Reading one elementary file: SFI or SELECT, first chunk, length from the TLV header, then
-//! the rest in the largest working chunks (B0 up to offset 32 767, odd-INS B1 beyond).
+//! the rest in the largest working chunks (B0 up to offset 32 767, odd-INS B1 beyond). When a
+//! first chunk fails the way asking past a file's end can make it fail, the reader switches to
+//! header-first reading (the TLV header alone, then exactly the bytes it declares) for the rest
+//! of the session, as JMRTD and gmrtd read every file.
 
 use super::{ChunkPolicy, MAX_EF_SIZE, ReadError, Transport};
 use crate::card::CardError;
@@ -13,6 +16,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const MAX_B0_OFFSET: usize = 0x7FFF;
 /// Room for the DO'53' header that wraps odd-INS READ BINARY data.
 const DO53_OVERHEAD: usize = 4;
+/// Bytes a header-first read asks for first: a one-byte tag with a three-byte length
+/// (`75 82 xx xx`) — every LDS file is at least this long. Longer headers get their missing
+/// bytes in exact follow-up reads.
+const HEADER_PROBE: usize = 4;
+/// The longest TLV header [`parse_header`] accepts (two-byte tag, `84` and four length bytes).
+const MAX_HEADER: usize = 7;
 
 /// The chunk size below which [`apdu_cap`] stops trusting the policy: a chip must deliver
 /// on average at least half of this (or of the chunk asked for, if smaller) per READ BINARY.
@@ -50,12 +59,26 @@ pub struct EfReader<T> {
     cancel: Option<Arc<AtomicBool>>,
     /// Whether short file identifiers are used (turned off when the chip refuses them).
     use_sfi: bool,
+    /// Whether first chunks read the TLV header alone (set when a larger first chunk failed).
+    header_first: bool,
 }
 
 impl<T: Transport> EfReader<T> {
     /// A reader with the given chunk policy.
     pub fn new(transport: T, policy: ChunkPolicy) -> Self {
-        Self { transport, policy, cancel: None, use_sfi: true }
+        Self { transport, policy, cancel: None, use_sfi: true, header_first: false }
+    }
+
+    /// Reads every file header-first from the start (for a chip known to need it).
+    pub fn header_first(mut self) -> Self {
+        self.header_first = true;
+        self
+    }
+
+    /// True once the reader reads each file header-first with exact lengths (after a first
+    /// chunk failed as asking past a file's end can make it fail).
+    pub fn is_header_first(&self) -> bool {
+        self.header_first
     }
 
     /// Checks `flag` between APDUs and stops with [`ReadError::Cancelled`] when it is set.
@@ -129,7 +152,8 @@ impl<T: Transport> EfReader<T> {
                     if data.is_empty() {
                         return Err(ReadError::ShortFile { file: file.name.clone(), offset });
                     }
-                    if data.len() >= want {
+                    // Only a full chunk proves the size: a file's short tail does not.
+                    if want == room && data.len() >= want {
                         self.policy.confirmed = true;
                     }
                     let take = data.len().min(total - offset);
@@ -142,8 +166,95 @@ impl<T: Transport> EfReader<T> {
         Ok(buf)
     }
 
-    /// The first chunk: by SFI when possible (no SELECT needed), else SELECT then B0.
+    /// The first chunk. Fast path: as large a chunk as the session allows. When that fails as
+    /// a read past the file's end can make it fail ([`overread_suspect`]), the session is
+    /// authenticated again if the error ended secure messaging, and this and every later file
+    /// is read header-first. Nothing of the failed answer is used.
     fn read_first(&mut self, file: &FileId) -> Result<(Vec<u8>, bool), ReadError> {
+        if self.header_first {
+            return self.read_header(file);
+        }
+        match self.read_first_chunk(file) {
+            Err(e) if overread_suspect(&e) => {
+                tracing::info!(file = %file.name, error = %e,
+                    "first chunk refused; reading header-first with exact lengths from now on");
+                self.header_first = true;
+                self.policy.restart();
+                if matches!(e, ReadError::Sm(_)) {
+                    self.transport.recover()?;
+                }
+                self.read_header(file)
+            }
+            other => other,
+        }
+    }
+
+    /// Reads the file's TLV header alone: [`HEADER_PROBE`] bytes, then exactly the bytes a
+    /// longer header still lacks. Returns the header bytes (the file is selected).
+    fn read_header(&mut self, file: &FileId) -> Result<(Vec<u8>, bool), ReadError> {
+        let mut head = self.read_at_start(file, HEADER_PROBE)?;
+        while let Some(needed) = header_len(&head).filter(|&n| n > head.len()) {
+            self.check_cancel()?;
+            let offset = head.len();
+            let cmd = CommandApdu::new(0x00, 0xB0, 0, offset as u8).with_le(needed - offset);
+            match self.exchange_exact(&cmd, file, offset)? {
+                data if data.is_empty() => {
+                    return Err(ReadError::ShortFile { file: file.name.clone(), offset });
+                }
+                data => head.extend(data.into_iter().take(needed - offset)),
+            }
+        }
+        // Complete, or an error `read` reports.
+        Ok((head, true))
+    }
+
+    /// READ BINARY of exactly `le` bytes at offset 0: by SFI when possible, else SELECT then B0.
+    fn read_at_start(&mut self, file: &FileId, le: usize) -> Result<Vec<u8>, ReadError> {
+        self.check_cancel()?;
+        let cmd = match file.sfi {
+            Some(sfi) if self.use_sfi => {
+                CommandApdu::new(0x00, 0xB0, 0x80 | (sfi & 0x1F), 0).with_le(le)
+            }
+            _ => {
+                self.select(file)?;
+                CommandApdu::new(0x00, 0xB0, 0, 0).with_le(le)
+            }
+        };
+        match self.exchange_exact(&cmd, file, 0) {
+            Err(ReadError::Status { sw, .. }) if cmd.p1 & 0x80 != 0 && refuses_sfi(sw) => {
+                tracing::debug!(file = %file.name, %sw, "chip refuses SFI reads; using SELECT");
+                self.use_sfi = false;
+                self.read_at_start(file, le)
+            }
+            Ok(data) if data.is_empty() => {
+                Err(ReadError::ShortFile { file: file.name.clone(), offset: 0 })
+            }
+            other => other,
+        }
+    }
+
+    /// One READ BINARY of an exact length: its data, or the error (no step-down: nothing is
+    /// asked past the file's end any more).
+    fn exchange_exact(
+        &mut self,
+        cmd: &CommandApdu,
+        file: &FileId,
+        offset: usize,
+    ) -> Result<Vec<u8>, ReadError> {
+        let resp = self.transport.send(cmd)?;
+        match resp.sw {
+            StatusWord::Ok => Ok(resp.data),
+            StatusWord::EndOfFile if !resp.data.is_empty() => Ok(resp.data),
+            StatusWord::FileNotFound => Err(ReadError::NotFound { file: file.name.clone() }),
+            StatusWord::SecurityNotSatisfied | StatusWord::ConditionsNotSatisfied => {
+                Err(ReadError::Denied { file: file.name.clone(), sw: resp.sw })
+            }
+            sw => Err(ReadError::Status { file: file.name.clone(), offset, sw }),
+        }
+    }
+
+    /// The fast first chunk: by SFI when possible (no SELECT needed), else SELECT then B0.
+    fn read_first_chunk(&mut self, file: &FileId) -> Result<(Vec<u8>, bool), ReadError> {
         let mut selected = false;
         loop {
             self.check_cancel()?;
@@ -173,15 +284,7 @@ impl<T: Transport> EfReader<T> {
                     return Err(ReadError::ShortFile { file: file.name.clone(), offset: 0 });
                 }
                 Ok(Step::Retry { reselect }) => selected &= !reselect,
-                Err(ReadError::Status { sw, .. })
-                    if by_sfi
-                        && matches!(
-                            sw,
-                            StatusWord::IncorrectP1P2
-                                | StatusWord::InsNotSupported
-                                | StatusWord::Other(0x6981)
-                        ) =>
-                {
+                Err(ReadError::Status { sw, .. }) if by_sfi && refuses_sfi(sw) => {
                     tracing::debug!(file = %file.name, %sw, "chip refuses SFI reads; using SELECT");
                     self.use_sfi = false;
                 }
@@ -253,6 +356,51 @@ impl<T: Transport> EfReader<T> {
             ReadError::Sm(SmError::Unprotected(_)) => true,
             _ => false,
         }
+    }
+}
+
+/// The length of the BER-TLV header `prefix` starts (tag of at most two bytes, definite
+/// length of at most five), when the prefix shows it; `None` leaves the error to
+/// [`parse_header`].
+fn header_len(prefix: &[u8]) -> Option<usize> {
+    let first = *prefix.first()?;
+    let tag_len = if first & 0x1F == 0x1F { 2 } else { 1 };
+    let len = match *prefix.get(tag_len)? {
+        l @ 0x81..=0x84 => tag_len + 1 + usize::from(l & 0x7F),
+        _ => tag_len + 1,
+    };
+    (len <= MAX_HEADER).then_some(len)
+}
+
+/// Status words of a chip that does not take READ BINARY by short file identifier.
+fn refuses_sfi(sw: StatusWord) -> bool {
+    matches!(
+        sw,
+        StatusWord::IncorrectP1P2 | StatusWord::InsNotSupported | StatusWord::Other(0x6981)
+    )
+}
+
+/// Failures of a first chunk that asking past the file's end (or a longer Le than the chip
+/// takes) can cause, once stepping down found no size that works: 6282 or a secure-messaging
+/// answer without MAC or authenticated status, a plain status word ending secure messaging,
+/// 6700, 6Cxx, 6B00, 6987/6988. A MAC that does not verify is not one: that is an attack or
+/// a fault and ends the read.
+fn overread_suspect(e: &ReadError) -> bool {
+    match e {
+        ReadError::Sm(sm) => {
+            matches!(sm, SmError::MissingMac | SmError::MissingStatus | SmError::Unprotected(_))
+        }
+        ReadError::Status { offset: 0, sw, .. } => matches!(
+            sw,
+            StatusWord::EndOfFile
+                | StatusWord::WrongLength
+                | StatusWord::ExactLength(_)
+                | StatusWord::WrongOffset
+                | StatusWord::SmObjectsMissing
+                | StatusWord::SmObjectsIncorrect
+        ),
+        ReadError::ShortFile { offset: 0, .. } => true,
+        _ => false,
     }
 }
 

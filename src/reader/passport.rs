@@ -246,11 +246,28 @@ fn open_channel<'a, C: CardChannel>(
     Ok((chan, Method::Bac, bac_reason, None))
 }
 
-/// Reads EF.CardAccess in the clear (master file). Only a chip that answers with a status
-/// word (6A82 file not found, 6982, …) has none; a transport error, a card that left or a
-/// truncated file ends the read rather than silently leading to BAC.
+/// Reads EF.CardAccess in the clear (master file): by short file identifier first; when that
+/// finds nothing (a chip whose current DF after reset is not the MF), SELECT the MF and read
+/// it by file identifier. Only a chip that answers with status words (6A82 file not found,
+/// 6982, …) has none; a transport error, a card that left or a truncated file ends the read
+/// rather than silently leading to BAC.
 fn read_card_access<C: CardChannel>(
     log: &mut ApduLog<C>,
+    options: &ReadOptions,
+    progress: super::Progress<'_>,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let ef = file_id(&Ef::CardAccess);
+    if let Some(bytes) = read_plain(&mut *log, &ef, options, &mut *progress)? {
+        return Ok(Some(bytes));
+    }
+    select_master_file(&mut *log)?;
+    read_plain(log, &FileId { sfi: None, ..ef }, options, progress)
+}
+
+/// One plain read of an MF file; `None` when the chip answers it with a status word.
+fn read_plain<C: CardChannel>(
+    log: &mut ApduLog<C>,
+    file: &FileId,
     options: &ReadOptions,
     progress: super::Progress<'_>,
 ) -> Result<Option<Vec<u8>>, ReadError> {
@@ -258,7 +275,7 @@ fn read_card_access<C: CardChannel>(
     if let Some(flag) = &options.cancel {
         plain = plain.with_cancel(flag.clone());
     }
-    match plain.read(&file_id(&Ef::CardAccess), progress) {
+    match plain.read(file, progress) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(
             e @ (ReadError::NotFound { .. }
@@ -266,11 +283,66 @@ fn read_card_access<C: CardChannel>(
             | ReadError::Status { .. }
             | ReadError::ShortFile { offset: 0, .. }),
         ) => {
-            tracing::debug!(error = %e, "no EF.CardAccess");
+            tracing::debug!(file = %file.name, error = %e, "not readable in the clear");
             Ok(None)
         }
         Err(e) => Err(e),
     }
+}
+
+/// SELECT of the master file (ISO/IEC 7816-4 §11.1.1: P1-P2 000C, file identifier 3F00, no
+/// Le). Chips answer it in many ways — 9000, but also 6982, 6A81, 6A86, 6A87 or 6D00 — and
+/// none of them is fatal: the file read that follows tells. Only a transport error ends the
+/// read.
+fn select_master_file(card: &mut dyn CardChannel) -> Result<(), ReadError> {
+    let cmd = CommandApdu::new(0x00, 0xA4, 0x00, 0x0C).with_data([0x3F, 0x00]);
+    let resp = crate::card::send(card, &cmd)?;
+    if !resp.sw.is_ok() {
+        tracing::debug!(sw = %resp.sw, "the chip refused SELECT of the master file; reading on");
+    }
+    Ok(())
+}
+
+/// Extended length as the card announced it before access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extended {
+    Yes,
+    /// Yes, with responses carrying at most this many plaintext bytes under SM.
+    UpTo(usize),
+    No,
+    /// Nothing announced: the first READ BINARY tries.
+    Unknown,
+}
+
+/// Room a protected response needs beyond its plaintext: DO'87' header and padding, DO'99',
+/// DO'8E', SW (9303 Part 11 §9.8), rounded up.
+const SM_RESPONSE_OVERHEAD: usize = 64;
+
+/// What the ATR's card capabilities (ISO/IEC 7816-4 §8.1.1.2.7) say about extended Lc/Le,
+/// or, when they point there, EF.ATR/INFO's DO'7F66' (§8.2.1.1), read in the clear with one
+/// READ BINARY by SFI 01. A card saying nothing, or an unreadable EF.ATR/INFO, is `Unknown`.
+fn extended_length_up_front<C: CardChannel>(log: &mut ApduLog<C>) -> Result<Extended, ReadError> {
+    use crate::iso7816::atr::{self, ExtendedLength};
+    let atr = log.atr().unwrap_or_default();
+    let decided = match atr::extended_length(&atr) {
+        ExtendedLength::Supported => Extended::Yes,
+        ExtendedLength::NotSupported => Extended::No,
+        ExtendedLength::Unknown => Extended::Unknown,
+        ExtendedLength::InEfAtrInfo => {
+            let cmd = CommandApdu::new(0x00, 0xB0, 0x81, 0x00).with_le(256);
+            let resp = crate::card::send(&mut *log, &cmd)?;
+            let ok = matches!(resp.sw, StatusWord::Ok | StatusWord::EndOfFile);
+            match atr::max_response_from_ef_atr(&resp.data).filter(|_| ok) {
+                Some(n) if n.saturating_sub(SM_RESPONSE_OVERHEAD) > 256 => {
+                    Extended::UpTo(n - SM_RESPONSE_OVERHEAD)
+                }
+                Some(_) => Extended::No,
+                None => Extended::Unknown,
+            }
+        }
+    };
+    tracing::debug!(?decided, "extended length before access control");
+    Ok(decided)
 }
 
 /// What EF.CardAccess offers.
@@ -377,11 +449,21 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         files.insert(Ef::CardAccess.name(), Zeroizing::new(bytes));
     }
 
+    // Extended length from the ATR or EF.ATR/INFO, read in the clear before access control:
+    // a short-length chip then never costs a refused extended READ and a second PACE.
+    let extended = match (options.no_extended_length, options.fixed_chunk) {
+        (false, None) => extended_length_up_front(&mut log)?,
+        _ => Extended::Unknown,
+    };
     let (chan, method, bac_reason, cam) =
         open_channel(&mut log, &password, offer, options.force_bac)?;
-    let policy = match options.fixed_chunk {
-        Some(n) => ChunkPolicy::fixed(n),
-        None => ChunkPolicy::new(!options.no_extended_length, chan.cipher().max_short_chunk()),
+    let short_max = chan.cipher().max_short_chunk();
+    let policy = match (options.fixed_chunk, extended) {
+        (Some(n), _) => ChunkPolicy::fixed(n),
+        _ if options.no_extended_length => ChunkPolicy::new(false, short_max),
+        (None, Extended::No) => ChunkPolicy::new(false, short_max),
+        (None, Extended::UpTo(n)) => ChunkPolicy::new(true, short_max).extended_at_most(n),
+        (None, Extended::Yes | Extended::Unknown) => ChunkPolicy::new(true, short_max),
     };
     let transport = SecureTransport { chan: Some(chan), password: &password, method };
     let mut reader = EfReader::new(transport, policy);

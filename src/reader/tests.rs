@@ -9,18 +9,30 @@ struct FileCard {
     file: Vec<u8>,
     max_le: usize,
     exact_le_hint: bool,
+    /// Answer 6700 to any read asking past the end of the file (as IAS-style chips do).
+    strict_end: bool,
     sent: Vec<CommandApdu>,
     selected: bool,
 }
 
 impl FileCard {
     fn new(file: Vec<u8>, max_le: usize) -> Self {
-        Self { file, max_le, exact_le_hint: false, sent: Vec::new(), selected: false }
+        Self {
+            file,
+            max_le,
+            exact_le_hint: false,
+            strict_end: false,
+            sent: Vec::new(),
+            selected: false,
+        }
     }
 
     fn slice(&self, offset: usize, le: usize) -> ResponseApdu {
         if offset > self.file.len() {
             return ResponseApdu::status(StatusWord::WrongOffset);
+        }
+        if self.strict_end && offset + le > self.file.len() {
+            return ResponseApdu::status(StatusWord::WrongLength);
         }
         let end = (offset + le).min(self.file.len());
         ResponseApdu::new(self.file[offset..end].to_vec(), StatusWord::Ok)
@@ -147,4 +159,46 @@ fn cancel_stops_between_apdus() {
     let mut r = EfReader::new(FileCard::new(dg2_like(10), 256), ChunkPolicy::new(false, 256))
         .with_cancel(flag);
     assert!(matches!(r.read(&id(), &mut |_, _, _| {}), Err(ReadError::Cancelled)));
+}
+
+#[test]
+fn a_chip_refusing_reads_past_the_end_is_read_header_first_from_then_on() {
+    // 20-byte files: every step of the first chunk (65 280 … 32) asks past the end.
+    let small = dg2_like(18);
+    let mut card = FileCard::new(small.clone(), 65_536);
+    card.strict_end = true;
+    let mut r = EfReader::new(card, ChunkPolicy::new(true, 231));
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), small);
+    assert!(r.is_header_first());
+    // Eight refused sizes, then the 4-byte header and exactly the 16 bytes left.
+    let les: Vec<usize> = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).collect();
+    assert_eq!(les, [0xFF00, 231, 192, 160, 128, 96, 64, 32, 4, 16]);
+    // The next file goes header-first at once: no refused APDU.
+    r.transport.sent.clear();
+    r.transport.file = dg2_like(300);
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), dg2_like(300));
+    let les: Vec<usize> = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).collect();
+    assert_eq!(les, [4, 300]);
+}
+
+#[test]
+fn a_long_header_is_completed_with_exact_reads() {
+    // Tag 7F 61 with a three-byte length (7F 61 83 00 01 00): the 4-byte probe lacks two.
+    let mut file = vec![0x7F, 0x61, 0x83, 0x00, 0x01, 0x00];
+    file.extend((0..256).map(|i| i as u8));
+    let mut card = FileCard::new(file.clone(), 65_536);
+    card.strict_end = true;
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 256)).header_first();
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
+    let les: Vec<usize> = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).collect();
+    assert_eq!(les, [4, 2, 256]);
+}
+
+#[test]
+fn a_file_shorter_than_the_header_probe_is_an_error_not_a_loop() {
+    let mut card = FileCard::new(vec![0x60, 0x01, 0x00], 65_536);
+    card.strict_end = true;
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 256)).header_first();
+    assert!(matches!(r.read(&id(), &mut |_, _, _| {}), Err(ReadError::Status { .. })));
+    assert_eq!(r.transport.sent.len(), 1);
 }

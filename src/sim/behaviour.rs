@@ -38,12 +38,35 @@ pub struct Behaviour {
     pub omit_do99: bool,
     /// Answer 6282 (end of file) when a read asks for more bytes than the file has left.
     pub eof_6282: bool,
+    /// A protected read asking for more bytes than the file has left is answered 6282 with
+    /// the encrypted DO'87' and no DO'99' or DO'8E' (no MAC), as an emulated BAC 3DES
+    /// passport does: a reader must not use those bytes and must read header-first. (Related
+    /// published behaviours: 6282 on a DG1 read with Le = 256,
+    /// github.com/AndyQ/NFCPassportReader/issues/91; header-first reads of 4 bytes,
+    /// github.com/gmrtd/gmrtd/issues/6.)
+    pub overread_6282_no_mac: bool,
+    /// A read asking for more bytes than the file has left is refused with this status word
+    /// and no data (e.g. 0x6B00, 0x6700), as some chips do.
+    pub overread_sw: Option<u16>,
+    /// The status word SELECT of the master file is answered with (e.g. 0x6A86, 0x6982,
+    /// 0x6A81, 0x6A87, 0x6D00, as real chips do); the current DF stays as it was.
+    pub select_mf_sw: Option<u16>,
+    /// The eMRTD application, not the master file, is the current DF after reset, and READ
+    /// BINARY by short file identifier finds only files of the current DF (SFIs are DF-local).
+    pub application_selected_at_reset: bool,
     /// The file (e.g. "EF.DG2") whose TLV header declares `declare_length` bytes.
     pub evil_file: Option<String>,
     /// The length the evil file's header declares (default 0xFFFF_FFFF: 4 GB).
     pub declare_length: Option<u32>,
     /// The ATR as hex (default a contactless ATR).
     pub atr: Option<String>,
+    /// Without `atr`: the ATR's historical bytes carry the card capabilities (ISO/IEC 7816-4
+    /// §8.1.1.2.7) announcing extended Lc/Le as `extended_length` says — or, with
+    /// `ef_atr_info`, that EF.ATR/INFO tells.
+    pub atr_capabilities: bool,
+    /// The chip carries EF.ATR/INFO (2F01) with the extended length information DO'7F66'
+    /// (the largest command and response, from `extended_length` and `max_le`).
+    pub ef_atr_info: bool,
     /// Status word answering a wrong BAC cryptogram (default 6300; real chips also use
     /// 63Cx, 6982 or 6988). In profile.toml write it as hex: `denied_sw = 0x6988`.
     pub denied_sw: Option<u16>,
@@ -87,7 +110,33 @@ impl Behaviour {
             .as_deref()
             .and_then(|h| hex::decode(h.replace([' ', ':'], "")).ok())
             .filter(|a| (2..=33).contains(&a.len()))
-            .unwrap_or_else(|| DEFAULT_ATR.to_vec())
+            .unwrap_or_else(|| {
+                if !self.atr_capabilities {
+                    return DEFAULT_ATR.to_vec();
+                }
+                let third = match (self.ef_atr_info, self.extended()) {
+                    (true, _) => 0xA0,
+                    (false, true) => 0xC0,
+                    (false, false) => 0x80,
+                };
+                crate::iso7816::atr::contactless_atr(third)
+            })
+    }
+
+    /// EF.ATR/INFO's content when `ef_atr_info` is set: DO'7F66' with the largest command
+    /// and response APDU sizes (ISO/IEC 7816-4 §8.2.1.1; a response adds SM overhead and SW).
+    pub fn ef_atr_info_bytes(&self) -> Option<Vec<u8>> {
+        if !self.ef_atr_info {
+            return None;
+        }
+        let (cmd, resp) = if self.extended() {
+            (65_544u32, self.effective_max_le() as u32 + 64)
+        } else {
+            (261, 258)
+        };
+        let mut value = crate::iso7816::tlv::tlv(0x02, &cmd.to_be_bytes()[1..]);
+        value.extend(crate::iso7816::tlv::tlv(0x02, &resp.to_be_bytes()[1..]));
+        Some(crate::iso7816::tlv::tlv(0x7F66, &value))
     }
 
     /// Applies `other`'s settings on top of these (CLI flags over profile.toml).
@@ -113,6 +162,14 @@ impl Behaviour {
         }
         self.omit_do99 |= other.omit_do99;
         self.eof_6282 |= other.eof_6282;
+        self.overread_6282_no_mac |= other.overread_6282_no_mac;
+        if other.overread_sw.is_some() {
+            self.overread_sw = other.overread_sw;
+        }
+        if other.select_mf_sw.is_some() {
+            self.select_mf_sw = other.select_mf_sw;
+        }
+        self.application_selected_at_reset |= other.application_selected_at_reset;
         if other.evil_file.is_some() {
             self.evil_file.clone_from(&other.evil_file);
         }
@@ -122,6 +179,8 @@ impl Behaviour {
         if other.atr.is_some() {
             self.atr.clone_from(&other.atr);
         }
+        self.atr_capabilities |= other.atr_capabilities;
+        self.ef_atr_info |= other.ef_atr_info;
         if other.denied_sw.is_some() {
             self.denied_sw = other.denied_sw;
         }
@@ -193,7 +252,11 @@ mod tests {
             (b.latency_ms, b.remove_after_apdu, b.wrong_mac_at_apdu),
             (37, Some(40), Some(12))
         );
-        assert!(b.omit_do99 && b.eof_6282);
+        assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
+        assert_eq!(b.select_mf_sw, Some(0x6A86));
+        assert_eq!(b.overread_sw, Some(0x6B00));
+        assert!(b.application_selected_at_reset);
+        assert!(b.atr_capabilities && b.ef_atr_info);
         assert_eq!((b.evil_file.as_deref(), b.declare_length), (Some("EF.DG2"), Some(u32::MAX)));
         assert_eq!(b.atr_bytes(), DEFAULT_ATR);
         assert_eq!(b.denied_sw, Some(0x6988));

@@ -22,6 +22,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use zeroize::Zeroizing;
 
+#[path = "chip_read.rs"]
+mod read;
+
 /// 6986: command not allowed (no current EF).
 const NO_CURRENT_EF: StatusWord = StatusWord::Other(0x6986);
 /// Largest response (data and SW) the chip sends at all.
@@ -65,6 +68,8 @@ pub struct Chip {
     /// The rest of a protected response a short APDU could not carry (data then SW), served
     /// by GET RESPONSE after 61xx (ISO/IEC 7816-4 §5.3.4).
     pending: Vec<u8>,
+    /// The read being answered asked past its file's end (the `overread_6282_no_mac` quirk).
+    overread_now: bool,
 }
 
 impl std::fmt::Debug for Chip {
@@ -92,7 +97,11 @@ impl Chip {
             .evil_file
             .as_deref()
             .map(|name| (name, behaviour.declare_length.unwrap_or(u32::MAX)));
-        let fs = profile.file_system(evil);
+        let mut fs = profile.file_system(evil);
+        if let Some(bytes) = behaviour.ef_atr_info_bytes() {
+            fs.add_if_absent("EF.ATR", &bytes);
+        }
+        let df = if behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
         // The profile's MRZ was validated when it was loaded.
         let pace = profile.pace().and_then(|p| {
@@ -113,7 +122,7 @@ impl Chip {
             behaviour,
             rng,
             link: Link::Plain,
-            df: Df::Master,
+            df,
             ef: None,
             apdus: 0,
             removed: false,
@@ -128,6 +137,7 @@ impl Chip {
                 (k, profile.aa_hash.unwrap_or(default))
             }),
             pending: Vec::new(),
+            overread_now: false,
         }
     }
 
@@ -157,7 +167,7 @@ impl Chip {
             c.reset();
         }
         self.ca_next = None;
-        self.df = Df::Master;
+        self.df = if self.behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         self.ef = None;
     }
 
@@ -232,6 +242,9 @@ impl Chip {
             self.mac_fault_done = true;
             session.corrupt_next_mac();
         }
+        if std::mem::take(&mut self.overread_now) {
+            session.bare_next_response();
+        }
         // Chips that omit DO'99' do so on answers with data, whose MAC then vouches for
         // the status word; an answer without data keeps it (a bare MAC proves nothing).
         session.set_omit_do99(self.behaviour.omit_do99 && !resp.data.is_empty());
@@ -277,10 +290,16 @@ impl Chip {
 
     fn select(&mut self, cmd: &CommandApdu) -> Result<ResponseApdu, StatusWord> {
         let fci = match cmd.p2 {
+            // No response data: ISO/IEC 7816-4 §5.1 wants Le absent, and strict chips say so.
+            0x0C if cmd.le.is_some() => return Err(StatusWord::WrongLength),
             0x0C => false,
             0x00 | 0x04 => true,
             _ => return Err(StatusWord::IncorrectP1P2),
         };
+        let selects_mf = cmd.p1 == 0x00 && (cmd.data.is_empty() || cmd.data == [0x3F, 0x00]);
+        if let Some(sw) = self.behaviour.select_mf_sw.filter(|_| selects_mf) {
+            return Err(StatusWord::from_u16(sw));
+        }
         let fid = match cmd.data.as_slice() {
             [a, b] => Some(u16::from_be_bytes([*a, *b])),
             _ => None,
@@ -318,108 +337,6 @@ impl Chip {
         fcp.extend(tlv::tlv(0x82, &[0x01]));
         fcp.extend(tlv::tlv(0x83, &fid.to_be_bytes()));
         Ok(ResponseApdu::new(tlv::tlv(0x62, &fcp), StatusWord::Ok))
-    }
-
-    /// The largest Le this chip serves now: `max_le`, and with short APDUs only, what still
-    /// fits into a 256-byte protected response.
-    fn le_limit(&self, secured: bool) -> usize {
-        let mut limit = self.behaviour.effective_max_le();
-        if secured && !self.behaviour.extended() {
-            limit = limit.min(short_plaintext_budget(self.behaviour.omit_do99, self.cipher()));
-        }
-        limit
-    }
-
-    fn granted_le(&self, cmd: &CommandApdu, secured: bool) -> Result<usize, StatusWord> {
-        let le = cmd.le.unwrap_or(SHORT_RESPONSE);
-        let limit = self.le_limit(secured);
-        let le = if le <= limit {
-            le
-        } else {
-            match self.behaviour.le_overflow {
-                LeOverflow::WrongLength => return Err(StatusWord::WrongLength),
-                LeOverflow::Truncate => limit,
-            }
-        };
-        // Like a chip's I/O buffer: a whole response (data, SM objects, SW) stays within
-        // 65 535 bytes, the most a vpcd frame (and pcsc-lite's extended buffer) carries.
-        let cap = if secured {
-            plaintext_budget(MAX_RESPONSE - 2, self.behaviour.omit_do99, self.cipher())
-        } else {
-            MAX_RESPONSE - 2
-        };
-        Ok(le.min(cap))
-    }
-
-    fn readable(&self, index: usize, secured: bool) -> Result<(), StatusWord> {
-        let ef = self.fs.get(index).ok_or(StatusWord::FileNotFound)?;
-        if ef.location.df == Df::Emrtd && !secured {
-            return Err(StatusWord::SecurityNotSatisfied);
-        }
-        Ok(())
-    }
-
-    fn read_binary(
-        &mut self,
-        cmd: &CommandApdu,
-        secured: bool,
-    ) -> Result<ResponseApdu, StatusWord> {
-        let (index, offset) = if cmd.p1 & 0x80 != 0 {
-            if cmd.p1 & 0x60 != 0 {
-                return Err(StatusWord::IncorrectP1P2);
-            }
-            let index = self.fs.by_sfi(self.df, cmd.p1 & 0x1F).ok_or(StatusWord::FileNotFound)?;
-            (index, u64::from(cmd.p2))
-        } else {
-            let index = self.ef.ok_or(NO_CURRENT_EF)?;
-            (index, u64::from(u16::from_be_bytes([cmd.p1 & 0x7F, cmd.p2])))
-        };
-        self.readable(index, secured)?;
-        let le = self.granted_le(cmd, secured)?;
-        self.ef = Some(index);
-        let (data, sw) = self.fs.read(index, offset, le, self.behaviour.eof_6282)?;
-        Ok(ResponseApdu::new(data, sw))
-    }
-
-    /// READ BINARY with odd INS (ISO/IEC 7816-4 §7.2.3): offset in DO'54', data in DO'53'.
-    fn read_binary_odd(
-        &mut self,
-        cmd: &CommandApdu,
-        secured: bool,
-    ) -> Result<ResponseApdu, StatusWord> {
-        let index = match (cmd.p1, cmd.p2) {
-            (0, 0) => self.ef.ok_or(NO_CURRENT_EF)?,
-            (0, p2) if p2 & 0xE0 == 0 => {
-                self.fs.by_sfi(self.df, p2 & 0x1F).ok_or(StatusWord::FileNotFound)?
-            }
-            (p1, p2) => self
-                .fs
-                .by_fid(self.df, u16::from_be_bytes([p1, p2]))
-                .ok_or(StatusWord::FileNotFound)?,
-        };
-        let mut reader = tlv::Reader::new(&cmd.data);
-        let offset_do = reader.expect(0x54).map_err(|_| StatusWord::IncorrectData)?;
-        reader.finish().map_err(|_| StatusWord::IncorrectData)?;
-        if offset_do.value.is_empty() || offset_do.value.len() > 4 {
-            return Err(StatusWord::IncorrectData);
-        }
-        let offset = offset_do.value.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-        self.readable(index, secured)?;
-        let le = self.granted_le(cmd, secured)?;
-        self.ef = Some(index);
-        // The DO'53' header counts against Le.
-        let mut want = le.saturating_sub(2);
-        if want > 127 {
-            want = le.saturating_sub(3);
-        }
-        if want > 255 {
-            want = le.saturating_sub(4);
-        }
-        if want == 0 {
-            return Err(StatusWord::WrongLength);
-        }
-        let (data, sw) = self.fs.read(index, offset, want, self.behaviour.eof_6282)?;
-        Ok(ResponseApdu::new(tlv::tlv(0x53, &data), sw))
     }
 
     fn get_challenge(
@@ -570,6 +487,10 @@ impl CardChannel for Chip {
             return Err(CardError::CardRemoved);
         }
         Ok(self.process(command))
+    }
+
+    fn atr(&self) -> Option<Vec<u8>> {
+        Some(Chip::atr(self))
     }
 }
 

@@ -46,6 +46,25 @@ pub struct SimulateArgs {
     /// Answer 6282 when a read runs past the end of a file.
     #[arg(long)]
     pub eof_6282: bool,
+    /// Answer a protected read past the end of a file with 6282 and an encrypted DO'87'
+    /// but no MAC (a quirk of some chips).
+    #[arg(long)]
+    pub overread_6282_no_mac: bool,
+    /// Refuse reads past the end of a file with this status word, as hex (e.g. 6B00).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub overread_sw: Option<u16>,
+    /// Answer SELECT of the master file with this status word, as hex (e.g. 6A86).
+    #[arg(long, value_name = "HEX", value_parser = parse_sw)]
+    pub select_mf_sw: Option<u16>,
+    /// Have the eMRTD application, not the master file, selected at reset.
+    #[arg(long)]
+    pub application_selected_at_reset: bool,
+    /// Announce extended length (or its absence) in the ATR's card capabilities.
+    #[arg(long)]
+    pub atr_capabilities: bool,
+    /// Carry EF.ATR/INFO with the extended length information DO'7F66'.
+    #[arg(long)]
+    pub ef_atr_info: bool,
     /// Make FILE (e.g. EF.DG2) declare a huge length in its TLV header (see --declare-length).
     #[arg(long, value_name = "FILE")]
     pub evil_length: Option<String>,
@@ -96,6 +115,12 @@ impl SimulateArgs {
             wrong_mac_at_apdu: self.wrong_mac_at_apdu,
             omit_do99: self.omit_do99,
             eof_6282: self.eof_6282,
+            overread_6282_no_mac: self.overread_6282_no_mac,
+            overread_sw: self.overread_sw,
+            select_mf_sw: self.select_mf_sw,
+            application_selected_at_reset: self.application_selected_at_reset,
+            atr_capabilities: self.atr_capabilities,
+            ef_atr_info: self.ef_atr_info,
             evil_file: self.evil_length.clone(),
             declare_length: self.declare_length,
             atr: self.atr.clone(),
@@ -194,6 +219,10 @@ pub struct MakeProfileArgs {
     /// with trailer BC for RSA, SHA-256 for ECDSA).
     #[arg(long, value_name = "HASH", requires = "aa")]
     pub aa_hash: Option<String>,
+    /// One `[behaviour]` setting of profile.toml as a TOML line, e.g. `max_le = 192` or
+    /// `overread_sw = 0x6B00` (repeatable; checked before anything is written).
+    #[arg(long = "behaviour", value_name = "KEY=VALUE")]
+    pub behaviour: Vec<String>,
 }
 
 /// The Active Authentication key and hash `make-profile` flags ask for.
@@ -255,8 +284,17 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         .map(|kind| super::make_ca::CaMake::new(kind, &args.ca_cipher, args.ca_key_id))
         .transpose()?;
     let aa = aa_option(&args)?;
-    let options =
-        MakeOptions { eye_centres: args.eyes, pace, can, ca, aa, ..MakeOptions::default() };
+    let behaviour =
+        (!args.behaviour.is_empty()).then(|| super::make::BehaviourToml(args.behaviour.join("\n")));
+    let options = MakeOptions {
+        eye_centres: args.eyes,
+        pace,
+        can,
+        ca,
+        aa,
+        behaviour,
+        ..MakeOptions::default()
+    };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",
@@ -295,6 +333,7 @@ mod tests {
             "9",
             "--omit-do99",
             "--eof-6282",
+            "--overread-6282-no-mac",
             "--evil-length",
             "EF.DG2",
             "--denied-sw",
@@ -309,7 +348,7 @@ mod tests {
         assert_eq!(b.latency_ms, 37);
         assert_eq!(b.remove_after_apdu, Some(12));
         assert_eq!(b.wrong_mac_at_apdu, Some(9));
-        assert!(b.omit_do99 && b.eof_6282);
+        assert!(b.omit_do99 && b.eof_6282 && b.overread_6282_no_mac);
         assert_eq!(b.evil_file.as_deref(), Some("EF.DG2"));
         assert_eq!(b.denied_sw, Some(0x6988));
         assert_eq!(b.truncate_ga, Some(3));
@@ -356,6 +395,18 @@ mod tests {
         assert_eq!(dg2.faces[0].format, crate::lds::dg2::ImageFormat::Jp2);
         assert!(out.join("csca.der").exists() && out.join("dsc.der").exists());
         assert!(p.pace().is_none() && p.can().is_none() && p.file("EF.CardAccess").is_none());
+
+        // Behaviour knobs go into profile.toml's [behaviour]; an unknown one is refused.
+        let quirky = dir.path().join("quirky");
+        let args = ["x", "--mrz", mrz, "--face", face, "--out", quirky.to_str().unwrap()];
+        let knobs = ["--behaviour", "max_le = 192", "--behaviour", "overread_sw = 0x6B00"];
+        let cli = MakeCli::try_parse_from(args.iter().chain(&knobs)).unwrap();
+        run_make_profile(cli.make).unwrap();
+        let b = Profile::load(&quirky).unwrap().behaviour().clone();
+        assert_eq!((b.max_le, b.overread_sw), (Some(192), Some(0x6B00)));
+        let bad = ["--behaviour", "no_such_knob = true"];
+        let cli = MakeCli::try_parse_from(args.iter().chain(&bad)).unwrap();
+        assert!(matches!(run_make_profile(cli.make), Err(SimError::ProfileToml { .. })));
 
         let out = dir.path().join("pace");
         let cli = MakeCli::try_parse_from([

@@ -147,6 +147,16 @@ impl FileSystem {
         Ok(fs)
     }
 
+    /// Adds a known file unless one is already at its location.
+    pub fn add_if_absent(&mut self, name: &str, bytes: &[u8]) {
+        if let Some(location) = locate(name)
+            && !self.files.iter().any(|f| f.location == location)
+        {
+            let content = Content::Plain(bytes.to_vec());
+            self.files.push(Ef { name: name.to_owned(), location, content });
+        }
+    }
+
     /// The EF with this file identifier, looked up in `df` first, then in the master file.
     pub fn by_fid(&self, df: Df, fid: u16) -> Option<usize> {
         self.find(df, |l| l.fid == fid)

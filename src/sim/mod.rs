@@ -27,6 +27,12 @@
 //! wrong_mac_at_apdu = 12        # response MAC of APDU 12 corrupted (once)
 //! omit_do99 = true              # protected responses with data lack DO'99'
 //! eof_6282 = true               # reads past the end answer 6282
+//! overread_6282_no_mac = true   # protected reads past the end: 6282, DO'87', no MAC
+//! overread_sw = 0x6B00          # reads past the end refused with 6B00 (or 6700 …)
+//! select_mf_sw = 0x6A86         # SELECT MF answered 6A86 (or 6982, 6A81, 6A87, 6D00)
+//! application_selected_at_reset = true  # eMRTD application current at reset; SFIs DF-local
+//! atr_capabilities = true       # ATR historical bytes: card capabilities (extended Lc/Le)
+//! ef_atr_info = true            # EF.ATR/INFO with DO'7F66' (ATR points to it)
 //! evil_file = "EF.DG2"          # its header declares declare_length bytes
 //! declare_length = 4294967295
 //! atr = "3B8880010000000000000000 09"
@@ -117,6 +123,8 @@ mod tests_ca;
 mod tests_pace;
 #[cfg(test)]
 mod tests_pace_family;
+#[cfg(test)]
+mod tests_quirks;
 #[cfg(test)]
 mod tests_removal;
 

@@ -16,6 +16,8 @@ pub struct ChipSmSession {
     keys: SessionKeys,
     omit_do99: bool,
     corrupt_next_mac: bool,
+    /// The next response goes out without DO'99' and DO'8E' (quirk of some chips).
+    bare_next: bool,
     odd_ins: bool,
 }
 
@@ -35,6 +37,7 @@ impl ChipSmSession {
             keys: SessionKeys::new(cipher, k_enc, k_mac, ssc)?,
             omit_do99: false,
             corrupt_next_mac: false,
+            bare_next: false,
             odd_ins: false,
         })
     }
@@ -63,6 +66,12 @@ impl ChipSmSession {
     /// Fault injection: the next protected response carries a wrong MAC.
     pub fn corrupt_next_mac(&mut self) {
         self.corrupt_next_mac = true;
+    }
+
+    /// Real-chip quirk: the next protected response carries its encrypted data object only,
+    /// without DO'99' and DO'8E' (a chip answering a read past a file's end this way).
+    pub fn bare_next_response(&mut self) {
+        self.bare_next = true;
     }
 
     /// Verifies and unwraps a protected command; returns the plain command (CLA without
@@ -104,6 +113,9 @@ impl ChipSmSession {
         let mut body = Vec::with_capacity(resp.data.len() + 48);
         if !resp.data.is_empty() {
             keys.encrypt_into(self.odd_ins, &resp.data, &mut body)?;
+        }
+        if std::mem::take(&mut self.bare_next) {
+            return Ok(ResponseApdu::new(body, resp.sw));
         }
         if !self.omit_do99 {
             tlv::encode(TAG_STATUS, &resp.sw.to_bytes(), &mut body);

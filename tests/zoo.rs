@@ -1,0 +1,135 @@
+//! The zoo: one simulated chip per real document configuration that open-source readers
+//! publish (tests/data/zoo/zoo.toml, each fact with its source), made with `make-profile`'s
+//! options and the simulator's behaviour knobs, read through pcscd + vpcd with the MRZ on the
+//! first try: the access protocol and the chip verdict must be the expected ones. Entries
+//! that need features not on this branch (`needs`) are counted, not run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed test
+
+mod common;
+
+use clap::Parser;
+use common::{attach, connect, data};
+use enrol_kiosk::authentication::Outcome;
+use enrol_kiosk::mrz::AccessKey;
+use enrol_kiosk::reader::passport::{PassportRead, ReadOptions, read_passport};
+use enrol_kiosk::sim::Profile;
+use enrol_kiosk::sim::cli::{MakeProfileArgs, run_make_profile};
+use serde::Deserialize;
+
+/// A fictitious specimen MRZ (ICAO 9303 Part 4 Appendix B, issuing state UTO) for every chip.
+const MRZ: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C<3UTO6908061F9406236ZE184226B<<<<<14";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Zoo {
+    document: Vec<Document>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    id: String,
+    country: String,
+    document: String,
+    year: String,
+    access: String,
+    verdict: String,
+    make_profile: Vec<String>,
+    needs: Vec<String>,
+    assumed: Vec<String>,
+    facts: Vec<Fact>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fact {
+    what: String,
+    source: String,
+}
+
+/// `make-profile`'s options, parsed exactly as the command line parses them.
+#[derive(Parser)]
+struct MakeProfile {
+    #[command(flatten)]
+    args: MakeProfileArgs,
+}
+
+fn zoo() -> Zoo {
+    toml::from_str(&std::fs::read_to_string(data("zoo/zoo.toml")).unwrap()).unwrap()
+}
+
+/// The chip verdict from what chip authentication found during the read: `FAILED` when any
+/// check failed, `genuine` when one passed, `not proven` when the chip offered none.
+fn verdict(read: &PassportRead) -> &'static str {
+    let outcomes: Vec<Outcome> = read.chip_checks.iter().map(|c| c.outcome).collect();
+    if outcomes.contains(&Outcome::Failed) {
+        "FAILED"
+    } else if outcomes.contains(&Outcome::Passed) {
+        "genuine"
+    } else {
+        "not proven"
+    }
+}
+
+#[test]
+fn every_entry_names_its_sources_and_its_expectations() {
+    let zoo = zoo();
+    assert!(zoo.document.len() >= 10);
+    let mut ids = std::collections::BTreeSet::new();
+    for d in &zoo.document {
+        assert!(ids.insert(d.id.clone()), "duplicate id {}", d.id);
+        assert!(!d.facts.is_empty(), "{}: no facts", d.id);
+        for f in &d.facts {
+            assert!(!f.what.trim().is_empty() && !f.source.trim().is_empty(), "{}: {f:?}", d.id);
+        }
+        assert!(["genuine", "not proven", "FAILED"].contains(&d.verdict.as_str()), "{}", d.id);
+        assert!(!d.country.is_empty() && !d.document.is_empty() && !d.year.is_empty());
+        assert!(d.assumed.iter().all(|a| !a.trim().is_empty()), "{}", d.id);
+    }
+}
+
+#[test]
+fn every_zoo_chip_is_read_first_try_with_the_expected_protocol_and_verdict() {
+    let zoo = zoo();
+    let tmp = tempfile::tempdir().unwrap();
+    let face = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-face.jpg");
+    let (mut read_ok, mut pending) = (Vec::new(), Vec::new());
+    for d in &zoo.document {
+        if !d.needs.is_empty() {
+            pending.push(format!("{} (needs {})", d.id, d.needs.join(", ")));
+            continue;
+        }
+        let out = tmp.path().join(&d.id);
+        let mut argv: Vec<String> = vec!["make-profile".into(), "--mrz".into(), MRZ.into()];
+        argv.extend(["--face".into(), face.display().to_string()]);
+        argv.extend(["--out".into(), out.display().to_string()]);
+        argv.extend(d.make_profile.iter().cloned());
+        let made = MakeProfile::try_parse_from(&argv)
+            .unwrap_or_else(|e| panic!("{}: make-profile options: {e}", d.id));
+        run_make_profile(made.args).unwrap_or_else(|e| panic!("{}: {e}", d.id));
+        let profile = Profile::load(&out).unwrap();
+        let _card = attach(&profile, profile.behaviour().clone());
+        let key = AccessKey::from_mrz_text(MRZ).unwrap();
+        let read = read_passport(connect(), key, &ReadOptions::default(), &mut |_, _, _| {})
+            .unwrap_or_else(|e| panic!("{}: not read on the first try: {e}", d.id));
+        for name in ["EF.COM", "EF.SOD", "EF.DG1", "EF.DG2"] {
+            let got = read.files.get(name).map(|f| f.as_slice());
+            assert_eq!(got, profile.file(name), "{}: {name} differs", d.id);
+        }
+        assert_eq!(read.access, d.access, "{}", d.id);
+        assert_eq!(verdict(&read), d.verdict, "{}", d.id);
+        read_ok.push(format!("{} ({} APDUs)", d.id, read.apdus));
+    }
+    eprintln!(
+        "zoo: {} documents, {} read first try: {}; {} pending: {}",
+        zoo.document.len(),
+        read_ok.len(),
+        read_ok.join(", "),
+        pending.len(),
+        pending.join("; ")
+    );
+    assert_eq!(read_ok.len() + pending.len(), zoo.document.len());
+    assert!(read_ok.len() >= 4, "the zoo runs at least the entries main supports");
+}
