@@ -10,6 +10,7 @@ mod chip;
 pub mod curve;
 pub mod dh;
 pub mod group;
+pub mod integrated;
 mod terminal;
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,8 @@ mod tests;
 mod tests_cam;
 #[cfg(test)]
 mod tests_dh;
+#[cfg(test)]
+mod tests_im;
 #[cfg(test)]
 mod tests_unsupported;
 mod unsupported;
@@ -127,7 +130,8 @@ fn implemented(mapping: Mapping, group: Group) -> bool {
     match mapping {
         Mapping::Generic => true,
         Mapping::ChipAuthentication => matches!(group, Group::Ec(_)),
-        Mapping::Integrated => false,
+        // The point encoding needs p ≡ 3 (mod 4): every standardized curve but NIST P-224.
+        Mapping::Integrated => group != Group::Ec(Curve::NistP224),
     }
 }
 
