@@ -1,12 +1,11 @@
 //! Known prime curves (RFC 5480, RFC 5639) and the mapping of X9.62 explicit ECParameters
-//! (common in passports) to them; and a generic ECDSA verifier (SEC 1 §4.1.4; BSI TR-03111
-//! §4.2.1.2) over `num-bigint-dig`, used ONLY for the curves no maintained RustCrypto crate
-//! covers: P-224 (p224 is on the older elliptic-curve 0.13), brainpoolP224r1, P320r1, P512r1.
-//! P-256, P-384, P-521, brainpoolP256r1/P384r1 verify through their crates (`ec_key`); the
-//! generic verifier stays reachable for them only so tests can compare the two. Public data
-//! only: verification needs no constant time. Jacobian coordinates, one inversion.
+//! (common in passports) to them. ECDSA verifies through constant-time curve types
+//! (`ec_key`); the generic verifier here (SEC 1 §4.1.4, BSI TR-03111 §4.2.1.2; Jacobian
+//! coordinates over `num-bigint-dig`, variable time) is built for tests only, as an
+//! independent reference the curve types are compared with.
 
 use num_bigint_dig::BigUint;
+#[cfg(test)]
 use num_traits::{One, Zero};
 
 use super::TrustError;
@@ -193,6 +192,7 @@ impl Curve {
         lhs == rhs
     }
 
+    #[cfg(test)]
     /// Verifies ECDSA (r, s) over the message digest `hash` with public key (qx, qy).
     pub fn verify(
         &self,
@@ -224,10 +224,12 @@ impl Curve {
         if (x % n) == *r { Ok(()) } else { Err(bad("mismatch")) }
     }
 
+    #[cfg(test)]
     fn sub(&self, a: &BigUint, b: &BigUint) -> BigUint {
         ((a + &self.p) - (b % &self.p)) % &self.p
     }
 
+    #[cfg(test)]
     fn double(&self, pt: &Jacobian) -> Jacobian {
         let p = &self.p;
         if pt.z.is_zero() || pt.y.is_zero() {
@@ -245,6 +247,7 @@ impl Curve {
         Jacobian { x: x3, y: y3, z: z3 }
     }
 
+    #[cfg(test)]
     fn add(&self, a: &Jacobian, b: &Jacobian) -> Jacobian {
         let p = &self.p;
         if a.z.is_zero() {
@@ -273,6 +276,7 @@ impl Curve {
         Jacobian { x: x3, y: y3, z: z3 }
     }
 
+    #[cfg(test)]
     fn mul(&self, k: &BigUint, pt: &Jacobian) -> Jacobian {
         let mut acc = Jacobian::infinity();
         for byte in k.to_bytes_be() {
@@ -286,6 +290,7 @@ impl Curve {
         acc
     }
 
+    #[cfg(test)]
     fn to_affine(&self, pt: &Jacobian) -> Option<(BigUint, BigUint)> {
         if pt.z.is_zero() {
             return None;
@@ -297,6 +302,7 @@ impl Curve {
     }
 }
 
+#[cfg(test)]
 #[derive(Clone)]
 struct Jacobian {
     x: BigUint,
@@ -304,6 +310,7 @@ struct Jacobian {
     z: BigUint,
 }
 
+#[cfg(test)]
 impl Jacobian {
     fn infinity() -> Self {
         Jacobian { x: BigUint::one(), y: BigUint::one(), z: BigUint::zero() }

@@ -1,12 +1,15 @@
-//! EC public keys and ECDSA verification (SEC 1 §4.1.4, BSI TR-03111 §4.2.1.2): through the
-//! RustCrypto curve crates (`ecdsa` 0.17 `verify_prehash`) for P-256 (`p256`), P-384 (`p384`),
-//! P-521 (`p521`), brainpoolP256r1 (`bp256`) and brainpoolP384r1 (`bp384`); through the
-//! generic verifier in `ec` only for the curves no maintained crate covers.
+//! EC public keys and ECDSA verification (SEC 1 §4.1.4, BSI TR-03111 §4.2.1.2) through
+//! `ecdsa` 0.17 `verify_prehash` on constant-time curve types for every known curve: the
+//! RustCrypto crates for P-224 (`p224`), P-256 (`p256`), P-384 (`p384`), P-521 (`p521`),
+//! brainpoolP256r1 (`bp256`) and brainpoolP384r1 (`bp384`), and [`crate::ec`] for
+//! brainpoolP224r1, P320r1 and P512r1. The variable-time generic verifier in `ec` is kept only
+//! as the tests' independent reference.
 
 use ecdsa_17::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
 use ecdsa_17::elliptic_curve::{AffinePoint, CurveArithmetic, FieldBytesSize};
 use ecdsa_17::signature::hazmat::PrehashVerifier;
 use ecdsa_17::{EcdsaCurve, Signature, SignatureSize, VerifyingKey};
+#[cfg(test)]
 use num_bigint_dig::BigUint;
 
 use super::TrustError;
@@ -24,8 +27,14 @@ enum Backend {
     P256(VerifyingKey<p256_14::NistP256>),
     P384(VerifyingKey<p384::NistP384>),
     P521(VerifyingKey<p521::NistP521>),
+    P224(VerifyingKey<p224::NistP224>),
+    Bp224(VerifyingKey<crate::ec::BrainpoolP224r1>),
     Bp256(VerifyingKey<bp256::BrainpoolP256r1>),
+    Bp320(VerifyingKey<crate::ec::BrainpoolP320r1>),
     Bp384(VerifyingKey<bp384::BrainpoolP384r1>),
+    Bp512(VerifyingKey<crate::ec::BrainpoolP512r1>),
+    /// The tests' reference: the variable-time verifier of `ec`.
+    #[cfg(test)]
     Generic((BigUint, BigUint)),
 }
 
@@ -41,8 +50,12 @@ fn crate_for(oid: &str) -> Option<&'static str> {
         "1.2.840.10045.3.1.7" => "p256",
         "1.3.132.0.34" => "p384",
         "1.3.132.0.35" => "p521",
+        "1.3.132.0.33" => "p224",
+        "1.3.36.3.3.2.8.1.1.5" => "bp224",
         "1.3.36.3.3.2.8.1.1.7" => "bp256",
+        "1.3.36.3.3.2.8.1.1.9" => "bp320",
         "1.3.36.3.3.2.8.1.1.11" => "bp384",
+        "1.3.36.3.3.2.8.1.1.13" => "bp512",
         _ => return None,
     })
 }
@@ -58,22 +71,25 @@ where
 }
 
 impl EcPublicKey {
-    /// From a SEC 1 point (uncompressed, or compressed where a crate covers the curve),
-    /// checked to lie on `curve`. Verification goes through the crate for the curve if there
-    /// is one, else through the generic verifier.
+    /// From a SEC 1 point (uncompressed or compressed), checked to lie on `curve`.
     pub fn from_sec1(curve: Curve, point: &[u8]) -> Result<EcPublicKey, TrustError> {
         let key = match crate_for(curve.oid) {
             Some("p256") => Backend::P256(sec1(&curve, point)?),
             Some("p384") => Backend::P384(sec1(&curve, point)?),
             Some("p521") => Backend::P521(sec1(&curve, point)?),
+            Some("p224") => Backend::P224(sec1(&curve, point)?),
+            Some("bp224") => Backend::Bp224(sec1(&curve, point)?),
             Some("bp256") => Backend::Bp256(sec1(&curve, point)?),
+            Some("bp320") => Backend::Bp320(sec1(&curve, point)?),
             Some("bp384") => Backend::Bp384(sec1(&curve, point)?),
-            _ => Backend::Generic(curve.decode_point(point)?),
+            Some("bp512") => Backend::Bp512(sec1(&curve, point)?),
+            _ => return Err(TrustError::unsupported(format!("ECDSA on {}", curve.name))),
         };
         Ok(EcPublicKey { curve, key })
     }
 
-    /// Always the generic verifier, even where a crate covers the curve (to compare the two).
+    /// Always the generic verifier (the tests' reference to compare the crates with).
+    #[cfg(test)]
     pub fn generic(curve: Curve, point: &[u8]) -> Result<EcPublicKey, TrustError> {
         let key = Backend::Generic(curve.decode_point(point)?);
         Ok(EcPublicKey { curve, key })
@@ -83,14 +99,19 @@ impl EcPublicKey {
         &self.curve
     }
 
-    /// The crate that verifies ("p256", "bp384" …) or "generic".
+    /// The curve type that verifies ("p256", "bp320" …; "generic" for the tests' reference).
     pub fn backend(&self) -> &'static str {
         match self.key {
             Backend::P256(_) => "p256",
             Backend::P384(_) => "p384",
             Backend::P521(_) => "p521",
+            Backend::P224(_) => "p224",
+            Backend::Bp224(_) => "bp224",
             Backend::Bp256(_) => "bp256",
+            Backend::Bp320(_) => "bp320",
             Backend::Bp384(_) => "bp384",
+            Backend::Bp512(_) => "bp512",
+            #[cfg(test)]
             Backend::Generic(_) => "generic",
         }
     }
@@ -103,8 +124,13 @@ impl EcPublicKey {
             Backend::P256(k) => self.with_crate(k, hash, r, s),
             Backend::P384(k) => self.with_crate(k, hash, r, s),
             Backend::P521(k) => self.with_crate(k, hash, r, s),
+            Backend::P224(k) => self.with_crate(k, hash, r, s),
+            Backend::Bp224(k) => self.with_crate(k, hash, r, s),
             Backend::Bp256(k) => self.with_crate(k, hash, r, s),
+            Backend::Bp320(k) => self.with_crate(k, hash, r, s),
             Backend::Bp384(k) => self.with_crate(k, hash, r, s),
+            Backend::Bp512(k) => self.with_crate(k, hash, r, s),
+            #[cfg(test)]
             Backend::Generic(q) => {
                 self.curve.verify(q, hash, &BigUint::from_bytes_be(r), &BigUint::from_bytes_be(s))
             }

@@ -1,5 +1,5 @@
-//! Tests of `ec_key`: on every curve a crate verifies on, the crate path and the generic path
-//! (`ec`) give the same verdict on valid, altered and out-of-range signatures, for keys and
+//! Tests of `ec_key`: on every known curve, the curve type's path and the generic reference
+//! path (`ec`) give the same verdict on valid, altered and out-of-range signatures, for keys and
 //! signatures made with the crates (`ecdsa` 0.17 `hazmat::sign_prehashed`) and for real EF.SODs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -120,6 +120,34 @@ fn crate_and_generic_paths_agree_on_crate_made_signatures() {
     assert_eq!(signatures_agree::<p521::NistP521>("1.3.132.0.35", "p521"), 15);
     assert_eq!(signatures_agree::<bp256::BrainpoolP256r1>("1.3.36.3.3.2.8.1.1.7", "bp256"), 15);
     assert_eq!(signatures_agree::<bp384::BrainpoolP384r1>("1.3.36.3.3.2.8.1.1.11", "bp384"), 15);
+}
+
+/// The curves that verified through the variable-time generic path before: now constant-time
+/// curve types (`p224`, `crate::ec`), checked against that path as the reference.
+#[test]
+fn curve_types_and_generic_path_agree_on_p224_and_brainpool_224_320_512() {
+    use crate::ec::{BrainpoolP224r1, BrainpoolP320r1, BrainpoolP512r1};
+    assert_eq!(signatures_agree::<p224::NistP224>("1.3.132.0.33", "p224"), 15);
+    assert_eq!(signatures_agree::<BrainpoolP224r1>("1.3.36.3.3.2.8.1.1.5", "bp224"), 15);
+    assert_eq!(signatures_agree::<BrainpoolP320r1>("1.3.36.3.3.2.8.1.1.9", "bp320"), 15);
+    assert_eq!(signatures_agree::<BrainpoolP512r1>("1.3.36.3.3.2.8.1.1.13", "bp512"), 15);
+}
+
+#[test]
+fn every_known_curve_verifies_through_a_curve_type() {
+    for oid in [
+        "1.2.840.10045.3.1.7",
+        "1.3.132.0.34",
+        "1.3.132.0.35",
+        "1.3.132.0.33",
+        "1.3.36.3.3.2.8.1.1.5",
+        "1.3.36.3.3.2.8.1.1.7",
+        "1.3.36.3.3.2.8.1.1.9",
+        "1.3.36.3.3.2.8.1.1.11",
+        "1.3.36.3.3.2.8.1.1.13",
+    ] {
+        assert!(crate_for(oid).is_some(), "{oid}");
+    }
 }
 
 /// EF.SODs with an EC document signer (tests/data/PROVENANCE.md).

@@ -1,5 +1,5 @@
 //! The brainpool "r1" curves of RFC 5639 §3 that no maintained crate provides, one module
-//! each, all written by [`brainpool_curve!`] from their domain parameters.
+//! each, all written by `brainpool_curve!` from their domain parameters.
 
 mod p192;
 mod p224;
