@@ -7,11 +7,13 @@
 //! kept. Secret exponents use constant-time Montgomery exponentiation (`crypto-bigint`
 //! BoxedMontyForm) and are zeroized.
 
+use crypto_bigint::ctutils::{CtGt, CtLt};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Limb, NonZero, Odd};
 use der::asn1::{AnyRef, UintRef};
 use der::{Decode, Reader, SliceReader};
 use rand_core::{CryptoRng, RngCore};
+use std::sync::OnceLock;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The largest modulus accepted (bits).
@@ -99,15 +101,24 @@ const RFC5114_2048_256: [&str; 3] = [
 impl DhGroup {
     /// The standardized group of a PACE domain parameter identifier (0, 1 or 2), if any.
     pub fn from_parameter_id(id: u64) -> Option<DhGroup> {
-        let [p, g, q] = match id {
-            0 => RFC5114_1024_160,
-            1 => RFC5114_2048_224,
-            2 => RFC5114_2048_256,
-            _ => return None,
-        };
+        DhGroup::standardized(id).cloned()
+    }
+
+    /// The standardized group of a domain parameter identifier (0, 1 or 2), built and checked
+    /// once per process.
+    pub fn standardized(id: u64) -> Option<&'static DhGroup> {
+        static GROUPS: [OnceLock<Option<DhGroup>>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let index = usize::try_from(id).ok()?;
+        GROUPS.get(index)?.get_or_init(|| DhGroup::build_standardized(index)).as_ref()
+    }
+
+    fn build_standardized(index: usize) -> Option<DhGroup> {
+        let [p, g, q] =
+            [RFC5114_1024_160, RFC5114_2048_224, RFC5114_2048_256].get(index).copied()?;
         let (p, g, q) = (hex::decode(p).ok()?, hex::decode(g).ok()?, hex::decode(q).ok()?);
         let mut group = DhGroup::explicit(&p, &g, Some(&q)).ok()?;
-        group.id = u8::try_from(id).ok();
+        group.id = u8::try_from(index).ok();
         Some(group)
     }
 
@@ -334,7 +345,9 @@ impl DhGroup {
         let prec = self.p.bits_precision();
         let one = BoxedUint::one_with_precision(prec);
         let p_minus_1 = self.p.wrapping_sub(&one);
-        if v.cmp_vartime(&one).is_le() || v.cmp_vartime(&p_minus_1).is_ge() {
+        // Constant time: v may be secret-derived.
+        let in_range = v.ct_gt(&one) & v.ct_lt(&p_minus_1);
+        if !bool::from(in_range) {
             return Err(DhError::OutOfRange);
         }
         // v may be secret-derived (h, g~): its Montgomery form is wiped after use.

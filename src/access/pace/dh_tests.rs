@@ -122,6 +122,9 @@ fn standardized_groups_match_openssl_x942_encodings() {
     assert_eq!((g2.element_len(), g2.order_len()), (256, 32));
     assert_eq!(g2.name(), "2048-bit MODP group with 256-bit prime order subgroup (RFC 5114)");
     assert!(DhGroup::from_parameter_id(3).is_none());
+    assert!(DhGroup::standardized(u64::MAX).is_none());
+    // Built once: the same instance every time.
+    assert!(std::ptr::eq(DhGroup::standardized(2).unwrap(), DhGroup::standardized(2).unwrap()));
     assert!(DhGroup::from_parameter_id(13).is_none());
 }
 
@@ -350,4 +353,55 @@ fn icao_dg14_sample_pkcs3_parameters_are_refused() {
     let params = &dg14[42..313];
     assert_eq!(&params[..4], &[0x30, 0x82, 0x01, 0x0B]);
     assert_eq!(DhGroup::from_der(params), Err(DhError::NoSubgroupOrder));
+}
+
+mod hostile_bytes {
+    //! Arbitrary bytes as public values, parameters and nonces: typed errors, never a panic.
+    use super::*;
+    use crate::access::pace::integrated::map_dh;
+    use crate::sm::Cipher;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn public_values(y in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let g = DhGroup::standardized(0).unwrap();
+            match g.check_public(&y) {
+                // Accepted only at full width, and then usable.
+                Ok(()) => {
+                    prop_assert_eq!(y.len(), 128);
+                    prop_assert_eq!(g.shared_secret(&[3], &y).unwrap().len(), 128);
+                }
+                Err(e) => {
+                    let typed = matches!(e, DhError::Length { .. } | DhError::OutOfRange | DhError::NotInSubgroup);
+                    prop_assert!(typed, "{:?}", e);
+                }
+            }
+            let _ = g.normalize_public(&y);
+            let _ = g.map_generic(&[1; 16], &y);
+        }
+
+        #[test]
+        fn domain_parameters(der in proptest::collection::vec(any::<u8>(), 0..600), cut in 0usize..300) {
+            let _ = DhGroup::from_der(&der);
+            // A real encoding cut short or with a byte flipped.
+            let mut x942 = data("rfc5114-0-x942.der");
+            let at = cut % x942.len();
+            x942[at] ^= der.first().copied().unwrap_or(1) | 1;
+            let _ = DhGroup::from_der(&x942);
+            prop_assert!(DhGroup::from_der(&x942[..at]).is_err());
+        }
+
+        #[test]
+        fn mapping_nonces(s in proptest::collection::vec(any::<u8>(), 0..40), t in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let g = DhGroup::standardized(0).unwrap();
+            for cipher in [Cipher::TripleDes, Cipher::Aes128, Cipher::Aes192, Cipher::Aes256] {
+                if let Ok(mapped) = map_dh(g, cipher, &s, &t) {
+                    prop_assert!(g.check_public(&mapped).is_ok());
+                }
+            }
+        }
+    }
 }
