@@ -31,9 +31,8 @@ impl Group {
     }
 
     /// The DH group's arithmetic (the identifiers are checked on construction).
-    fn dh(id: u8) -> Result<DhGroup, AccessError> {
-        DhGroup::from_parameter_id(u64::from(id))
-            .ok_or(AccessError::Unsupported("DH domain parameters"))
+    fn dh(id: u8) -> Result<&'static DhGroup, AccessError> {
+        DhGroup::standardized(u64::from(id)).ok_or(AccessError::Unsupported("DH domain parameters"))
     }
 
     /// The standardized domain parameter identifier.
@@ -158,7 +157,7 @@ impl Group {
     ) -> Result<Vec<u8>, AccessError> {
         match self {
             Group::Ec(c) => Ok(integrated::map_ec(c, cipher, s, t)?),
-            Group::Dh(id) => Ok(integrated::map_dh(&Group::dh(id)?, cipher, s, t)?),
+            Group::Dh(id) => Ok(integrated::map_dh(Group::dh(id)?, cipher, s, t)?),
         }
     }
 }
