@@ -1,7 +1,7 @@
-//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3): ECDH Generic Mapping on every
-//! standardized elliptic curve (parameterIds 8–18, [`curve`]) with 3DES
-//! or AES-128/192/256, the password the
-//! MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
+//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3) on every standardized group ([`group`]:
+//! ECDH on parameterIds 8–18, [`curve`]; DH on 0–2, [`dh`]) with Generic, Integrated
+//! ([`integrated`]) or Chip Authentication Mapping ([`CamEvidence`]), 3DES or AES-128/192/256, the
+//! password the MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
 //! simulator). Shared here: the parameters chosen from EF.CardAccess, K_π, the session keys,
 //! the dynamic authentication data objects and the authentication token input.
 
