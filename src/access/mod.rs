@@ -39,6 +39,8 @@ pub enum AccessError {
     Curve(#[from] pace::CurveError),
     #[error("PACE: {0}")]
     Dh(#[from] pace::dh::DhError),
+    #[error("PACE Integrated Mapping: {0}")]
+    Mapping(#[from] pace::integrated::MappingError),
     #[error(
         "this passport's chip does not support PACE, so the CAN cannot open it: type or scan \
          the MRZ from the photo page instead"
@@ -58,7 +60,9 @@ impl AccessError {
             Self::Denied => StatusWord::VerificationFailed,
             Self::BadCommand(_) => StatusWord::WrongLength,
             Self::NoChallenge | Self::OutOfOrder(_) => StatusWord::ConditionsNotSatisfied,
-            Self::Unsupported(_) | Self::Curve(_) | Self::Dh(_) => StatusWord::IncorrectData,
+            Self::Unsupported(_) | Self::Curve(_) | Self::Dh(_) | Self::Mapping(_) => {
+                StatusWord::IncorrectData
+            }
             Self::Status { sw, .. } => *sw,
             Self::Sm(e) => e.chip_status(),
             Self::Card(_)

@@ -442,6 +442,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(read.access, "PACE-ECDH-GM-AES-256");
+        assert!(p.chip_ca_key.is_none());
+
+        // --pace-mapping cam writes the chip's key, and the read proves it.
+        let out = dir.path().join("cam");
+        let cli = MakeCli::try_parse_from([
+            "x",
+            "--mrz",
+            mrz,
+            "--face",
+            face,
+            "--pace",
+            "--pace-mapping",
+            "cam",
+            "--pace-parameter-id",
+            "14",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        run_make_profile(cli.make).unwrap();
+        let p = Profile::load(&out).unwrap();
+        assert_eq!(p.pace().unwrap().params.name(), "PACE-ECDH-CAM-AES-128");
+        let key = std::fs::read(out.join("chip-ca.key")).unwrap();
+        assert_eq!(key.len(), 40);
+        let read = crate::reader::passport::read_passport(
+            Chip::with_seed(&p, Behaviour::default(), 1),
+            crate::mrz::AccessKey::from_mrz_text(p.mrz_text()).unwrap(),
+            &crate::reader::passport::ReadOptions::default(),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        let public = crate::access::pace::Curve::BrainpoolP320r1.mul(&key, None).unwrap();
+        assert!(read.cam.unwrap().verify(&public));
         // --pace-cipher needs --pace; a bad CAN is refused.
         assert!(
             MakeCli::try_parse_from([

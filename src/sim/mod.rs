@@ -14,9 +14,11 @@
 //! ```toml
 //! mrz = "P<UTOSPECIMEN<<ALEX<SAMPLE<<<<<<<<<<<<<<<<<<\nD231458907UTO9003129F3104161<<<<<<<<<<<<<<04"
 //! can = "123456"                # Card Access Number (PACE password)
-//! [pace]                        # EF.CardAccess advertises PACE-ECDH-GM (written by the loader)
-//! parameter_id = 13             # 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 bp384r1
-//! cipher = "AES-128"            # 3DES, AES-128, AES-192, AES-256
+//! [pace]                        # EF.CardAccess advertises it (written by the loader)
+//! parameter_id = 13             # 0–2 RFC 5114 DH, 8–18 P-192 … P-521, brainpoolP192r1 … P512r1
+//! mapping = "gm"                # gm, im, or cam (needs chip-ca.key: the chip's CA private
+//!                               # key, raw big-endian scalar of the curve's field length)
+//! cipher = "AES-128"            # 3DES, AES-128, AES-192, AES-256 (CAM: AES only)
 //! bac = true                    # the chip accepts BAC too (default)
 //! [behaviour]
 //! max_le = 192                  # largest plaintext Le served

@@ -71,6 +71,19 @@ fn dh_generic_mapping_chips_are_read_with_mrz_and_can() {
 }
 
 #[test]
+fn integrated_mapping_chips_are_read_with_mrz_and_can() {
+    for (id, name) in [(17, "PACE-ECDH-IM-AES-192"), (1, "PACE-DH-IM-AES-192")] {
+        let p = profile(PaceSettings::with_mapping(id, "im", "AES-192", false).unwrap());
+        for pw in passwords() {
+            let (r, _) = read(Chip::with_seed(&p, Behaviour::default(), 9), &pw);
+            let r = r.unwrap();
+            assert_eq!(r.access, name);
+            assert_eq!(r.files.get("EF.DG2").map(|f| f.as_slice()), p.file("EF.DG2"));
+        }
+    }
+}
+
+#[test]
 fn cam_chips_are_read_and_their_evidence_verifies_against_their_key_only() {
     let curve = Curve::BrainpoolP256r1;
     let key = Zeroizing::new(curve.random_secret(&mut rand::rngs::OsRng).to_vec());

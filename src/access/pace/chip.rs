@@ -6,7 +6,8 @@
 //! secure-messaging session with SSC 0.
 
 use super::{
-    AccessError, Group, PaceParams, cam, dynamic, from_dynamic, password_key, session_keys, token,
+    AccessError, Group, PaceParams, cam, dynamic, from_dynamic, integrated, password_key,
+    session_keys, token,
 };
 use crate::access::password::Password;
 use crate::iso7816::tlv::{self, Reader};
@@ -150,7 +151,12 @@ impl PaceChip {
                     return Err(AccessError::BadCommand("GA 1 must carry an empty 7C"));
                 }
                 let cipher = params.cipher();
-                let mut s = Zeroizing::new(vec![0u8; cipher.block_size()]);
+                // One block for Generic Mapping; l bits for Integrated Mapping (§4.4.3.3.2).
+                let len = match params.mapping() {
+                    Mapping::Integrated => integrated::chip_nonce_len(cipher),
+                    _ => cipher.block_size(),
+                };
+                let mut s = Zeroizing::new(vec![0u8; len]);
                 rng.fill_bytes(&mut s);
                 let pw = if password == 2 {
                     self.can.clone().map(Password::Can)
@@ -181,7 +187,7 @@ impl PaceChip {
                     Mapping::Integrated => {
                         let t = from_dynamic(data, 0x81)
                             .ok_or(AccessError::BadCommand("GA 2 must carry the nonce t"))?;
-                        if t.len() != params.cipher().block_size() {
+                        if t.len() != integrated::terminal_nonce_len(params.cipher()) {
                             return Err(AccessError::BadCommand("the nonce t has a bad length"));
                         }
                         let g = group.map_integrated(&s, t, params.cipher())?;

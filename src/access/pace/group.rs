@@ -5,8 +5,10 @@
 
 use super::curve::Curve;
 use super::dh::DhGroup;
+use super::integrated;
 use crate::access::AccessError;
 use crate::lds::card_access::KeyAgreement;
+use crate::sm::Cipher;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
@@ -29,9 +31,8 @@ impl Group {
     }
 
     /// The DH group's arithmetic (the identifiers are checked on construction).
-    fn dh(id: u8) -> Result<DhGroup, AccessError> {
-        DhGroup::from_parameter_id(u64::from(id))
-            .ok_or(AccessError::Unsupported("DH domain parameters"))
+    fn dh(id: u8) -> Result<&'static DhGroup, AccessError> {
+        DhGroup::standardized(u64::from(id)).ok_or(AccessError::Unsupported("DH domain parameters"))
     }
 
     /// The standardized domain parameter identifier.
@@ -150,13 +151,14 @@ impl Group {
     /// chip's nonce `s` and the terminal's nonce `t` under `cipher`, encoded onto the group.
     pub fn map_integrated(
         self,
-        _s: &[u8],
-        _t: &[u8],
-        _cipher: crate::sm::Cipher,
-    ) -> Result<Vec<u8>, crate::access::AccessError> {
-        // Not reachable: `PaceParams` never selects Integrated Mapping until its mapping math
-        // (access::pace::integrated) is part of the build.
-        Err(crate::access::AccessError::Unsupported("Integrated Mapping"))
+        s: &[u8],
+        t: &[u8],
+        cipher: Cipher,
+    ) -> Result<Vec<u8>, AccessError> {
+        match self {
+            Group::Ec(c) => Ok(integrated::map_ec(c, cipher, s, t)?),
+            Group::Dh(id) => Ok(integrated::map_dh(Group::dh(id)?, cipher, s, t)?),
+        }
     }
 }
 

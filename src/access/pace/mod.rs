@@ -1,7 +1,7 @@
-//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3): ECDH Generic Mapping on every
-//! standardized elliptic curve (parameterIds 8–18, [`curve`]) with 3DES
-//! or AES-128/192/256, the password the
-//! MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
+//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3) on every standardized group ([`group`]:
+//! ECDH on parameterIds 8–18, [`curve`]; DH on 0–2, [`dh`]) with Generic, Integrated
+//! ([`integrated`]) or Chip Authentication Mapping ([`CamEvidence`]), 3DES or AES-128/192/256, the
+//! password the MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
 //! simulator). Shared here: the parameters chosen from EF.CardAccess, K_π, the session keys,
 //! the dynamic authentication data objects and the authentication token input.
 
@@ -18,6 +18,8 @@ mod tests;
 mod tests_cam;
 #[cfg(test)]
 mod tests_dh;
+#[cfg(test)]
+mod tests_im;
 #[cfg(test)]
 mod tests_unsupported;
 mod unsupported;
@@ -128,7 +130,8 @@ fn implemented(mapping: Mapping, group: Group) -> bool {
     match mapping {
         Mapping::Generic => true,
         Mapping::ChipAuthentication => matches!(group, Group::Ec(_)),
-        Mapping::Integrated => false,
+        // The point encoding needs p ≡ 3 (mod 4): every standardized curve but NIST P-224.
+        Mapping::Integrated => group != Group::Ec(Curve::NistP224),
     }
 }
 

@@ -5,7 +5,7 @@
 //! authentication data under CAM) — and a secure channel with SSC 0.
 
 use super::{
-    AccessError, CamEvidence, Group, MAX_NONCE, PaceParams, cam, dynamic, from_dynamic,
+    AccessError, CamEvidence, Group, MAX_NONCE, PaceParams, cam, dynamic, from_dynamic, integrated,
     password_key, session_keys, token,
 };
 use crate::access::password::Password;
@@ -81,8 +81,7 @@ pub(super) fn run<C: CardChannel>(
         }
         Mapping::Integrated => {
             // The terminal's nonce t in the clear; the chip answers an empty mapping data.
-            let mut t = Zeroizing::new(vec![0u8; cipher.block_size()]);
-            rng.fill_bytes(&mut t);
+            let t = integrated::random_terminal_nonce(cipher, rng);
             let data = dynamic(0x81, &t);
             let answer = step(&mut card, "GENERAL AUTHENTICATE (map)", &data, None, true)?;
             if !answer.is_empty() {
