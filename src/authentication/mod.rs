@@ -56,3 +56,7 @@ impl Check {
         Check { method, outcome, detail: detail.into() }
     }
 }
+
+pub mod verdict;
+
+pub use verdict::{ChipVerdict, verdict};

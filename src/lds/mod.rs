@@ -1,10 +1,11 @@
-//! Logical Data Structure (ICAO 9303 Part 10, Part 11 §9.2): file identifiers, EF.CardAccess, EF.COM, DG1 (MRZ), DG2
+//! Logical Data Structure (ICAO 9303 Part 10, Part 11 §9.2): file identifiers, EF.CardAccess, EF.CardSecurity, EF.COM, DG1 (MRZ), DG2
 //! (face, CBEFF + ISO/IEC 19794-5), DG14 (SecurityInfos) and EF.SOD (LDS security object hashes).
 //!
 //! All parsers take hostile bytes: they never panic, never allocate from a declared
 //! length, and name the file and place of every error.
 
 pub mod card_access;
+pub mod card_security;
 pub mod com;
 pub mod dg1;
 pub mod dg14;
