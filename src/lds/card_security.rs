@@ -118,14 +118,17 @@ pub fn parse(bytes: &[u8]) -> Result<CardSecurity, LdsError> {
         "id-SecurityObject (0.4.0.127.0.7.3.2.1)",
     )?;
     let security_infos = parse_security_infos(&content, FILE)?;
-    let chip_authentication_keys = public_keys(&content)?;
+    let chip_authentication_keys = public_keys(&content, FILE)?;
     Ok(CardSecurity { security_infos, chip_authentication_keys, signed_data: bytes.to_vec() })
 }
 
-/// The ChipAuthenticationPublicKeyInfos of a SecurityInfos SET (already checked by
-/// `parse_security_infos`, whose bound on the number of infos holds here too).
-pub fn public_keys(security_infos: &[u8]) -> Result<Vec<ChipAuthenticationPublicKey>, LdsError> {
-    let err = LdsError::tlv(FILE);
+/// The ChipAuthenticationPublicKeyInfos of a SecurityInfos SET (EF.CardSecurity's, or the
+/// content of EF.DG14); `file` names the file in errors.
+pub fn public_keys(
+    security_infos: &[u8],
+    file: &'static str,
+) -> Result<Vec<ChipAuthenticationPublicKey>, LdsError> {
+    let err = LdsError::tlv(file);
     let mut outer = Reader::new(security_infos);
     let set = outer.expect(TAG_SET).map_err(&err)?;
     let mut r = Reader::nested(&set);
@@ -139,8 +142,8 @@ pub fn public_keys(security_infos: &[u8]) -> Result<Vec<ChipAuthenticationPublic
             Some((2, arc)) if arc == ID_PK => PublicKeyAgreement::Ecdh,
             _ => continue,
         };
-        LdsError::check_count(FILE, "ChipAuthenticationPublicKeyInfos", keys.len() + 1, MAX_KEYS)?;
-        keys.push(public_key(key_agreement, info)?);
+        LdsError::check_count(file, "ChipAuthenticationPublicKeyInfos", keys.len() + 1, MAX_KEYS)?;
+        keys.push(public_key(key_agreement, info, file)?);
     }
     Ok(keys)
 }
@@ -148,14 +151,15 @@ pub fn public_keys(security_infos: &[u8]) -> Result<Vec<ChipAuthenticationPublic
 fn public_key(
     key_agreement: PublicKeyAgreement,
     mut info: Reader<'_>,
+    file: &'static str,
 ) -> Result<ChipAuthenticationPublicKey, LdsError> {
-    let err = LdsError::tlv(FILE);
+    let err = LdsError::tlv(file);
     let spki = info.expect(TAG_SEQUENCE).map_err(&err)?;
     let key_id = if info.is_empty() {
         None
     } else {
         let id = info.expect(TAG_INTEGER).map_err(&err)?;
-        Some(uint(&id).ok_or_else(|| LdsError::invalid(FILE, "keyId is not a small INTEGER"))?)
+        Some(uint(&id).ok_or_else(|| LdsError::invalid(file, "keyId is not a small INTEGER"))?)
     };
     info.finish().map_err(&err)?;
 
@@ -174,7 +178,7 @@ fn public_key(
     a.finish().map_err(&err)?;
     let public_key = match bits.value.split_first() {
         Some((0, key)) if !key.is_empty() => key.to_vec(),
-        _ => return Err(LdsError::invalid(FILE, "the public key BIT STRING is empty or padded")),
+        _ => return Err(LdsError::invalid(file, "the public key BIT STRING is empty or padded")),
     };
     Ok(ChipAuthenticationPublicKey {
         key_agreement,

@@ -70,7 +70,7 @@ fn encoded_key_infos_round_trip() {
     );
     for id in [None, Some(0), Some(0x80), Some(1 << 40)] {
         let info = encode_public_key_info(PublicKeyAgreement::Ecdh, &spki, id);
-        let keys = public_keys(&tlv::tlv(0x31, &info)).unwrap();
+        let keys = public_keys(&tlv::tlv(0x31, &info), "test").unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].key_id, id);
         assert_eq!(keys[0].public_key, [4, 1, 2]);
@@ -107,7 +107,7 @@ fn hostile_bytes_are_typed_errors() {
     ];
     for body in bodies {
         let set = tlv::tlv(0x31, &tlv::tlv(0x30, &body));
-        assert!(public_keys(&set).is_err(), "{body:02X?}");
+        assert!(public_keys(&set, "test").is_err(), "{body:02X?}");
     }
     // More keys than the cap.
     let one = encode_public_key_info(
@@ -116,7 +116,7 @@ fn hostile_bytes_are_typed_errors() {
         Some(1),
     );
     let many: Vec<u8> = (0..=MAX_KEYS).flat_map(|_| one.clone()).collect();
-    assert!(matches!(public_keys(&tlv::tlv(0x31, &many)), Err(LdsError::TooLarge { .. })));
+    assert!(matches!(public_keys(&tlv::tlv(0x31, &many), "test"), Err(LdsError::TooLarge { .. })));
 }
 
 #[test]

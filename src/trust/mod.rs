@@ -5,6 +5,7 @@
 pub mod card_security;
 pub mod cert;
 pub mod chain;
+pub mod chip;
 pub mod cms;
 pub mod config;
 pub mod country;
