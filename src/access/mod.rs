@@ -42,6 +42,10 @@ pub enum AccessError {
          the MRZ from the photo page instead"
     )]
     CanNeedsPace,
+    /// EF.CardAccess offers only PACE variants this kiosk cannot run (the reason names the
+    /// curve or group, the mapping and the version), and BAC cannot stand in.
+    #[error("{0}")]
+    PaceUnsupported(String),
 }
 
 impl AccessError {
@@ -55,7 +59,10 @@ impl AccessError {
             Self::Unsupported(_) | Self::Curve(_) => StatusWord::IncorrectData,
             Self::Status { sw, .. } => *sw,
             Self::Sm(e) => e.chip_status(),
-            Self::Card(_) | Self::BadResponse(_) | Self::CanNeedsPace => StatusWord::Other(0x6F00),
+            Self::Card(_)
+            | Self::BadResponse(_)
+            | Self::CanNeedsPace
+            | Self::PaceUnsupported(_) => StatusWord::Other(0x6F00),
         }
     }
 }

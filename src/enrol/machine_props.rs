@@ -59,6 +59,7 @@ fn chip_of(customer: usize) -> Box<ChipResult> {
             elapsed: Duration::ZERO,
             chunk_size: 0,
             chip_checks: Vec::new(),
+            cam: None,
             access_control: base.read.access_control.clone(),
         },
         mrz,

@@ -54,6 +54,10 @@ pub struct PassportRead {
     pub chunk_size: usize,
     /// What chip authentication (PACE-CAM, CA, AA) found during the read, in the order run.
     pub chip_checks: Vec<crate::authentication::Check>,
+    /// PACE Chip Authentication Mapping's evidence, when PACE-CAM opened the chip: counts
+    /// only once checked against the key in an EF.CardSecurity that passed passive
+    /// authentication.
+    pub cam: Option<pace::CamEvidence>,
 }
 
 impl std::fmt::Debug for PassportRead {
@@ -133,7 +137,7 @@ impl<C: CardChannel> Transport for SecureTransport<'_, C> {
             }
             Method::Pace(params) => {
                 tracing::debug!("re-establishing secure messaging with PACE");
-                let mut chan =
+                let (mut chan, _) =
                     pace::authenticate(card, self.password, &params, &mut rand::rngs::OsRng)?;
                 select_application_secure(&mut chan)?;
                 chan
@@ -170,8 +174,10 @@ fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Res
     }
 }
 
-/// An open channel, how it was opened, and why BAC was used although PACE was offered.
-type Opened<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>);
+/// An open channel, how it was opened, why BAC was used although PACE was offered, and the
+/// PACE-CAM evidence.
+type Opened<'a, C> =
+    (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>, Option<pace::CamEvidence>);
 
 /// What EF.CardAccess said about PACE.
 enum Offer {
@@ -202,7 +208,7 @@ fn open_channel<'a, C: CardChannel>(
         Offer::Pace(_) if force_bac => Some("BAC was asked for".to_owned()),
         Offer::Pace(params) => {
             match pace::authenticate(&mut *log, password, &params, &mut rand::rngs::OsRng) {
-                Ok(chan) => {
+                Ok((chan, cam)) => {
                     // Re-borrow for the caller: the channel above holds `&mut &mut log`.
                     let session = chan.into_session();
                     let mut chan = SecureChannel::new(log, session);
@@ -212,7 +218,7 @@ fn open_channel<'a, C: CardChannel>(
                         *card_security = bytes;
                     }
                     select_application_secure(&mut chan)?;
-                    return Ok((chan, Method::Pace(params), None));
+                    return Ok((chan, Method::Pace(params), None, cam));
                 }
                 Err(AccessError::Status { step, sw })
                     if step == pace::MSE_SET_AT && password.mrz().is_some() =>
@@ -223,13 +229,25 @@ fn open_channel<'a, C: CardChannel>(
                 Err(e) => return Err(e.into()),
             }
         }
-        Offer::Unusable(why) => Some(why),
+        Offer::Unusable(why) => {
+            // The chip offers a PACE this kiosk cannot run: the CAN cannot open it, and a chip
+            // that refuses BAC too is told as what it is, not as a BAC failure.
+            let Some(key) = password.mrz() else {
+                return Err(AccessError::PaceUnsupported(why).into());
+            };
+            select_application(&mut *log)?;
+            return match bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng) {
+                Ok(chan) => Ok((chan, Method::Bac, Some(why), None)),
+                Err(AccessError::Status { .. }) => Err(AccessError::PaceUnsupported(why).into()),
+                Err(e) => Err(e.into()),
+            };
+        }
         Offer::None => None,
     };
     let key = password.mrz().ok_or(AccessError::CanNeedsPace)?;
     select_application(&mut *log)?;
     let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
-    Ok((chan, Method::Bac, bac_reason))
+    Ok((chan, Method::Bac, bac_reason, None))
 }
 
 /// Reads EF.CardSecurity under secure messaging right after PACE-CAM, while the master file
@@ -292,12 +310,10 @@ fn read_card_access<C: CardChannel>(
 fn offer(card_access: Option<&[u8]>) -> Offer {
     let Some(bytes) = card_access else { return Offer::None };
     match card_access::parse(bytes) {
-        Ok(ca) => match PaceParams::choose(&ca) {
-            Some(params) => Offer::Pace(params),
-            None if ca.pace_infos().next().is_some() => {
-                Offer::Unusable("no PACE variant the chip offers is supported here".into())
-            }
-            None => Offer::None,
+        Ok(ca) => match (PaceParams::choose(&ca), pace::unsupported_reason(&ca)) {
+            (Some(params), _) => Offer::Pace(params),
+            (None, Some(why)) => Offer::Unusable(why),
+            (None, None) => Offer::None,
         },
         Err(e) => {
             tracing::warn!(error = %e, "EF.CardAccess does not parse; using BAC");
@@ -357,7 +373,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     }
 
     let mut card_security = None;
-    let (chan, method, bac_reason) =
+    let (chan, method, bac_reason, cam) =
         open_channel(&mut log, &password, offer, options.force_bac, &mut card_security)?;
     if let Some(bytes) = card_security {
         files.insert(Ef::CardSecurity.name(), Zeroizing::new(bytes));
@@ -408,6 +424,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         elapsed: started.elapsed(),
         chunk_size,
         chip_checks: Vec::new(),
+        cam,
     })
 }
 

@@ -86,7 +86,11 @@ impl Chip {
         // The profile's MRZ was validated when it was loaded.
         let pace = profile.pace().and_then(|p| {
             let mrz = AccessKey::from_mrz_text(profile.mrz_text()).ok()?;
-            Some(PaceChip::new(vec![p.params], mrz, profile.can().cloned()))
+            let chip = PaceChip::new(vec![p.params], mrz, profile.can().cloned());
+            Some(match &profile.chip_ca_key {
+                Some(key) => chip.with_ca_key(key.clone()),
+                None => chip,
+            })
         });
         Chip {
             fs,

@@ -131,12 +131,18 @@ pub struct MakeProfileArgs {
     /// The profile folder to write (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The chip offers PACE (ECDH Generic Mapping), advertised in EF.CardAccess.
+    /// The chip offers PACE, advertised in EF.CardAccess.
     #[arg(long)]
     pub pace: bool,
-    /// PACE domain parameters: 12 (NIST P-256), 13 (brainpoolP256r1), 15 (P-384), 16 (bp384r1).
+    /// PACE standardized domain parameters: 0–2 (RFC 5114 DH groups), 8–18 (P-192,
+    /// brainpoolP192r1, P-224, brainpoolP224r1, P-256, brainpoolP256r1, brainpoolP320r1, P-384,
+    /// brainpoolP384r1, brainpoolP512r1, P-521).
     #[arg(long, value_name = "ID", default_value_t = 13, requires = "pace")]
     pub pace_parameter_id: u64,
+    /// PACE mapping: gm (Generic), im (Integrated) or cam (Chip Authentication Mapping; writes
+    /// the chip's key to chip-ca.key).
+    #[arg(long, value_name = "MAPPING", default_value = "gm", requires = "pace")]
+    pub pace_mapping: String,
     /// PACE cipher: 3DES, AES-128, AES-192 or AES-256.
     #[arg(long, value_name = "CIPHER", default_value = "AES-128", requires = "pace")]
     pub pace_cipher: String,
@@ -164,7 +170,12 @@ fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
 pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
     let face = read_capped(&args.face, MAX_EF_FILE)?;
     let pace = if args.pace {
-        Some(PaceSettings::new(args.pace_parameter_id, &args.pace_cipher, !args.no_bac)?)
+        Some(PaceSettings::with_mapping(
+            args.pace_parameter_id,
+            &args.pace_mapping,
+            &args.pace_cipher,
+            !args.no_bac,
+        )?)
     } else {
         None
     };

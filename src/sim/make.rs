@@ -137,11 +137,13 @@ pub fn make_profile(
     }
     if let Some(p) = &options.pace {
         toml_text.push_str(&format!(
-            "\n[pace]\nparameter_id = {}\ncipher = {:?}\nbac = {}\n",
-            p.params.curve.parameter_id(),
+            "\n[pace]\nparameter_id = {}\nmapping = {:?}\ncipher = {:?}\nbac = {}\n",
+            p.params.group.parameter_id(),
+            p.mapping_name(),
             p.params.cipher().name(),
             p.bac
         ));
+        write_cam_key(out_dir, p)?;
     }
     if let Some(BehaviourToml(b)) = &options.behaviour {
         toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
@@ -159,6 +161,19 @@ pub fn make_profile(
     let dsc_path = out_dir.join("dsc.der");
     std::fs::write(&dsc_path, &dsc_der).map_err(io(&dsc_path))?;
     Ok(MadeProfile { dir: out_dir.to_path_buf(), files, csca_der, dsc_der, csca_path })
+}
+
+/// A PACE-CAM chip proves a static key: a fresh one in `chip-ca.key` (kept when the folder
+/// already has one, so EF.CardSecurity made for it stays true).
+fn write_cam_key(out_dir: &Path, p: &PaceSettings) -> Result<(), SimError> {
+    use crate::lds::card_access::Mapping;
+    let path = out_dir.join(super::profile::CHIP_CA_KEY_FILE);
+    if p.params.mapping() != Mapping::ChipAuthentication || path.exists() {
+        return Ok(());
+    }
+    let Some(curve) = p.params.group.curve() else { return Ok(()) };
+    let key = curve.random_secret(&mut rand::rngs::OsRng);
+    std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })
 }
 
 /// The MRZ lines joined with newlines, as profile.toml stores them.

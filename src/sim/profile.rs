@@ -6,8 +6,8 @@
 use super::SimError;
 use super::behaviour::Behaviour;
 use super::fs::{self, FileSystem};
-use crate::access::pace::{Curve, PaceParams};
-use crate::lds::card_access::{CardAccess, PaceCipher};
+use crate::access::pace::{Group, PaceParams, group};
+use crate::lds::card_access::{CardAccess, Mapping, PaceCipher};
 use crate::mrz::Can;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -45,6 +45,8 @@ struct ProfileToml {
 #[serde(deny_unknown_fields)]
 struct PaceToml {
     parameter_id: u64,
+    #[serde(default = "gm")]
+    mapping: String,
     cipher: String,
     #[serde(default = "yes")]
     bac: bool,
@@ -54,8 +56,18 @@ fn yes() -> bool {
     true
 }
 
-/// The PACE a simulated chip offers (ICAO 9303 Part 11 §4.4): one ECDH-GM protocol,
-/// advertised in EF.CardAccess, and whether the chip accepts BAC as well.
+fn gm() -> String {
+    "gm".into()
+}
+
+/// The file of a profile folder holding the chip's static Chip Authentication private key
+/// (raw big-endian scalar of the key's field length), for PACE-CAM and Chip Authentication.
+pub const CHIP_CA_KEY_FILE: &str = "chip-ca.key";
+/// Largest `chip-ca.key` accepted (a P-521 scalar is 66 bytes; DH exponents are larger).
+pub const MAX_CHIP_CA_KEY: u64 = 1024;
+
+/// The PACE a simulated chip offers (ICAO 9303 Part 11 §4.4): one protocol (group, mapping,
+/// cipher), advertised in EF.CardAccess, and whether the chip accepts BAC as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaceSettings {
     pub params: PaceParams,
@@ -64,14 +76,36 @@ pub struct PaceSettings {
 }
 
 impl PaceSettings {
-    /// From `parameter_id` (12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1) and a cipher name ("3DES",
-    /// "AES-128", "AES-192", "AES-256").
+    /// Generic Mapping with `parameter_id` and a cipher name (see [`PaceSettings::with_mapping`]).
     pub fn new(parameter_id: u64, cipher: &str, bac: bool) -> Result<PaceSettings, SimError> {
-        let curve = Curve::from_parameter_id(parameter_id).ok_or_else(|| {
-            SimError::Pace(format!(
-                "parameter_id {parameter_id} is not 12 (P-256) or 13 (brainpoolP256r1)"
-            ))
+        PaceSettings::with_mapping(parameter_id, "gm", cipher, bac)
+    }
+
+    /// From a standardized `parameter_id` (0–2 DH, 8–18 ECDH; ICAO 9303 Part 11 §9.5.1), a
+    /// mapping ("gm", "im" or "cam") and a cipher name ("3DES", "AES-128", "AES-192",
+    /// "AES-256").
+    pub fn with_mapping(
+        parameter_id: u64,
+        mapping: &str,
+        cipher: &str,
+        bac: bool,
+    ) -> Result<PaceSettings, SimError> {
+        let group = Group::from_parameter_id(parameter_id).ok_or_else(|| {
+            SimError::Pace(match group::standard_name(parameter_id) {
+                Some(name) => format!("parameter_id {parameter_id} ({name}) is not implemented"),
+                None => {
+                    format!("parameter_id {parameter_id} is not a standardized one (0–2, 8–18)")
+                }
+            })
         })?;
+        let mapping = match mapping {
+            "gm" => Mapping::Generic,
+            "im" => Mapping::Integrated,
+            "cam" => Mapping::ChipAuthentication,
+            other => {
+                return Err(SimError::Pace(format!("mapping {other:?} is not gm, im or cam")));
+            }
+        };
         let cipher = match cipher {
             "3DES" => PaceCipher::TripleDes,
             "AES-128" => PaceCipher::Aes128,
@@ -83,13 +117,32 @@ impl PaceSettings {
                 )));
             }
         };
-        Ok(PaceSettings { params: PaceParams::ecdh_gm(curve, cipher), bac })
+        let params = PaceParams::new(group, mapping, cipher).ok_or_else(|| {
+            SimError::Pace(format!(
+                "{:?} with {cipher:?} on parameter_id {parameter_id} is not a PACE protocol \
+                 implemented here (Chip Authentication Mapping is ECDH with AES only)",
+                mapping
+            ))
+        })?;
+        Ok(PaceSettings { params, bac })
+    }
+
+    /// "gm", "im" or "cam", as profile.toml spells the mapping.
+    pub fn mapping_name(&self) -> &'static str {
+        match self.params.mapping() {
+            Mapping::Generic => "gm",
+            Mapping::Integrated => "im",
+            Mapping::ChipAuthentication => "cam",
+        }
     }
 }
 
 /// A passport to simulate: its MRZ (for BAC and PACE), an optional CAN and PACE, its EF
 /// files and its default behaviour.
 pub struct Profile {
+    /// The chip's static Chip Authentication private key (`chip-ca.key`: raw big-endian
+    /// scalar, field length), for PACE-CAM and Chip Authentication.
+    pub chip_ca_key: Option<Zeroizing<Vec<u8>>>,
     mrz_text: Zeroizing<String>,
     mrz_information: Zeroizing<String>,
     can: Option<Can>,
@@ -104,6 +157,7 @@ impl std::fmt::Debug for Profile {
             .field("mrz", &"REDACTED")
             .field("can", &self.can.as_ref().map(|_| "REDACTED"))
             .field("pace", &self.pace)
+            .field("chip_ca_key", &self.chip_ca_key.as_ref().map(|_| "REDACTED"))
             .field("files", &self.files.keys().collect::<Vec<_>>())
             .field("behaviour", &self.behaviour)
             .finish()
@@ -122,6 +176,7 @@ impl Profile {
             return Err(SimError::UnknownFile { name: name.clone() });
         }
         Ok(Profile {
+            chip_ca_key: None,
             mrz_text: Zeroizing::new(mrz_text.trim().to_owned()),
             mrz_information: Zeroizing::new(key.mrz_information().to_owned()),
             can: None,
@@ -149,8 +204,10 @@ impl Profile {
     ) -> Result<Profile, SimError> {
         let mrz = Zeroizing::new(parsed.mrz);
         let can = parsed.can.map(|c| Can::new(&Zeroizing::new(c))).transpose()?;
-        let pace =
-            parsed.pace.map(|p| PaceSettings::new(p.parameter_id, &p.cipher, p.bac)).transpose()?;
+        let pace = parsed
+            .pace
+            .map(|p| PaceSettings::with_mapping(p.parameter_id, &p.mapping, &p.cipher, p.bac))
+            .transpose()?;
         Ok(Profile::from_parts(&mrz, files, parsed.behaviour)?.with_pace(pace, can))
     }
 
@@ -181,7 +238,45 @@ impl Profile {
             }
             files.insert(name.to_owned(), read_capped(&entry.path(), MAX_EF_FILE)?);
         }
-        Profile::from_toml(parsed, files)
+        let key_path = dir.join(CHIP_CA_KEY_FILE);
+        let chip_ca_key = if key_path.is_file() {
+            Some(Zeroizing::new(read_capped(&key_path, MAX_CHIP_CA_KEY)?))
+        } else {
+            None
+        };
+        let mut profile = Profile::from_toml(parsed, files)?;
+        profile.chip_ca_key = chip_ca_key;
+        profile.check_cam_key()?;
+        Ok(profile)
+    }
+
+    /// Sets the chip's static Chip Authentication private key (checked for PACE-CAM).
+    pub fn with_chip_ca_key(
+        mut self,
+        key: Option<Zeroizing<Vec<u8>>>,
+    ) -> Result<Profile, SimError> {
+        self.chip_ca_key = key;
+        self.check_cam_key()?;
+        Ok(self)
+    }
+
+    /// PACE-CAM needs `chip-ca.key`, a scalar of the PACE curve.
+    fn check_cam_key(&self) -> Result<(), SimError> {
+        let Some(p) = self.pace.filter(|p| p.params.mapping() == Mapping::ChipAuthentication)
+        else {
+            return Ok(());
+        };
+        let key = self.chip_ca_key.as_ref().ok_or_else(|| {
+            SimError::Pace(format!("mapping \"cam\" needs the chip's key in {CHIP_CA_KEY_FILE}"))
+        })?;
+        let valid = p.params.group.curve().is_some_and(|c| c.check_scalar(key).is_ok());
+        if !valid {
+            return Err(SimError::Pace(format!(
+                "{CHIP_CA_KEY_FILE} is not a private key of {}",
+                p.params.group.name()
+            )));
+        }
+        Ok(())
     }
 
     /// The built-in demo passport: a fictitious specimen-style holder with a synthetic face.

@@ -1,13 +1,16 @@
 //! PACE, chip side (ICAO 9303 Part 11 §4.4.3), for the simulated passport: MSE:Set AT picks
 //! the protocol and password, then the four GENERAL AUTHENTICATE steps — encrypted nonce,
-//! mapping, key agreement, tokens (a wrong T_PCD is [`AccessError::Denied`], answered 6300)
-//! — and the chip's secure-messaging session with SSC 0.
+//! mapping (Generic, Integrated, or Chip Authentication Mapping with the chip's static key),
+//! key agreement, tokens (a wrong T_PCD is [`AccessError::Denied`], answered 6300; under CAM
+//! the answer adds the encrypted chip authentication data) — and the chip's
+//! secure-messaging session with SSC 0.
 
 use super::{
-    AccessError, Curve, PaceParams, dynamic, from_dynamic, password_key, session_keys, token,
+    AccessError, Group, PaceParams, cam, dynamic, from_dynamic, password_key, session_keys, token,
 };
 use crate::access::password::Password;
-use crate::iso7816::tlv::Reader;
+use crate::iso7816::tlv::{self, Reader};
+use crate::lds::card_access::Mapping;
 use crate::mrz::{AccessKey, Can};
 use crate::sm::{ChipSmSession, crypto};
 use rand_core::{CryptoRng, RngCore};
@@ -28,10 +31,11 @@ enum State {
         params: PaceParams,
         s: Zeroizing<Vec<u8>>,
     },
-    /// GA 2 answered: the mapped generator.
+    /// GA 2 answered: the mapped generator (and the mapping secret, which CAM needs).
     Mapped {
         params: PaceParams,
         g: Vec<u8>,
+        sk_map: Option<Zeroizing<Vec<u8>>>,
     },
     /// GA 3 answered: session keys and both ephemeral points.
     Agreed {
@@ -39,6 +43,7 @@ enum State {
         keys: Keys,
         pk_pcd: Vec<u8>,
         pk_ic: Vec<u8>,
+        sk_map: Option<Zeroizing<Vec<u8>>>,
     },
 }
 
@@ -55,11 +60,13 @@ pub enum GaAnswer {
     Done(Vec<u8>, ChipSmSession),
 }
 
-/// The chip side of PACE: the protocols it offers, the MRZ and an optional CAN.
+/// The chip side of PACE: the protocols it offers, the MRZ, an optional CAN and, for Chip
+/// Authentication Mapping, the chip's static Chip Authentication private key.
 pub struct PaceChip {
     offered: Vec<PaceParams>,
     mrz: AccessKey,
     can: Option<Can>,
+    ca_key: Option<Zeroizing<Vec<u8>>>,
     state: State,
 }
 
@@ -76,7 +83,14 @@ impl fmt::Debug for PaceChip {
 impl PaceChip {
     /// A chip offering `offered` (EF.CardAccess order) with the MRZ password and maybe a CAN.
     pub fn new(offered: Vec<PaceParams>, mrz: AccessKey, can: Option<Can>) -> PaceChip {
-        PaceChip { offered, mrz, can, state: State::Idle }
+        PaceChip { offered, mrz, can, ca_key: None, state: State::Idle }
+    }
+
+    /// The chip's static Chip Authentication private key SK_IC (big-endian, field length of
+    /// the PACE curve), which Chip Authentication Mapping proves.
+    pub fn with_ca_key(mut self, key: Zeroizing<Vec<u8>>) -> PaceChip {
+        self.ca_key = Some(key);
+        self
     }
 
     /// Forgets a protocol run in progress (power cycle, failed step).
@@ -100,9 +114,12 @@ impl PaceChip {
             .find(|p| p.protocol.oid() == oid.value)
             .ok_or(AccessError::Unsupported("protocol not offered"))?;
         if let Some(d) = domain
-            && d.value != [params.curve.parameter_id()]
+            && d.value != [params.group.parameter_id()]
         {
             return Err(AccessError::Unsupported("domain parameters not offered"));
+        }
+        if params.mapping() == Mapping::ChipAuthentication && self.ca_key.is_none() {
+            return Err(AccessError::Unsupported("no Chip Authentication key for CAM"));
         }
         let password = match reference.value {
             [1] => 1,
@@ -147,37 +164,51 @@ impl PaceChip {
                 Ok(GaAnswer::Continue(dynamic(0x80, &z)))
             }
             State::Nonce { params, s } => {
-                let curve = params.curve;
-                let pk_pcd = point(curve, data, 0x81)?;
-                let sk = curve.random_secret(rng);
-                let pk = curve.mul(&sk, None)?;
-                if bool::from(pk.ct_eq(&pk_pcd)) {
-                    return Err(AccessError::BadCommand("the terminal's mapping key equals ours"));
-                }
-                let h = Zeroizing::new(curve.mul(&sk, Some(&pk_pcd))?);
-                let g = curve.map_generator(&s, &h)?;
-                self.state = State::Mapped { params, g };
-                Ok(GaAnswer::Continue(dynamic(0x82, &pk)))
+                let group = params.group;
+                let (g, answer, sk_map) = match params.mapping() {
+                    Mapping::Generic | Mapping::ChipAuthentication => {
+                        let pk_pcd = public(group, data, 0x81)?;
+                        let sk = group.random_secret(rng);
+                        let pk = group.public(&sk, None)?;
+                        if bool::from(pk.ct_eq(&pk_pcd)) {
+                            return Err(AccessError::BadCommand(
+                                "the terminal's mapping key equals ours",
+                            ));
+                        }
+                        let g = group.map_generic(&s, &sk, &pk_pcd)?;
+                        (g, dynamic(0x82, &pk), Some(sk))
+                    }
+                    Mapping::Integrated => {
+                        let t = from_dynamic(data, 0x81)
+                            .ok_or(AccessError::BadCommand("GA 2 must carry the nonce t"))?;
+                        if t.len() != params.cipher().block_size() {
+                            return Err(AccessError::BadCommand("the nonce t has a bad length"));
+                        }
+                        let g = group.map_integrated(&s, t, params.cipher())?;
+                        (g, dynamic(0x82, &[]), None)
+                    }
+                };
+                self.state = State::Mapped { params, g, sk_map };
+                Ok(GaAnswer::Continue(answer))
             }
-            State::Mapped { params, g } => {
-                let curve = params.curve;
-                let pk_pcd = point(curve, data, 0x83)?;
-                let sk = curve.random_secret(rng);
-                let pk_ic = curve.mul(&sk, Some(&g))?;
+            State::Mapped { params, g, sk_map } => {
+                let group = params.group;
+                let pk_pcd = public(group, data, 0x83)?;
+                let sk = group.random_secret(rng);
+                let pk_ic = group.public(&sk, Some(&g))?;
                 if bool::from(pk_ic.ct_eq(&pk_pcd)) {
                     return Err(AccessError::BadCommand(
                         "the terminal's ephemeral key equals ours",
                     ));
                 }
-                let shared = Zeroizing::new(curve.mul(&sk, Some(&pk_pcd))?);
-                let k = curve.x_coordinate(&shared)?;
+                let k = group.shared_secret(&sk, &pk_pcd)?;
                 let (ks_enc, ks_mac) = session_keys(&k, params.cipher());
                 let keys = Keys { ks_enc, ks_mac };
                 let answer = dynamic(0x84, &pk_ic);
-                self.state = State::Agreed { params, keys, pk_pcd, pk_ic };
+                self.state = State::Agreed { params, keys, pk_pcd, pk_ic, sk_map };
                 Ok(GaAnswer::Continue(answer))
             }
-            State::Agreed { params, keys, pk_pcd, pk_ic } => {
+            State::Agreed { params, keys, pk_pcd, pk_ic, sk_map } => {
                 let t_pcd = from_dynamic(data, 0x85)
                     .ok_or(AccessError::BadCommand("GA 4 must carry DO'85'"))?;
                 let expected = token(&params, &keys.ks_mac, &pk_ic)?;
@@ -186,20 +217,35 @@ impl PaceChip {
                 }
                 let t_ic = token(&params, &keys.ks_mac, &pk_pcd)?;
                 let cipher = params.cipher();
+                let mut answer = tlv::tlv(0x86, &t_ic);
+                if params.mapping() == Mapping::ChipAuthentication {
+                    // CA_IC = SK_IC⁻¹ · SK_Map,IC mod n, encrypted (§4.4.3.5.1).
+                    let (Group::Ec(curve), Some(sk_ic), Some(sk_map)) =
+                        (params.group, self.ca_key.as_ref(), sk_map.as_ref())
+                    else {
+                        return Err(AccessError::Unsupported("Chip Authentication Mapping"));
+                    };
+                    let ca_ic = curve.inverse_times(sk_ic, sk_map)?;
+                    tlv::encode(
+                        cam::TAG_CA_DATA,
+                        &cam::encrypt(cipher, &keys.ks_enc, &ca_ic)?,
+                        &mut answer,
+                    );
+                }
                 let ssc = vec![0u8; cipher.ssc_len()];
                 let session = ChipSmSession::new(cipher, &keys.ks_enc, &keys.ks_mac, &ssc)?;
-                Ok(GaAnswer::Done(dynamic(0x86, &t_ic), session))
+                Ok(GaAnswer::Done(tlv::tlv(0x7C, &answer), session))
             }
         }
     }
 }
 
-/// The terminal's public point in 7C { tag point }, checked on the curve.
-fn point(curve: Curve, data: &[u8], tag: u32) -> Result<Vec<u8>, AccessError> {
+/// The terminal's public value in 7C { tag value }, checked in the group.
+fn public(group: Group, data: &[u8], tag: u32) -> Result<Vec<u8>, AccessError> {
     let p = from_dynamic(data, tag).ok_or(AccessError::BadCommand("GENERAL AUTHENTICATE data"))?;
-    if p.len() != curve.point_len() {
+    if p.len() != group.public_len() {
         return Err(AccessError::BadCommand("the terminal's public key has a bad length"));
     }
-    curve.check_point(p)?;
+    group.check_public(p)?;
     Ok(p.to_vec())
 }

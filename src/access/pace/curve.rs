@@ -108,6 +108,17 @@ impl Curve {
         per_curve!(self, check(point))
     }
 
+    /// Checks that `secret` is field-length big-endian bytes of a non-zero scalar below the
+    /// order.
+    pub fn check_scalar(self, secret: &[u8]) -> Result<(), CurveError> {
+        per_curve!(self, check_scalar(secret))
+    }
+
+    /// a⁻¹ · b mod n, for PACE-CAM's CA_IC = SK_IC⁻¹ · SK_Map,IC (§4.4.3.5.1).
+    pub fn inverse_times(self, a: &[u8], b: &[u8]) -> Result<Zeroizing<Vec<u8>>, CurveError> {
+        per_curve!(self, inverse_times(a, b))
+    }
+
     /// The x coordinate of an uncompressed point (the ECDH shared secret).
     pub fn x_coordinate(self, point: &[u8]) -> Result<Zeroizing<Vec<u8>>, CurveError> {
         let x = point.get(1..1 + self.field_len()).ok_or(CurveError::BadPoint)?;
@@ -211,4 +222,20 @@ where
     let mapped = decode::<C>(h).map(|h| C::ProjectivePoint::generator() * s + h);
     s.zeroize();
     encode::<C>(mapped?)
+}
+
+fn check_scalar<C: CurveArithmetic>(secret: &[u8]) -> Result<(), CurveError> {
+    scalar::<C>(secret).map(|mut s| s.zeroize())
+}
+
+fn inverse_times<C: CurveArithmetic>(a: &[u8], b: &[u8]) -> Result<Zeroizing<Vec<u8>>, CurveError> {
+    let mut a = scalar::<C>(a)?;
+    let mut b = scalar::<C>(b)?;
+    let inv: Option<C::Scalar> = a.invert().into_option();
+    a.zeroize();
+    let mut product = inv.ok_or(CurveError::BadScalar)? * b;
+    b.zeroize();
+    let bytes = Zeroizing::new(product.to_repr().to_vec());
+    product.zeroize();
+    Ok(bytes)
 }

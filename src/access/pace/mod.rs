@@ -5,15 +5,25 @@
 //! simulator). Shared here: the parameters chosen from EF.CardAccess, K_π, the session keys,
 //! the dynamic authentication data objects and the authentication token input.
 
+mod cam;
 mod chip;
 pub mod curve;
+pub mod group;
 mod terminal;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cam;
+#[cfg(test)]
+mod tests_unsupported;
+mod unsupported;
 
+pub use cam::CamEvidence;
 pub use chip::{GaAnswer, PaceChip};
 pub use curve::{Curve, CurveError};
+pub use group::Group;
 pub use terminal::authenticate;
+pub use unsupported::unsupported_reason;
 
 /// The step name of MSE:Set AT in [`AccessError::Status`](crate::access::AccessError): the chip
 /// refusing to start PACE at all (the only PACE failure after which BAC may be tried).
@@ -36,11 +46,11 @@ const TAG_PUBLIC_KEY: u32 = 0x7F49;
 /// Longest encrypted nonce accepted (two AES blocks; chips send one).
 const MAX_NONCE: usize = 32;
 
-/// A PACE protocol this implementation runs: ECDH Generic Mapping on a supported curve.
+/// A PACE protocol this implementation runs: a group, a mapping and a cipher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PaceParams {
     pub protocol: PaceProtocol,
-    pub curve: Curve,
+    pub group: Group,
 }
 
 impl PaceParams {
@@ -48,21 +58,34 @@ impl PaceParams {
     pub fn ecdh_gm(curve: Curve, cipher: PaceCipher) -> PaceParams {
         let protocol =
             PaceProtocol { key_agreement: KeyAgreement::Ecdh, mapping: Mapping::Generic, cipher };
-        PaceParams { protocol, curve }
+        PaceParams { protocol, group: Group::Ec(curve) }
     }
 
-    /// The parameters of a PACEInfo, when this implementation supports it (version 2, ECDH,
-    /// Generic Mapping, standardized parameterId 12, 13, 15 or 16).
-    pub fn from_info(info: &PaceInfo) -> Option<PaceParams> {
-        let p = info.protocol;
-        if info.version != 2
-            || p.key_agreement != KeyAgreement::Ecdh
-            || p.mapping != Mapping::Generic
-        {
+    /// `mapping` with `cipher` on `group`, when that combination exists (Chip Authentication
+    /// Mapping is ECDH only and has no 3DES suite) and is implemented here.
+    pub fn new(group: Group, mapping: Mapping, cipher: PaceCipher) -> Option<PaceParams> {
+        let key_agreement = group.key_agreement();
+        let protocol = PaceProtocol { key_agreement, mapping, cipher };
+        // The OID round trip rejects CAM on DH and CAM with 3DES.
+        PaceProtocol::from_oid(&protocol.oid()).filter(|p| *p == protocol)?;
+        if !implemented(mapping, group) {
             return None;
         }
-        let curve = Curve::from_parameter_id(info.parameter_id?)?;
-        Some(PaceParams { protocol: p, curve })
+        Some(PaceParams { protocol, group })
+    }
+
+    /// The parameters of a PACEInfo, when this implementation supports it (version 2, a
+    /// standardized parameterId of the protocol's key agreement, an implemented mapping).
+    pub fn from_info(info: &PaceInfo) -> Option<PaceParams> {
+        if info.version != 2 {
+            return None;
+        }
+        let p = info.protocol;
+        let group = Group::from_parameter_id(info.parameter_id?)?;
+        if group.key_agreement() != p.key_agreement {
+            return None;
+        }
+        PaceParams::new(group, p.mapping, p.cipher)
     }
 
     /// The first supported PACEInfo of EF.CardAccess (file order; the chip lists its
@@ -76,8 +99,13 @@ impl PaceParams {
         PaceInfo {
             protocol: self.protocol,
             version: 2,
-            parameter_id: Some(u64::from(self.curve.parameter_id())),
+            parameter_id: Some(u64::from(self.group.parameter_id())),
         }
+    }
+
+    /// The mapping.
+    pub fn mapping(&self) -> Mapping {
+        self.protocol.mapping
     }
 
     /// The secure-messaging cipher.
@@ -88,6 +116,15 @@ impl PaceParams {
     /// e.g. "PACE-ECDH-GM-AES-128".
     pub fn name(&self) -> String {
         self.protocol.name()
+    }
+}
+
+/// Whether `mapping` is implemented on `group`.
+fn implemented(mapping: Mapping, group: Group) -> bool {
+    match mapping {
+        Mapping::Generic => true,
+        Mapping::ChipAuthentication => matches!(group, Group::Ec(_)),
+        Mapping::Integrated => false,
     }
 }
 
@@ -112,16 +149,16 @@ fn session_keys(shared: &[u8], cipher: Cipher) -> (Zeroizing<Vec<u8>>, Zeroizing
 }
 
 /// The authentication token input: 7F49 { 06 protocol OID, 86 the other side's ephemeral
-/// public point } (§4.4.3.4, §9.4.1).
-fn token_input(protocol: &PaceProtocol, point: &[u8]) -> Vec<u8> {
-    let mut body = tlv::tlv(0x06, &protocol.oid());
-    tlv::encode(0x86, point, &mut body);
+/// public point (84 its public value for DH) } (§4.4.3.4, §9.4.1).
+fn token_input(params: &PaceParams, public: &[u8]) -> Vec<u8> {
+    let mut body = tlv::tlv(0x06, &params.protocol.oid());
+    tlv::encode(params.group.token_tag(), public, &mut body);
     tlv::tlv(TAG_PUBLIC_KEY, &body)
 }
 
 /// The token T = MAC(KS_mac, token input) (8 bytes).
 fn token(params: &PaceParams, ks_mac: &[u8], other_point: &[u8]) -> Result<[u8; 8], AccessError> {
-    let input = token_input(&params.protocol, other_point);
+    let input = token_input(params, other_point);
     Ok(crate::sm::crypto::token_mac(params.cipher(), ks_mac, &input)?)
 }
 
