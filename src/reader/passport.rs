@@ -250,6 +250,9 @@ fn open_channel<'a, C: CardChannel>(
     Ok((chan, Method::Bac, bac_reason, None))
 }
 
+/// The channel back, and EF.CardSecurity when the chip has one.
+type WithCardSecurity<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Option<Vec<u8>>);
+
 /// Reads EF.CardSecurity under secure messaging right after PACE-CAM, while the master file
 /// is still selected (BSI TR-03110-3 §A.1.2; it holds the key the CAM evidence is checked
 /// against). A chip answering with a status word has none (`None`: the CAM check then
@@ -258,7 +261,7 @@ fn read_card_security<'a, C: CardChannel>(
     chan: SecureChannel<&'a mut ApduLog<C>>,
     password: &'a Password,
     params: PaceParams,
-) -> Result<(SecureChannel<&'a mut ApduLog<C>>, Option<Vec<u8>>), ReadError> {
+) -> Result<WithCardSecurity<'a, C>, ReadError> {
     let policy = ChunkPolicy::new(false, chan.cipher().max_short_chunk());
     let transport = SecureTransport { chan: Some(chan), password, method: Method::Pace(params) };
     let mut reader = EfReader::new(transport, policy);
