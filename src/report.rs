@@ -99,7 +99,7 @@ pub struct PassiveAuthReport {
 }
 
 /// The chip's authenticity (ICAO 9303 Part 11 §6.1, §6.2, §4.4.3.5): `verdict` is
-/// `genuine` (passive authentication valid and PACE-CAM, CA or AA passed), `not_proven`
+/// `genuine` (passive authentication valid and PACE-CAM, CA or AA passed), `not proven`
 /// (the chip offers none, or none this kiosk runs) or `failed` (a check failed, or a
 /// mechanism the signed data offers was not run: a cloned or altered chip).
 #[derive(Debug, Serialize)]

@@ -8,24 +8,27 @@ use super::{Check, Method, Outcome};
 
 /// Whether the chip is the one the issuer made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 pub enum ChipVerdict {
     /// Passive authentication is valid and PACE-CAM, CA or AA passed, none failed.
+    #[serde(rename = "genuine")]
     Genuine,
     /// Nothing proves the chip: it offers no mechanism, or only ones this kiosk cannot run,
     /// or passive authentication is not valid (so the keys cannot be trusted).
+    #[serde(rename = "not proven")]
     NotProven,
     /// A mechanism failed, or one the signed data offers was not run: a cloned or altered
     /// chip.
+    #[serde(rename = "failed")]
     Failed,
 }
 
 impl ChipVerdict {
-    /// The name report.json and the record use.
+    /// The name report.json and the record use (architecture.md: `genuine` | `not proven` |
+    /// `failed`).
     pub fn as_str(self) -> &'static str {
         match self {
             ChipVerdict::Genuine => "genuine",
-            ChipVerdict::NotProven => "not_proven",
+            ChipVerdict::NotProven => "not proven",
             ChipVerdict::Failed => "failed",
         }
     }
@@ -177,5 +180,10 @@ mod tests {
             assert_eq!(ChipVerdict::from_name(v.as_str()), Some(v));
         }
         assert_eq!(ChipVerdict::from_name("Genuine"), None);
+        // report.json says what as_str says (the architecture contract's words).
+        for v in [Genuine, NotProven, Failed] {
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{}\"", v.as_str()));
+        }
+        assert_eq!(NotProven.as_str(), "not proven");
     }
 }

@@ -35,7 +35,7 @@ pub struct ReviewFacts {
     pub authenticity_reason: String,
     /// e.g. `BAC`.
     pub access: String,
-    /// The chip verdict: `genuine` | `not_proven` | `failed`.
+    /// The chip verdict: `genuine` | `not proven` | `failed`.
     pub chip_verdict: String,
     /// The one line staff read about the chip ("Chip genuine: …").
     pub chip_summary: String,

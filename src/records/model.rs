@@ -152,7 +152,7 @@ pub struct DocumentFacts {
     pub access_protocol: Option<String>,
     /// Passive authentication: `valid` | `invalid` | `unverified`.
     pub authenticity: Option<String>,
-    /// The chip verdict: `genuine` | `not_proven` | `failed` (never enrolled).
+    /// The chip verdict: `genuine` | `not proven` | `failed` (never enrolled).
     pub chip_verdict: Option<String>,
     /// The enrolment policy that let the document through: `strict` | `allow_unverified` |
     /// `allow_stale_crl`; `operator_cli` for an image enrolled with `enrol-kiosk enrol`

@@ -69,7 +69,7 @@ const MIGRATIONS: &[&str] = &[
             'unkeyed document-number hashes removed from ' || COUNT(*) || ' records'
         FROM enrolments WHERE document_hash_kind = 'sha256-salted-removed' HAVING COUNT(*) > 0;
     "#,
-    // 4: the chip verdict (`genuine` | `not_proven` | `failed`: PACE-CAM, Chip and Active
+    // 4: the chip verdict (`genuine` | `not proven` | `failed`: PACE-CAM, Chip and Active
     // Authentication), beside passive authentication's `authenticity`.
     "ALTER TABLE enrolments ADD COLUMN chip_verdict TEXT;",
 ];
