@@ -1,7 +1,8 @@
 //! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), DG14 for PACE
 //! chips (ICAO 9303 Part 11 §9.2 SecurityInfos), and an EF.SOD
 //! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
-//! SignedData) signed by a freshly generated document signer under a generated test CSCA
+//! SignedData) and, for a chip with a Chip Authentication key, an EF.CardSecurity (BSI
+//! TR-03110-3 SecurityObject), signed by a freshly generated document signer under a generated test CSCA
 //! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
 
 use super::SimError;
@@ -107,7 +108,9 @@ pub struct MadeProfile {
 
 /// Builds a profile for `mrz_text` with `face` (JPEG or JPEG 2000 bytes, stored as given) and
 /// writes it to `out_dir`: EF.COM.bin, EF.DG1.bin, EF.DG2.bin, EF.SOD.bin (+ extra files),
-/// profile.toml, csca.der and dsc.der.
+/// profile.toml, csca.der and dsc.der; for PACE-CAM (or any elliptic-curve PACE chip whose
+/// folder holds chip-ca.key) also chip-ca.key and EF.CardSecurity.bin, signed by the same
+/// document signer as EF.SOD.
 pub fn make_profile(
     mrz_text: &str,
     face: &[u8],
