@@ -1,9 +1,9 @@
 //! The profile maker: builds EF.COM, DG1, DG2 (ISO/IEC 19794-5 face record), DG14 for PACE
 //! chips (ICAO 9303 Part 11 §9.2 SecurityInfos), and an EF.SOD
 //! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
-//! SignedData) and, for a chip with a Chip Authentication key, an EF.CardSecurity (BSI
-//! TR-03110-3 SecurityObject), signed by a freshly generated document signer under a generated test CSCA
-//! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
+//! SignedData) and, for PACE-CAM chips, an EF.CardSecurity (BSI TR-03110-3 SecurityObject),
+//! signed by a freshly generated document signer under a generated test CSCA (ECDSA P-256,
+//! ICAO 9303 Part 12), and writes them as a simulator profile folder.
 
 use super::SimError;
 use super::behaviour::Behaviour;
@@ -108,9 +108,8 @@ pub struct MadeProfile {
 
 /// Builds a profile for `mrz_text` with `face` (JPEG or JPEG 2000 bytes, stored as given) and
 /// writes it to `out_dir`: EF.COM.bin, EF.DG1.bin, EF.DG2.bin, EF.SOD.bin (+ extra files),
-/// profile.toml, csca.der and dsc.der; for PACE-CAM (or any elliptic-curve PACE chip whose
-/// folder holds chip-ca.key) also chip-ca.key and EF.CardSecurity.bin, signed by the same
-/// document signer as EF.SOD.
+/// profile.toml, csca.der and dsc.der; for PACE-CAM also chip-ca.key and
+/// EF.CardSecurity.bin, signed by the same document signer as EF.SOD.
 pub fn make_profile(
     mrz_text: &str,
     face: &[u8],
@@ -177,8 +176,8 @@ pub fn make_profile(
 }
 
 /// A PACE-CAM chip proves a static key: a fresh one in `chip-ca.key` (kept when the folder
-/// already has one, so EF.CardSecurity made for it stays true). Returns the chip's key when
-/// the folder has one for an elliptic-curve PACE.
+/// already has one, so EF.CardSecurity made for it stays true). Returns the chip's key for
+/// a PACE-CAM chip, `None` for other mappings.
 fn write_cam_key(
     out_dir: &Path,
     p: &PaceSettings,
@@ -186,12 +185,12 @@ fn write_cam_key(
     use crate::lds::card_access::Mapping;
     let path = out_dir.join(super::profile::CHIP_CA_KEY_FILE);
     let Some(curve) = p.params.group.curve() else { return Ok(None) };
+    if p.params.mapping() != Mapping::ChipAuthentication {
+        return Ok(None);
+    }
     if path.exists() {
         let key = super::profile::read_capped(&path, 1024)?;
         return Ok(Some(zeroize::Zeroizing::new(key)));
-    }
-    if p.params.mapping() != Mapping::ChipAuthentication {
-        return Ok(None);
     }
     let key = curve.random_secret(&mut rand::rngs::OsRng);
     std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })?;
