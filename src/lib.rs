@@ -9,6 +9,7 @@ pub mod authentication;
 pub mod card;
 pub mod cli;
 pub mod config_error;
+pub mod ec;
 pub mod enrol;
 pub mod face;
 pub mod hardening;

@@ -37,6 +37,8 @@ pub enum AccessError {
     Unsupported(&'static str),
     #[error("PACE: {0}")]
     Curve(#[from] pace::CurveError),
+    #[error("PACE: {0}")]
+    Dh(#[from] pace::dh::DhError),
     #[error(
         "this passport's chip does not support PACE, so the CAN cannot open it: type or scan \
          the MRZ from the photo page instead"
@@ -56,7 +58,7 @@ impl AccessError {
             Self::Denied => StatusWord::VerificationFailed,
             Self::BadCommand(_) => StatusWord::WrongLength,
             Self::NoChallenge | Self::OutOfOrder(_) => StatusWord::ConditionsNotSatisfied,
-            Self::Unsupported(_) | Self::Curve(_) => StatusWord::IncorrectData,
+            Self::Unsupported(_) | Self::Curve(_) | Self::Dh(_) => StatusWord::IncorrectData,
             Self::Status { sw, .. } => *sw,
             Self::Sm(e) => e.chip_status(),
             Self::Card(_)

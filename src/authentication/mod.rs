@@ -3,6 +3,8 @@
 //! during the read, and the chip verdict — genuine, not proven, or FAILED. Passive
 //! authentication proves the data; only these prove the chip is not a copy.
 
+pub mod chip;
+
 use serde::Serialize;
 
 /// A mechanism that proves the chip holds a private key the issuer signed for.

@@ -1,12 +1,14 @@
 //! EF.CardAccess (ICAO 9303 Part 11 §9.2): `SecurityInfos ::= SET OF SecurityInfo`, each
 //! `SEQUENCE { protocol OBJECT IDENTIFIER, requiredData ANY, optionalData ANY OPTIONAL }`.
 //! PACEInfo (§9.2.1: protocol, version INTEGER, parameterId INTEGER OPTIONAL) is parsed into
-//! key agreement, mapping and cipher (§9.2.1, Table of PACE object identifiers); every other
+//! key agreement, mapping and cipher (§9.2.1, Table of PACE object identifiers); the Chip
+//! Authentication infos (§9.2.5, §9.2.6) in `lds::chip_authentication`; every other
 //! SecurityInfo is kept as [`SecurityInfo::Unknown`] and never makes the file fail.
 //!
 //! Real cards append bytes after the SET (German and Slovenian eIDs): they are ignored.
 
 use super::LdsError;
+use super::chip_authentication::{self, ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo};
 use crate::iso7816::tlv::{self, Reader, Tlv};
 
 const FILE: &str = "EF.CardAccess";
@@ -154,6 +156,9 @@ impl PaceInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecurityInfo {
     Pace(PaceInfo),
+    // Chip Authentication (§9.2.5, §9.2.6; parsed in `lds::chip_authentication`).
+    ChipAuthentication(ChipAuthenticationInfo),
+    ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo),
     /// Any other SecurityInfo (Chip Authentication, Terminal Authentication, domain
     /// parameters, proprietary …), or a PACE OID whose data does not parse: kept by OID.
     Unknown {
@@ -172,7 +177,23 @@ impl CardAccess {
     pub fn pace_infos(&self) -> impl Iterator<Item = &PaceInfo> {
         self.infos.iter().filter_map(|i| match i {
             SecurityInfo::Pace(p) => Some(p),
-            SecurityInfo::Unknown { .. } => None,
+            _ => None,
+        })
+    }
+
+    /// The ChipAuthenticationInfos, in file order.
+    pub fn ca_infos(&self) -> impl Iterator<Item = &ChipAuthenticationInfo> {
+        self.infos.iter().filter_map(|i| match i {
+            SecurityInfo::ChipAuthentication(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The ChipAuthenticationPublicKeyInfos, in file order.
+    pub fn ca_public_keys(&self) -> impl Iterator<Item = &ChipAuthenticationPublicKeyInfo> {
+        self.infos.iter().filter_map(|i| match i {
+            SecurityInfo::ChipAuthenticationPublicKey(k) => Some(k),
+            _ => None,
         })
     }
 
@@ -216,6 +237,18 @@ fn security_info(seq: &Tlv<'_>, file: &'static str) -> Result<SecurityInfo, LdsE
     let err = LdsError::tlv(file);
     let mut r = Reader::nested(seq);
     let oid = r.expect(TAG_OID).map_err(&err)?;
+    if chip_authentication::is_ca_oid(oid.value) {
+        let parsed = chip_authentication::parse_info(oid.value, r.clone())
+            .map(SecurityInfo::ChipAuthentication)
+            .or_else(|| {
+                chip_authentication::parse_public_key_info(oid.value, r)
+                    .map(SecurityInfo::ChipAuthenticationPublicKey)
+            });
+        return Ok(parsed.unwrap_or_else(|| {
+            tracing::debug!(file, oid = %oid_string(oid.value), "malformed Chip Authentication info kept as unknown");
+            SecurityInfo::Unknown { oid: oid_string(oid.value) }
+        }));
+    }
     let Some(protocol) = PaceProtocol::from_oid(oid.value) else {
         return Ok(SecurityInfo::Unknown { oid: oid_string(oid.value) });
     };

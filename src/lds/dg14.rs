@@ -53,9 +53,10 @@ mod tests {
         set.extend(info().encode());
         let dg14 = tlv::tlv(0x6E, &tlv::tlv(0x31, &set));
         let parsed = parse(&dg14).unwrap();
-        assert!(
-            matches!(&parsed.infos[0], SecurityInfo::Unknown { oid } if oid == "0.4.0.127.0.7.2.2.3.2.2")
-        );
+        assert!(matches!(
+            &parsed.infos[0],
+            SecurityInfo::ChipAuthentication(c) if c.protocol.name() == "CA-ECDH-AES-128"
+        ));
         assert_eq!(parsed.pace_infos().count(), 1);
     }
 

@@ -6,6 +6,7 @@
 
 pub mod card_access;
 pub mod card_security;
+pub mod chip_authentication;
 pub mod com;
 pub mod dg1;
 pub mod dg11;

@@ -1,13 +1,16 @@
 //! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC; EF.CardSecurity
 //! after PACE-CAM), then EF.COM, EF.SOD, DG1, DG2 and, when listed, DG11, DG12 and DG14
-//! through secure messaging (ICAO 9303 Part 10 §3
-//! and Part 11 §4), counting APDUs. PACE offered is never silently traded for BAC: only a
-//! chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that was genuine.
+//! through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4), then Chip Authentication
+//! when DG14 offers it (Part 11 §6.2), counting APDUs. PACE offered is never silently traded
+//! for BAC: only a chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that
+//! was genuine.
 
 use super::access_control::{self, AccessControl};
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
 use crate::access::pace::{self, PaceParams};
 use crate::access::{AccessError, Password, bac};
+use crate::authentication::chip as ca;
+use crate::authentication::{Check, Method as CheckMethod, Outcome};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 use crate::lds::card_access::Mapping;
@@ -408,6 +411,11 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         let bytes = reader.read(&file_id(&Ef::Dg(14)), progress)?;
         files.insert(Ef::Dg(14).name(), Zeroizing::new(bytes));
     }
+    // Chip Authentication with DG14's key (ICAO 9303 Part 11 §6.2); the session goes on
+    // under the new keys.
+    let mut chip_checks = Vec::new();
+    let dg14 = files.get(&Ef::Dg(14).name()).map(|b| b.as_slice());
+    chip_checks.extend(chip_authentication(&mut reader.transport, dg14)?);
     let chunk_size = reader.policy.size();
     drop(reader);
     let security_infos = access_control::check(
@@ -426,9 +434,55 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         bytes_read: log.bytes_in,
         elapsed: started.elapsed(),
         chunk_size,
-        chip_checks: Vec::new(),
+        chip_checks,
         cam,
     })
+}
+
+/// Runs Chip Authentication v1 when EF.DG14 offers it: a 3DES chip that refused MSE:Set KAT
+/// and ended the session gets secure messaging again and MSE:Set AT + GA. A chip that failed
+/// gets a fresh session for whatever the read does next (its failure is the check).
+fn chip_authentication<C: CardChannel>(
+    transport: &mut SecureTransport<'_, C>,
+    dg14: Option<&[u8]>,
+) -> Result<Option<Check>, ReadError> {
+    let Some(infos) = dg14.and_then(|b| crate::lds::dg14::parse(b).ok()) else {
+        return Ok(None);
+    };
+    let key = match ca::choose(&infos) {
+        ca::Offer::NotOffered => return Ok(None),
+        ca::Offer::Unsupported(why) => {
+            return Ok(Some(Check::new(
+                CheckMethod::ChipAuthentication,
+                Outcome::Unsupported,
+                why,
+            )));
+        }
+        ca::Offer::Key(key) => key,
+    };
+    let mut mode = ca::Mode::Auto;
+    loop {
+        let chan = transport.chan.as_mut().ok_or(ReadError::Sm(crate::sm::SmError::Closed))?;
+        match ca::authenticate(chan, &key, mode, &mut rand::rngs::OsRng)? {
+            ca::Run::Done(check) => {
+                tracing::info!(outcome = ?check.outcome, detail = %check.detail, "chip authentication");
+                if !chan.is_open() {
+                    if let Err(e) = transport.recover() {
+                        tracing::warn!(error = %e, "no secure messaging after chip authentication");
+                    }
+                }
+                return Ok(Some(check));
+            }
+            ca::Run::KatRefusedSessionEnded if mode == ca::Mode::Auto => {
+                transport.recover()?;
+                mode = ca::Mode::SetAt;
+            }
+            ca::Run::KatRefusedSessionEnded => {
+                let why = "the chip ended secure messaging over MSE:Set AT";
+                return Ok(Some(Check::new(CheckMethod::ChipAuthentication, Outcome::Failed, why)));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ pub struct Behaviour {
     /// is answered with only the first byte of its response, once: a reader or an attacker
     /// cutting the chip's answer mid-PACE.
     pub truncate_ga: Option<u8>,
+    /// The chip holds another Chip Authentication key than the one EF.DG14 lists: a clone
+    /// that copied the signed files but not the private key (ICAO 9303 Part 11 §6.2).
+    pub ca_clone: bool,
+    /// A 3DES chip that refuses MSE:Set KAT (6A86, under secure messaging) and wants MSE:Set
+    /// AT + GENERAL AUTHENTICATE for Chip Authentication.
+    pub ca_refuse_kat: bool,
 }
 
 /// The ATR served by default: a PC/SC contactless-card ATR (PC/SC Part 3 §3.1.3.2.3,
@@ -117,6 +123,8 @@ impl Behaviour {
         if other.truncate_ga.is_some() {
             self.truncate_ga = other.truncate_ga;
         }
+        self.ca_clone |= other.ca_clone;
+        self.ca_refuse_kat |= other.ca_refuse_kat;
         self
     }
 }

@@ -41,7 +41,7 @@ pub struct Chip {
     rng: StdRng,
     bac: BacChip,
     /// BAC is accepted (no PACE, or the profile allows both).
-    bac_allowed: bool,
+    pub(super) bac_allowed: bool,
     pub(super) pace: Option<PaceChip>,
     link: Link,
     df: Df,
@@ -54,6 +54,9 @@ pub struct Chip {
     /// The `truncate_ga` fault: done once; `truncate_now` cuts the answer being built.
     truncate_done: bool,
     truncate_now: bool,
+    /// Chip Authentication (when DG14 offers it) and the session it starts after its answer.
+    ca: Option<super::chip_ca::CaChip>,
+    ca_next: Option<ChipSmSession>,
 }
 
 impl std::fmt::Debug for Chip {
@@ -76,7 +79,7 @@ impl Chip {
         Self::with_rng(profile, behaviour, StdRng::seed_from_u64(seed))
     }
 
-    fn with_rng(profile: &Profile, behaviour: Behaviour, rng: StdRng) -> Chip {
+    fn with_rng(profile: &Profile, behaviour: Behaviour, mut rng: StdRng) -> Chip {
         let evil = behaviour
             .evil_file
             .as_deref()
@@ -92,6 +95,7 @@ impl Chip {
                 None => chip,
             })
         });
+        let ca = super::chip_ca::CaChip::new(profile, &behaviour, &mut rng);
         Chip {
             fs,
             bac: BacChip::new(&mrz_information),
@@ -109,6 +113,8 @@ impl Chip {
             ga_step: 0,
             truncate_done: false,
             truncate_now: false,
+            ca,
+            ca_next: None,
         }
     }
 
@@ -134,6 +140,10 @@ impl Chip {
         if let Some(p) = self.pace.as_mut() {
             p.reset();
         }
+        if let Some(c) = self.ca.as_mut() {
+            c.reset();
+        }
+        self.ca_next = None;
         self.df = Df::Master;
         self.ef = None;
     }
@@ -209,7 +219,12 @@ impl Chip {
         // the status word; an answer without data keeps it (a bare MAC proves nothing).
         session.set_omit_do99(self.behaviour.omit_do99 && !resp.data.is_empty());
         match session.protect_response(&resp) {
-            Ok(r) => r.to_bytes(),
+            Ok(r) => {
+                if let Some(next) = self.ca_next.take() {
+                    self.link = Link::Secure(Box::new(next));
+                }
+                r.to_bytes()
+            }
             Err(_) => {
                 self.link = Link::Plain;
                 plain(StatusWord::SmObjectsIncorrect)
@@ -226,6 +241,7 @@ impl Chip {
             0x82 if !secured && self.bac_allowed => return self.external_authenticate(cmd),
             0x82 if !secured => Err(StatusWord::InsNotSupported),
             0x82 => Err(StatusWord::ConditionsNotSatisfied),
+            0x22 | 0x86 if secured && self.ca.is_some() => return self.chip_authentication(cmd),
             0x22 if !secured && self.pace.is_some() => return self.mse_set_at(cmd),
             0x86 if !secured && self.pace.is_some() => return self.general_authenticate(cmd),
             0x22 | 0x86 => Err(StatusWord::ConditionsNotSatisfied),
@@ -471,6 +487,20 @@ impl Chip {
                 ResponseApdu::status(sw.unwrap_or(StatusWord::VerificationFailed))
             }
             Err(e) => ResponseApdu::status(e.chip_status()),
+        }
+    }
+
+    /// Chip Authentication under secure messaging; a new session starts after the answer.
+    fn chip_authentication(&mut self, cmd: &CommandApdu) -> ResponseApdu {
+        let Some(ca) = self.ca.as_mut() else {
+            return ResponseApdu::status(StatusWord::InsNotSupported);
+        };
+        match ca.command(cmd) {
+            super::chip_ca::CaAnswer::Status(sw) => ResponseApdu::status(sw),
+            super::chip_ca::CaAnswer::Switch(answer, session) => {
+                self.ca_next = Some(session);
+                answer
+            }
         }
     }
 

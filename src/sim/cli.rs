@@ -59,6 +59,12 @@ pub struct SimulateArgs {
     /// Answer PACE GENERAL AUTHENTICATE step N (1-4) with only its first byte (once).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
     pub truncate_ga: Option<u8>,
+    /// Chip Authentication with another key than EF.DG14 lists (a cloned chip).
+    #[arg(long)]
+    pub ca_clone: bool,
+    /// Refuse MSE:Set KAT (a 3DES chip wanting MSE:Set AT + GENERAL AUTHENTICATE for CA).
+    #[arg(long)]
+    pub ca_refuse_kat: bool,
 }
 
 fn parse_sw(s: &str) -> Result<u16, String> {
@@ -87,6 +93,8 @@ impl SimulateArgs {
             atr: self.atr.clone(),
             denied_sw: self.denied_sw,
             truncate_ga: self.truncate_ga,
+            ca_clone: self.ca_clone,
+            ca_refuse_kat: self.ca_refuse_kat,
         }
     }
 }
@@ -152,6 +160,16 @@ pub struct MakeProfileArgs {
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
+    /// Chip Authentication: ecdh (on the PACE curve, else brainpoolP256r1) or dh (RFC 5114
+    /// 2048-bit group); DG14 lists the key, chip-ca.key holds the private key.
+    #[arg(long, value_name = "ecdh|dh")]
+    pub ca: Option<String>,
+    /// Chip Authentication cipher: 3DES, AES-128, AES-192 or AES-256.
+    #[arg(long, value_name = "CIPHER", default_value = "AES-128", requires = "ca")]
+    pub ca_cipher: String,
+    /// The keyId DG14 gives the Chip Authentication key.
+    #[arg(long, value_name = "N", requires = "ca")]
+    pub ca_key_id: Option<u64>,
 }
 
 fn parse_eyes(s: &str) -> Result<EyeCentres, String> {
@@ -180,7 +198,12 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         None
     };
     let can = args.can.as_deref().map(crate::mrz::Can::new).transpose()?;
-    let options = MakeOptions { eye_centres: args.eyes, pace, can, ..MakeOptions::default() };
+    let ca = args
+        .ca
+        .as_deref()
+        .map(|kind| super::make_ca::CaMake::new(kind, &args.ca_cipher, args.ca_key_id))
+        .transpose()?;
+    let options = MakeOptions { eye_centres: args.eyes, pace, can, ca, ..MakeOptions::default() };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;
     eprintln!(
         "wrote profile {} ({} files; trust anchor {})",

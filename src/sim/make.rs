@@ -85,6 +85,8 @@ pub struct MakeOptions {
     pub pace: Option<PaceSettings>,
     /// The Card Access Number (`can` in profile.toml).
     pub can: Option<Can>,
+    /// Chip Authentication: its infos in EF.DG14 (with the PACEInfo), the key in chip-ca.key.
+    pub ca: Option<super::make_ca::CaMake>,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -116,12 +118,30 @@ pub fn make_profile(
     out_dir: &Path,
     options: &MakeOptions,
 ) -> Result<MadeProfile, SimError> {
+    let ca = options
+        .ca
+        .as_ref()
+        .map(|c| super::make_ca::chip_ca(c, options.pace.as_ref(), out_dir))
+        .transpose()?;
+    let with_ca;
+    let options = match &ca {
+        Some(ca) if !options.extra_files.contains_key("EF.DG14") => {
+            let mut o = options.clone();
+            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(o.pace.as_ref(), ca));
+            with_ca = o;
+            &with_ca
+        }
+        _ => options,
+    };
     let files = build_files(mrz_text, face, options)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
     };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    if let Some(ca) = &ca {
+        super::make_ca::write_key(out_dir, ca)?;
+    }
     let security_object = match &options.pace {
         Some(p) => {
             write_cam_key(out_dir, p)?.map(|key| card_security_content(p, &key)).transpose()?

@@ -32,14 +32,18 @@
 //! atr = "3B8880010000000000000000 09"
 //! denied_sw = 0x6988            # answer to a wrong BAC key (default 6300)
 //! truncate_ga = 2               # PACE GENERAL AUTHENTICATE 2 answered with 1 byte (once)
+//! ca_clone = true               # Chip Authentication with another key than DG14's (a clone)
+//! ca_refuse_kat = true          # MSE:Set KAT refused (6A86): the terminal must use Set AT + GA
 //! ```
 
 pub mod behaviour;
 mod budget;
 pub mod chip;
+mod chip_ca;
 pub mod cli;
 pub mod fs;
 pub mod make;
+pub mod make_ca;
 pub mod profile;
 pub mod vpcd;
 
@@ -68,6 +72,8 @@ pub enum SimError {
     UnknownFile { name: String },
     #[error("simulator profile: [pace]: {0}")]
     Pace(String),
+    #[error("simulator profile: Chip Authentication: {0}")]
+    Ca(String),
     #[error("simulator profile: the MRZ is not valid: {0}")]
     Mrz(#[from] crate::mrz::MrzError),
     #[error("profile maker: {0}")]
@@ -93,7 +99,11 @@ pub enum SimError {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_ca;
+#[cfg(test)]
 mod tests_pace;
+#[cfg(test)]
+mod tests_pace_family;
 #[cfg(test)]
 mod tests_removal;
 

@@ -91,12 +91,13 @@ impl PaceSettings {
         bac: bool,
     ) -> Result<PaceSettings, SimError> {
         let group = Group::from_parameter_id(parameter_id).ok_or_else(|| {
-            SimError::Pace(match group::standard_name(parameter_id) {
-                Some(name) => format!("parameter_id {parameter_id} ({name}) is not implemented"),
-                None => {
-                    format!("parameter_id {parameter_id} is not a standardized one (0–2, 8–18)")
-                }
-            })
+            let known: Vec<String> = (0..=18)
+                .filter_map(|id| Some(format!("{id} {}", group::standard_name(id)?)))
+                .collect();
+            SimError::Pace(format!(
+                "parameter_id {parameter_id} is not a standardized one ({})",
+                known.join(", ")
+            ))
         })?;
         let mapping = match mapping {
             "gm" => Mapping::Generic,
@@ -412,6 +413,23 @@ mod tests {
             Profile::from_parts(MRZ, files, Behaviour::default()),
             Err(SimError::UnknownFile { .. })
         ));
+    }
+
+    #[test]
+    fn pace_settings_take_every_standardized_curve_and_name_them_when_refusing() {
+        for id in (0..=2).chain(8..=18) {
+            let settings = PaceSettings::new(id, "AES-128", false).unwrap();
+            assert_eq!(u64::from(settings.params.group.parameter_id()), id);
+        }
+        for id in [3, 7, 19] {
+            let Err(SimError::Pace(message)) = PaceSettings::new(id, "AES-128", false) else {
+                panic!("parameter_id {id} accepted");
+            };
+            assert!(message.contains(&format!("parameter_id {id} is not")), "{message}");
+            assert!(message.contains("9 brainpoolP192r1"), "{message}");
+            assert!(message.contains("14 brainpoolP320r1"), "{message}");
+            assert!(message.contains("18 NIST P-521"), "{message}");
+        }
     }
 
     #[test]

@@ -182,7 +182,7 @@ fn the_demo_profile_offers_pace_with_a_can() {
 
 #[test]
 fn pace_settings_are_validated() {
-    assert!(matches!(PaceSettings::new(14, "AES-128", true), Err(SimError::Pace(_))));
+    assert!(matches!(PaceSettings::new(19, "AES-128", true), Err(SimError::Pace(_))));
     assert!(matches!(PaceSettings::new(13, "AES-512", true), Err(SimError::Pace(_))));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

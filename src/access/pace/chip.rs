@@ -168,7 +168,7 @@ impl PaceChip {
                 let (g, answer, sk_map) = match params.mapping() {
                     Mapping::Generic | Mapping::ChipAuthentication => {
                         let pk_pcd = public(group, data, 0x81)?;
-                        let sk = group.random_secret(rng);
+                        let sk = group.random_secret(rng)?;
                         let pk = group.public(&sk, None)?;
                         if bool::from(pk.ct_eq(&pk_pcd)) {
                             return Err(AccessError::BadCommand(
@@ -194,7 +194,7 @@ impl PaceChip {
             State::Mapped { params, g, sk_map } => {
                 let group = params.group;
                 let pk_pcd = public(group, data, 0x83)?;
-                let sk = group.random_secret(rng);
+                let sk = group.random_secret(rng)?;
                 let pk_ic = group.public(&sk, Some(&g))?;
                 if bool::from(pk_ic.ct_eq(&pk_pcd)) {
                     return Err(AccessError::BadCommand(

@@ -1,21 +1,20 @@
-//! The elliptic curves of PACE (ICAO 9303 Part 11 §9.5.1 standardized domain parameters:
-//! 12 = NIST P-256, 13 = brainpoolP256r1, 15 = NIST P-384, 16 = brainpoolP384r1) and the
-//! point operations Generic Mapping needs
+//! The elliptic curves of PACE (ICAO 9303 Part 11 §9.5.1 standardized domain parameters 8–18:
+//! NIST P-192, P-224, P-256, P-384, P-521 and brainpoolP192r1 … P512r1) and the point
+//! operations Generic Mapping needs
 //! (§4.4.3.3.1): public keys, ECDH, G~ = s·G + H. Points travel as uncompressed SEC1 bytes
 //! (04 ‖ X ‖ Y); every point from the other side is decoded with an on-curve check and the
-//! identity is refused. Arithmetic: RustCrypto `bp256`, `p256`, `bp384`, `p384` (elliptic-curve 0.14).
+//! identity is refused. Arithmetic (all elliptic-curve 0.14, constant time for secrets):
+//! RustCrypto `p192`, `p224`, `p256`, `p384`, `p521`, `bp256`, `bp384`, and [`crate::ec`] for
+//! brainpoolP192r1/P224r1/P320r1/P512r1.
 
-use bp256::BrainpoolP256r1;
-use bp256::elliptic_curve::ops::Reduce;
-use bp256::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
-use bp256::elliptic_curve::{
-    CurveArithmetic, Field, FieldBytes, FieldBytesSize, Group, PrimeField,
-};
-use bp384::BrainpoolP384r1;
-use p256_14::NistP256;
-use p384::NistP384;
+use elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
+use elliptic_curve::{CurveArithmetic, Field, FieldBytes, FieldBytesSize, Group, PrimeField};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
+
+/// Longest nonce s accepted by [`Curve::map_generator`] (bounded work; PACE nonces are one
+/// or two cipher blocks).
+const MAX_NONCE: usize = 64;
 
 /// Why a point or scalar was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -31,55 +30,127 @@ pub enum CurveError {
 /// A PACE elliptic curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Curve {
+    /// NIST P-192 (secp192r1), standardized domain parameter 8.
+    NistP192,
+    /// brainpoolP192r1, standardized domain parameter 9.
+    BrainpoolP192r1,
+    /// NIST P-224 (secp224r1), standardized domain parameter 10.
+    NistP224,
+    /// brainpoolP224r1, standardized domain parameter 11.
+    BrainpoolP224r1,
     /// NIST P-256 (secp256r1), standardized domain parameter 12.
     NistP256,
     /// brainpoolP256r1, standardized domain parameter 13.
     BrainpoolP256r1,
+    /// brainpoolP320r1, standardized domain parameter 14.
+    BrainpoolP320r1,
     /// NIST P-384 (secp384r1), standardized domain parameter 15.
     NistP384,
     /// brainpoolP384r1, standardized domain parameter 16.
     BrainpoolP384r1,
+    /// brainpoolP512r1, standardized domain parameter 17.
+    BrainpoolP512r1,
+    /// NIST P-521 (secp521r1), standardized domain parameter 18.
+    NistP521,
 }
 
-/// Runs `$f::<Curve type>($args)` for the curve `$c`.
+/// Runs `$f::<Curve type>($args)` for the curve `$c` (every type implements
+/// `primeorder::PrimeCurveParams` and the SEC1 point traits).
 macro_rules! per_curve {
     ($c:expr, $f:ident($($a:expr),*)) => {
         match $c {
-            Curve::NistP256 => $f::<NistP256>($($a),*),
-            Curve::BrainpoolP256r1 => $f::<BrainpoolP256r1>($($a),*),
-            Curve::NistP384 => $f::<NistP384>($($a),*),
-            Curve::BrainpoolP384r1 => $f::<BrainpoolP384r1>($($a),*),
+            $crate::access::pace::curve::Curve::NistP192 => $f::<::p192::NistP192>($($a),*),
+            $crate::access::pace::curve::Curve::BrainpoolP192r1 => {
+                $f::<$crate::ec::BrainpoolP192r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::NistP224 => $f::<::p224::NistP224>($($a),*),
+            $crate::access::pace::curve::Curve::BrainpoolP224r1 => {
+                $f::<$crate::ec::BrainpoolP224r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::NistP256 => $f::<::p256_14::NistP256>($($a),*),
+            $crate::access::pace::curve::Curve::BrainpoolP256r1 => {
+                $f::<::bp256::BrainpoolP256r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::BrainpoolP320r1 => {
+                $f::<$crate::ec::BrainpoolP320r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::NistP384 => $f::<::p384::NistP384>($($a),*),
+            $crate::access::pace::curve::Curve::BrainpoolP384r1 => {
+                $f::<::bp384::BrainpoolP384r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::BrainpoolP512r1 => {
+                $f::<$crate::ec::BrainpoolP512r1>($($a),*)
+            }
+            $crate::access::pace::curve::Curve::NistP521 => $f::<::p521::NistP521>($($a),*),
         }
     };
 }
 
 impl Curve {
-    /// The curve of a standardized domain parameter identifier, if supported.
+    /// Every standardized curve, in parameterId order.
+    pub const ALL: [Curve; 11] = [
+        Curve::NistP192,
+        Curve::BrainpoolP192r1,
+        Curve::NistP224,
+        Curve::BrainpoolP224r1,
+        Curve::NistP256,
+        Curve::BrainpoolP256r1,
+        Curve::BrainpoolP320r1,
+        Curve::NistP384,
+        Curve::BrainpoolP384r1,
+        Curve::BrainpoolP512r1,
+        Curve::NistP521,
+    ];
+
+    /// The curve of a standardized domain parameter identifier (8–18), if it is one.
     pub fn from_parameter_id(id: u64) -> Option<Curve> {
-        match id {
-            12 => Some(Curve::NistP256),
-            13 => Some(Curve::BrainpoolP256r1),
-            15 => Some(Curve::NistP384),
-            16 => Some(Curve::BrainpoolP384r1),
-            _ => None,
-        }
+        Curve::ALL.into_iter().find(|c| u64::from(c.parameter_id()) == id)
     }
 
     /// The standardized domain parameter identifier.
     pub fn parameter_id(self) -> u8 {
         match self {
+            Curve::NistP192 => 8,
+            Curve::BrainpoolP192r1 => 9,
+            Curve::NistP224 => 10,
+            Curve::BrainpoolP224r1 => 11,
             Curve::NistP256 => 12,
             Curve::BrainpoolP256r1 => 13,
+            Curve::BrainpoolP320r1 => 14,
             Curve::NistP384 => 15,
             Curve::BrainpoolP384r1 => 16,
+            Curve::BrainpoolP512r1 => 17,
+            Curve::NistP521 => 18,
+        }
+    }
+
+    /// The curve's usual name, for messages ("brainpoolP320r1", "NIST P-256").
+    pub fn name(self) -> &'static str {
+        match self {
+            Curve::NistP192 => "NIST P-192",
+            Curve::BrainpoolP192r1 => "brainpoolP192r1",
+            Curve::NistP224 => "NIST P-224",
+            Curve::BrainpoolP224r1 => "brainpoolP224r1",
+            Curve::NistP256 => "NIST P-256",
+            Curve::BrainpoolP256r1 => "brainpoolP256r1",
+            Curve::BrainpoolP320r1 => "brainpoolP320r1",
+            Curve::NistP384 => "NIST P-384",
+            Curve::BrainpoolP384r1 => "brainpoolP384r1",
+            Curve::BrainpoolP512r1 => "brainpoolP512r1",
+            Curve::NistP521 => "NIST P-521",
         }
     }
 
     /// Bytes of a coordinate or a scalar.
     pub fn field_len(self) -> usize {
         match self {
+            Curve::NistP192 | Curve::BrainpoolP192r1 => 24,
+            Curve::NistP224 | Curve::BrainpoolP224r1 => 28,
             Curve::NistP256 | Curve::BrainpoolP256r1 => 32,
+            Curve::BrainpoolP320r1 => 40,
             Curve::NistP384 | Curve::BrainpoolP384r1 => 48,
+            Curve::BrainpoolP512r1 => 64,
+            Curve::NistP521 => 66,
         }
     }
 
@@ -98,7 +169,8 @@ impl Curve {
         per_curve!(self, mul(secret, base))
     }
 
-    /// The mapped generator G~ = s·G + H (Generic Mapping); `s` is the nonce as an integer.
+    /// The mapped generator G~ = s·G + H (Generic Mapping); `s` is the nonce as an integer
+    /// (big-endian, any length: it is reduced modulo the order).
     pub fn map_generator(self, s: &[u8], h: &[u8]) -> Result<Vec<u8>, CurveError> {
         per_curve!(self, map_generator(s, h))
     }
@@ -124,6 +196,12 @@ impl Curve {
         let x = point.get(1..1 + self.field_len()).ok_or(CurveError::BadPoint)?;
         self.check_point(point)?;
         Ok(Zeroizing::new(x.to_vec()))
+    }
+}
+
+impl std::fmt::Display for Curve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -214,11 +292,14 @@ where
     C::AffinePoint: FromSec1Point<C> + ToSec1Point<C>,
     FieldBytesSize<C>: ModulusSize,
 {
-    let mut bytes = Zeroizing::new(FieldBytes::<C>::default());
-    let len = bytes.len();
-    let start = len.checked_sub(s.len()).ok_or(CurveError::BadScalar)?;
-    bytes.get_mut(start..).ok_or(CurveError::BadScalar)?.copy_from_slice(s);
-    let mut s = <C::Scalar as Reduce<FieldBytes<C>>>::reduce(&bytes);
+    if s.is_empty() || s.len() > MAX_NONCE {
+        return Err(CurveError::BadScalar);
+    }
+    // s mod n by Horner's rule in the scalar field: constant time in the value of s, and any
+    // length (a 32-byte AES-256 nonce is longer than a P-192 scalar).
+    let radix = C::Scalar::from(256u64);
+    let mut s =
+        s.iter().fold(C::Scalar::ZERO, |acc, &byte| acc * radix + C::Scalar::from(u64::from(byte)));
     let mapped = decode::<C>(h).map(|h| C::ProjectivePoint::generator() * s + h);
     s.zeroize();
     encode::<C>(mapped?)

@@ -1,9 +1,11 @@
 //! The group a PACE run computes in (ICAO 9303 Part 11 §9.5.1 standardized domain
-//! parameters): an elliptic curve (ECDH, parameterIds 8–18). Public values travel in
-//! fixed-width big-endian encodings — uncompressed points for ECDH — so a value with
-//! leading zero bytes keeps its length.
+//! parameters): an elliptic curve (ECDH, parameterIds 8–18) or an RFC 5114 MODP group (DH,
+//! parameterIds 0–2). Public values travel in fixed-width big-endian encodings — uncompressed
+//! points for ECDH, len(p) bytes for DH — so a value with leading zero bytes keeps its length.
 
-use super::curve::{Curve, CurveError};
+use super::curve::Curve;
+use super::dh::DhGroup;
+use crate::access::AccessError;
 use crate::lds::card_access::KeyAgreement;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
@@ -13,18 +15,30 @@ use zeroize::Zeroizing;
 pub enum Group {
     /// An elliptic curve (ECDH).
     Ec(Curve),
+    /// A standardized MODP group (DH), by parameterId 0, 1 or 2.
+    Dh(u8),
 }
 
 impl Group {
     /// The group of a standardized domain parameter identifier, if supported.
     pub fn from_parameter_id(id: u64) -> Option<Group> {
-        Curve::from_parameter_id(id).map(Group::Ec)
+        match id {
+            0..=2 => Some(Group::Dh(u8::try_from(id).ok()?)),
+            _ => Curve::from_parameter_id(id).map(Group::Ec),
+        }
+    }
+
+    /// The DH group's arithmetic (the identifiers are checked on construction).
+    fn dh(id: u8) -> Result<DhGroup, AccessError> {
+        DhGroup::from_parameter_id(u64::from(id))
+            .ok_or(AccessError::Unsupported("DH domain parameters"))
     }
 
     /// The standardized domain parameter identifier.
     pub fn parameter_id(self) -> u8 {
         match self {
             Group::Ec(c) => c.parameter_id(),
+            Group::Dh(id) => id,
         }
     }
 
@@ -32,6 +46,7 @@ impl Group {
     pub fn key_agreement(self) -> KeyAgreement {
         match self {
             Group::Ec(_) => KeyAgreement::Ecdh,
+            Group::Dh(_) => KeyAgreement::Dh,
         }
     }
 
@@ -39,6 +54,7 @@ impl Group {
     pub fn curve(self) -> Option<Curve> {
         match self {
             Group::Ec(c) => Some(c),
+            Group::Dh(_) => None,
         }
     }
 
@@ -47,17 +63,12 @@ impl Group {
         standard_name(u64::from(self.parameter_id())).unwrap_or("unnamed group")
     }
 
-    /// Bytes of an encoded public value (uncompressed point).
+    /// Bytes of an encoded public value (uncompressed point, or len(p)).
     pub fn public_len(self) -> usize {
         match self {
             Group::Ec(c) => c.point_len(),
-        }
-    }
-
-    /// Bytes of a secret exponent or scalar.
-    pub fn secret_len(self) -> usize {
-        match self {
-            Group::Ec(c) => c.field_len(),
+            Group::Dh(0) => 128,
+            Group::Dh(_) => 256,
         }
     }
 
@@ -66,54 +77,69 @@ impl Group {
     pub fn token_tag(self) -> u32 {
         match self {
             Group::Ec(_) => 0x86,
+            Group::Dh(_) => 0x84,
         }
     }
 
     /// A random secret, fixed-width big-endian.
-    pub fn random_secret(self, rng: &mut (impl RngCore + CryptoRng)) -> Zeroizing<Vec<u8>> {
+    pub fn random_secret(
+        self,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<Zeroizing<Vec<u8>>, AccessError> {
         match self {
-            Group::Ec(c) => c.random_secret(rng),
+            Group::Ec(c) => Ok(c.random_secret(rng)),
+            Group::Dh(id) => Ok(Group::dh(id)?.random_secret(rng)),
         }
     }
 
-    /// secret · generator (the group's own generator when `None`).
-    pub fn public(self, secret: &[u8], generator: Option<&[u8]>) -> Result<Vec<u8>, CurveError> {
+    /// secret · generator, or generator^secret (the group's own generator when `None`).
+    pub fn public(self, secret: &[u8], generator: Option<&[u8]>) -> Result<Vec<u8>, AccessError> {
         match self {
-            Group::Ec(c) => c.mul(secret, generator),
+            Group::Ec(c) => Ok(c.mul(secret, generator)?),
+            Group::Dh(id) => Ok(Group::dh(id)?.public(secret, generator)?),
         }
     }
 
-    /// Checks a public value from the other side (on the curve, not the identity, exact
-    /// length).
-    pub fn check_public(self, public: &[u8]) -> Result<(), CurveError> {
+    /// Checks a public value from the other side (exact length; on the curve and not the
+    /// identity, or 1 < y < p − 1 in the order-q subgroup).
+    pub fn check_public(self, public: &[u8]) -> Result<(), AccessError> {
         if public.len() != self.public_len() {
-            return Err(CurveError::BadPoint);
+            return Err(AccessError::BadResponse("a public key has a bad length"));
         }
         match self {
-            Group::Ec(c) => c.check_point(public),
+            Group::Ec(c) => Ok(c.check_point(public)?),
+            Group::Dh(id) => Ok(Group::dh(id)?.check_public(public)?),
         }
     }
 
-    /// The key agreement's shared secret K: x(secret · peer) for ECDH (fixed width).
+    /// The key agreement's shared secret: x(secret · peer) for ECDH, peer^secret mod p for
+    /// DH (fixed width).
     pub fn shared_secret(
         self,
         secret: &[u8],
         peer: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, CurveError> {
+    ) -> Result<Zeroizing<Vec<u8>>, AccessError> {
         match self {
             Group::Ec(c) => {
                 let point = Zeroizing::new(c.mul(secret, Some(peer))?);
-                c.x_coordinate(&point)
+                Ok(c.x_coordinate(&point)?)
             }
+            Group::Dh(id) => Ok(Group::dh(id)?.shared_secret(secret, peer)?),
         }
     }
 
-    /// Generic Mapping (§4.4.3.3.1): H = secret · peer, G~ = s·G + H.
-    pub fn map_generic(self, s: &[u8], secret: &[u8], peer: &[u8]) -> Result<Vec<u8>, CurveError> {
+    /// Generic Mapping (§4.4.3.3.1): H = secret · peer and G~ = s·G + H, or h = peer^secret
+    /// and g~ = g^s · h.
+    pub fn map_generic(self, s: &[u8], secret: &[u8], peer: &[u8]) -> Result<Vec<u8>, AccessError> {
         match self {
             Group::Ec(c) => {
                 let h = Zeroizing::new(c.mul(secret, Some(peer))?);
-                c.map_generator(s, &h)
+                Ok(c.map_generator(s, &h)?)
+            }
+            Group::Dh(id) => {
+                let group = Group::dh(id)?;
+                let h = group.shared_secret(secret, peer)?;
+                Ok(group.map_generic(s, &h)?)
             }
         }
     }

@@ -1,5 +1,5 @@
-//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3): ECDH Generic Mapping on NIST P-256
-//! (parameterId 12), brainpoolP256r1 (13), NIST P-384 (15) and brainpoolP384r1 (16) with 3DES
+//! PACE v2 (ICAO 9303 Part 11 §4.4, BSI TR-03110-2/-3): ECDH Generic Mapping on every
+//! standardized elliptic curve (parameterIds 8–18, [`curve`]) with 3DES
 //! or AES-128/192/256, the password the
 //! MRZ or the CAN. The terminal side is [`authenticate`]; the chip side [`PaceChip`] (for the
 //! simulator). Shared here: the parameters chosen from EF.CardAccess, K_π, the session keys,
@@ -8,12 +8,15 @@
 mod cam;
 mod chip;
 pub mod curve;
+pub mod dh;
 pub mod group;
 mod terminal;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_cam;
+#[cfg(test)]
+mod tests_dh;
 #[cfg(test)]
 mod tests_unsupported;
 mod unsupported;

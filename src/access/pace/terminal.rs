@@ -71,7 +71,7 @@ pub(super) fn run<C: CardChannel>(
     let (g, pk_map_ic) = match params.mapping() {
         Mapping::Generic | Mapping::ChipAuthentication => {
             // Mapping keys; H = SK_map · PK_map,IC; G~ = s·G + H.
-            let sk_map = group.random_secret(rng);
+            let sk_map = group.random_secret(rng)?;
             let pk_map = group.public(&sk_map, None)?;
             let data = dynamic(0x81, &pk_map);
             let pk_map_ic = step(&mut card, "GENERAL AUTHENTICATE (map)", &data, Some(0x82), true)?;
@@ -96,7 +96,7 @@ pub(super) fn run<C: CardChannel>(
     drop(s);
 
     // GA 3: ephemeral keys on G~; K = the shared secret of SK_PCD and PK_IC.
-    let sk = group.random_secret(rng);
+    let sk = group.random_secret(rng)?;
     let pk = group.public(&sk, Some(&g))?;
     let data = dynamic(0x83, &pk);
     let pk_ic = step(&mut card, "GENERAL AUTHENTICATE (key agreement)", &data, Some(0x84), true)?;
