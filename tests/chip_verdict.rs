@@ -101,3 +101,39 @@ fn a_generic_mapping_chip_without_ca_or_aa_is_not_proven() {
     assert_eq!(report.chip_authentication.verdict, ChipVerdict::NotProven);
     assert!(report.chip_authentication.checks.is_empty());
 }
+
+#[test]
+fn a_chip_authentication_chip_is_genuine_and_its_clone_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let face = std::fs::read(path("assets/demo-face.jpg")).unwrap();
+    let mrz = Profile::demo().unwrap().mrz_text().to_owned();
+    let options = MakeOptions {
+        pace: Some(PaceSettings::with_mapping(13, "gm", "AES-128", false).unwrap()),
+        can: Some(Can::new("123456").unwrap()),
+        ca: Some(enrol_kiosk::sim::make_ca::CaMake::new("ecdh", "AES-128", None).unwrap()),
+        ..MakeOptions::default()
+    };
+    let made = make_profile(&mrz, &face, dir.path(), &options).unwrap();
+    let store = TrustStore::load(std::slice::from_ref(&made.csca_path)).unwrap();
+    let profile = Profile::load(dir.path()).unwrap();
+    let report = enrol_kiosk::report::build_with(&read(&profile), &store);
+    let chip = &report.chip_authentication;
+    assert_eq!(chip.verdict, ChipVerdict::Genuine, "{:?}", chip.checks);
+    assert_eq!(chip.checks[0].method, Method::ChipAuthentication);
+
+    let clone = Behaviour { ca_clone: true, ..Behaviour::default() };
+    let r = read_passport(
+        Chip::with_seed(&profile, clone, 9),
+        Can::new("123456").unwrap(),
+        &ReadOptions::default(),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let report = enrol_kiosk::report::build_with(&r, &store);
+    assert_eq!(report.passive_authentication.status, "valid");
+    assert_eq!(report.chip_authentication.verdict, ChipVerdict::Failed);
+    let json = serde_json::to_value(&report.chip_authentication).unwrap();
+    assert_eq!(json["verdict"], "failed");
+    assert_eq!(json["checks"][0]["method"], "CA");
+    assert_eq!(json["checks"][0]["result"], "failed");
+}
