@@ -52,11 +52,35 @@ impl ChipVerdict {
     }
 }
 
+/// Whether `m` may go unrun although offered: Active Authentication once Chip
+/// Authentication or PACE-CAM decided (passed or failed), Chip Authentication once PACE-CAM
+/// decided — the stronger proof of the same chip (ICAO 9303 Part 11 §6.1, §4.4.3.5).
+fn excused(m: Method, checks: &[Check]) -> bool {
+    let decided =
+        |by: Method| checks.iter().any(|c| c.method == by && c.outcome != Outcome::Unsupported);
+    match m {
+        Method::ActiveAuthentication => {
+            decided(Method::ChipAuthentication) || decided(Method::PaceCam)
+        }
+        Method::ChipAuthentication => decided(Method::PaceCam),
+        Method::PaceCam => false,
+    }
+}
+
+/// The offered mechanisms the read did not run and is not excused from.
+fn missing<'a>(checks: &'a [Check], offered: &'a [Method]) -> impl Iterator<Item = Method> + 'a {
+    offered
+        .iter()
+        .copied()
+        .filter(|m| !checks.iter().any(|c| c.method == *m) && !excused(*m, checks))
+}
+
 /// The verdict. `pa_valid`: passive authentication is `valid`; `checks`: what the read ran;
-/// `offered`: the mechanisms the chip's signed data offers (a check must exist for each).
+/// `offered`: the mechanisms the chip's signed data offers (a check must exist for each,
+/// except AA once CA or PACE-CAM decided, and CA once PACE-CAM decided).
 pub fn verdict(pa_valid: bool, checks: &[Check], offered: &[Method]) -> ChipVerdict {
     let failed = checks.iter().any(|c| c.outcome == Outcome::Failed);
-    let skipped = offered.iter().any(|m| !checks.iter().any(|c| c.method == *m));
+    let skipped = missing(checks, offered).next().is_some();
     if failed || skipped {
         return ChipVerdict::Failed;
     }
@@ -71,14 +95,12 @@ pub fn verdict(pa_valid: bool, checks: &[Check], offered: &[Method]) -> ChipVerd
 /// did not run (so the report says why the verdict is FAILED).
 pub fn with_missing(checks: &[Check], offered: &[Method]) -> Vec<Check> {
     let mut all = checks.to_vec();
-    for m in offered {
-        if !checks.iter().any(|c| c.method == *m) {
-            all.push(Check::new(
-                *m,
-                Outcome::Failed,
-                "the chip's signed data offers it, but the read did not run it",
-            ));
-        }
+    for m in missing(checks, offered) {
+        all.push(Check::new(
+            m,
+            Outcome::Failed,
+            "the chip's signed data offers it, but the read did not run it",
+        ));
     }
     all
 }
@@ -123,10 +145,16 @@ mod tests {
             // Offered by the signed data but not run.
             (true, &[], &[Ca], Failed),
             (true, &[], &[Aa], Failed),
-            (true, &[c(Ca, P)], &[Ca, Aa], Failed),
+            (true, &[c(Aa, P)], &[Ca, Aa], Failed),
+            // AA need not run once CA or PACE-CAM decided, nor CA once PACE-CAM did.
+            (true, &[c(Ca, P)], &[Ca, Aa], Genuine),
+            (true, &[c(Ca, F)], &[Ca, Aa], Failed),
+            (true, &[c(Cam, P)], &[Aa], Genuine),
+            (true, &[c(Ca, U)], &[Ca, Aa], Failed),
             (false, &[], &[Aa], Failed),
             (true, &[c(Cam, P)], &[Cam], Genuine),
-            (true, &[c(Cam, P)], &[Cam, Ca], Failed),
+            (true, &[c(Cam, P)], &[Cam, Ca], Genuine),
+            (true, &[c(Cam, U)], &[Cam, Ca], Failed),
         ];
         for (i, (pa, checks, offered, want)) in table.iter().enumerate() {
             assert_eq!(verdict(*pa, checks, offered), *want, "row {i}");
@@ -153,8 +181,17 @@ mod tests {
                                 .collect();
                             let v = verdict(pa, &checks, &offered);
                             let any_failed = checks.iter().any(|c| c.outcome == F);
-                            let missing =
-                                offered.iter().any(|m| !checks.iter().any(|c| c.method == *m));
+                            let decided =
+                                |m: Method| checks.iter().any(|c| c.method == m && c.outcome != U);
+                            let missing = offered.iter().any(|m| {
+                                let ran = checks.iter().any(|c| c.method == *m);
+                                let excused = match m {
+                                    Aa => decided(Ca) || decided(Cam),
+                                    Ca => decided(Cam),
+                                    Cam => false,
+                                };
+                                !ran && !excused
+                            });
                             let passed = checks.iter().any(|c| c.outcome == P);
                             let want = if any_failed || missing {
                                 Failed
