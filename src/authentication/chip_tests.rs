@@ -219,15 +219,32 @@ fn choice_follows_key_ids_and_infers_3des_without_an_info() {
 }
 
 #[test]
-fn keys_this_kiosk_cannot_run_are_unsupported_with_the_reason() {
-    // brainpoolP224r1 (explicit parameters, JMRTD's BSI 2008 sample DG14).
+fn explicit_brainpool_p224_parameters_map_to_the_standard_curve() {
+    // JMRTD's BSI 2008 sample DG14: explicit brainpoolP224r1 parameters, no
+    // ChipAuthenticationInfo (so CA with 3DES).
     let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/lds/jmrtd-bsi2008/DG14.bin"
     ))
     .unwrap();
-    let offer = choose(&dg14::parse(&bytes).unwrap());
-    assert!(matches!(&offer, Offer::Unsupported(w) if w.contains("brainpoolP224r1")), "{offer:?}");
+    let Offer::Key(key) = choose(&dg14::parse(&bytes).unwrap()) else { panic!() };
+    assert!(matches!(key.key, ChipKey::Ec { curve: Curve::BrainpoolP224r1, .. }));
+    assert_eq!(key.protocol.cipher, PaceCipher::TripleDes);
+    assert_eq!(key.describe(), "CA-ECDH-3DES on brainpoolP224r1");
+}
+
+#[test]
+fn keys_this_kiosk_cannot_run_are_unsupported_with_the_reason() {
+    // A named curve that is no standardized PACE/CA curve (secp256k1).
+    let k1 = ChipAuthenticationPublicKeyInfo {
+        public_key: CaPublicKey::Ec {
+            domain: EcDomain::Named("1.3.132.0.10".into()),
+            point: vec![4; 65],
+        },
+        ..ec_key(None, vec![])
+    };
+    let offer = choose(&set(vec![SecurityInfo::ChipAuthenticationPublicKey(k1)]));
+    assert!(matches!(&offer, Offer::Unsupported(w) if w.contains("unknown curve")), "{offer:?}");
     // Explicit parameters that are no standardized curve (b changed) are refused.
     let v = vector(SESSIONS[1]);
     let mut infos = dg14::parse(&h(&v["dg14"])).unwrap();

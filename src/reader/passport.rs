@@ -466,10 +466,10 @@ fn chip_authentication<C: CardChannel>(
         match ca::authenticate(chan, &key, mode, &mut rand::rngs::OsRng)? {
             ca::Run::Done(check) => {
                 tracing::info!(outcome = ?check.outcome, detail = %check.detail, "chip authentication");
-                if !chan.is_open() {
-                    if let Err(e) = transport.recover() {
-                        tracing::warn!(error = %e, "no secure messaging after chip authentication");
-                    }
+                if !chan.is_open()
+                    && let Err(e) = transport.recover()
+                {
+                    tracing::warn!(error = %e, "no secure messaging after chip authentication");
                 }
                 return Ok(Some(check));
             }

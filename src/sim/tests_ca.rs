@@ -122,3 +122,36 @@ fn a_chip_without_its_key_refuses_and_fails() {
     assert_eq!(o, Outcome::Failed, "{detail}");
     assert!(detail.contains("refused GENERAL AUTHENTICATE"), "{detail}");
 }
+
+#[test]
+fn chip_authentication_on_the_other_standardized_curves() {
+    // The CA key sits on the PACE curve: brainpoolP224r1, P320r1, P512r1 and NIST P-521.
+    for (id, name) in
+        [(11, "brainpoolP224r1"), (14, "brainpoolP320r1"), (17, "brainpoolP512r1"), (18, "P-521")]
+    {
+        let pace = PaceSettings::new(id, "AES-128", true).unwrap();
+        let (_dir, p) = made(ca("ecdh", "AES-256", None), Some(pace));
+        let (r, _) = read(&p, Behaviour::default());
+        let (o, detail) = outcome(&r);
+        assert_eq!(o, Outcome::Passed, "{detail}");
+        assert!(detail.contains(name), "{detail}");
+    }
+}
+
+#[test]
+fn make_options_are_checked_and_a_folder_keeps_its_chip_key() {
+    assert!(matches!(CaMake::new("rsa", "AES-128", None), Err(SimError::Ca(_))));
+    assert!(matches!(CaMake::new("ecdh", "AES-512", None), Err(SimError::Ca(_))));
+    let dir = tempfile::tempdir().unwrap();
+    let face = include_bytes!("../../assets/demo-face.jpg");
+    let options = MakeOptions { ca: Some(ca("ecdh", "AES-128", None)), ..MakeOptions::default() };
+    let first = make_profile(MRZ, face, dir.path(), &options).unwrap();
+    let key = std::fs::read(dir.path().join("chip-ca.key")).unwrap();
+    assert_eq!(key.len(), 32);
+    let again = make_profile(MRZ, face, dir.path(), &options).unwrap();
+    assert_eq!(std::fs::read(dir.path().join("chip-ca.key")).unwrap(), key);
+    assert_eq!(first.files.get("EF.DG14"), again.files.get("EF.DG14"));
+    // EF.COM and EF.SOD list DG14.
+    let com = crate::lds::com::parse(&first.files["EF.COM"]).unwrap();
+    assert!(com.data_groups.contains(&14));
+}

@@ -64,7 +64,10 @@ pub(super) fn evidence(
 ) -> Result<CamEvidence, AccessError> {
     let bad = AccessError::BadResponse("the chip authentication data (DO'8A') does not decrypt");
     let block = cipher.block_size();
-    if a_ic.is_empty() || a_ic.len() % block != 0 || a_ic.len() > curve.field_len() + block {
+    if a_ic.is_empty()
+        || !a_ic.len().is_multiple_of(block)
+        || a_ic.len() > curve.field_len() + block
+    {
         return Err(bad);
     }
     let iv = iv(cipher, ks_enc)?;

@@ -259,6 +259,20 @@ impl DhGroup {
         self.element(y).map(|_| ())
     }
 
+    /// A public value given as an unsigned integer of any length (a DER INTEGER's content, as
+    /// in a DH SubjectPublicKeyInfo of DG14, or a chip that drops leading zeros), validated and
+    /// returned at exactly len(p) bytes.
+    pub fn normalize_public(&self, y: &[u8]) -> Result<Vec<u8>, DhError> {
+        let digits = trim(y);
+        if digits.len() > self.len {
+            return Err(DhError::OutOfRange);
+        }
+        let mut fixed = vec![0u8; self.len - digits.len()];
+        fixed.extend_from_slice(digits);
+        self.check_public(&fixed)?;
+        Ok(fixed)
+    }
+
     /// The key agreement K = peer^secret mod p, fixed width (ICAO 9303 Part 11 §9.6: the
     /// shared secret keeps its leading zeros). The peer's value is validated first.
     pub fn shared_secret(&self, secret: &[u8], peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, DhError> {
@@ -271,10 +285,14 @@ impl DhGroup {
     /// decrypted nonce as a big-endian integer and `h` the mapping key agreement's result (a
     /// validated subgroup element).
     pub fn map_generic(&self, s: &[u8], h: &[u8]) -> Result<Vec<u8>, DhError> {
-        let h = self.element(h)?;
+        let h = Zeroizing::new(self.element(h)?);
         let gs = Zeroizing::new(self.pow_secret(&self.g, s)?);
-        let product = self.monty(&gs).mul(&self.monty(&h));
-        let mapped = product.retrieve();
+        let (mut gs, mut h) = (self.monty(&gs), self.monty(&h));
+        let mut product = gs.mul(&h);
+        let mapped = Zeroizing::new(product.retrieve());
+        for m in [&mut gs, &mut h, &mut product] {
+            m.zeroize();
+        }
         self.check_element(&mapped)?;
         Ok(self.fixed(&mapped).to_vec())
     }
@@ -319,7 +337,10 @@ impl DhGroup {
         if v.cmp_vartime(&one).is_le() || v.cmp_vartime(&p_minus_1).is_ge() {
             return Err(DhError::OutOfRange);
         }
-        let power = self.monty(v).pow_bounded_exp(&self.q, self.q.bit_width_vartime()).retrieve();
+        // v may be secret-derived (h, g~): its Montgomery form is wiped after use.
+        let mut m = self.monty(v);
+        let power = m.pow_bounded_exp(&self.q, self.q.bit_width_vartime()).retrieve();
+        m.zeroize();
         if power != one {
             return Err(DhError::NotInSubgroup);
         }

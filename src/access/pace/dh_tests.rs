@@ -277,3 +277,77 @@ fn random_secrets_are_below_q_and_agree() {
     assert_eq!(*g.random_secret(&mut rng), five);
     assert!(rng.is_empty());
 }
+
+#[test]
+fn integers_of_any_length_normalize_to_fixed_width() {
+    let g = group0();
+    // Find a public value with a leading zero byte, then offer it trimmed, exact and padded.
+    let y = (1u16..2000)
+        .map(|x| g.public(&x.to_be_bytes(), None).unwrap())
+        .find(|y| y[0] == 0)
+        .unwrap();
+    assert_eq!(g.normalize_public(&y[1..]).unwrap(), y);
+    assert_eq!(g.normalize_public(&y).unwrap(), y);
+    assert_eq!(g.normalize_public(&[&[0u8, 0][..], &y].concat()).unwrap(), y);
+    // Range and subgroup checks still apply; more digits than p is out of range.
+    assert_eq!(g.normalize_public(&[1]), Err(DhError::OutOfRange));
+    assert_eq!(g.normalize_public(&[]), Err(DhError::OutOfRange));
+    assert_eq!(g.normalize_public(&[2]), Err(DhError::NotInSubgroup));
+    assert_eq!(g.normalize_public(&[1; 129]), Err(DhError::OutOfRange));
+}
+
+/// A value of the BSI EAC worked example as len(p)-byte big-endian (the source prints some
+/// DH values with one extra leading 00, as OpenPACE stores them).
+fn bsi(v: &serde_json::Value, len: usize) -> Vec<u8> {
+    let b = hx(v);
+    let extra = b.len().saturating_sub(len);
+    assert!(b[..extra].iter().all(|&x| x == 0));
+    b[extra..].to_vec()
+}
+
+#[test]
+fn bsi_eac_worked_example_dh_pace_and_chip_authentication() {
+    // Second source for the same group: PACE DH-GM with 1024-bit secrets, then the Chip
+    // Authentication key agreement K = PK_PICC^SK_PCD.
+    let v = vector("ca-bsi-eac-worked-example-dh-modp1024.json");
+    let g = group0();
+    let pace = &v["pace"];
+    let n = g.element_len();
+    let t_map = bsi(&pace["terminal_mapping_private"], n);
+    assert_eq!(g.public(&t_map, None).unwrap(), bsi(&pace["terminal_mapping_public"], n));
+    let h = g.shared_secret(&t_map, &bsi(&pace["chip_mapping_public"], n)).unwrap();
+    assert_eq!(*h, bsi(&pace["mapping_shared_secret_H"], n));
+    let mapped = g.map_generic(&hx(&pace["nonce_s"]), &h).unwrap();
+    assert_eq!(mapped, bsi(&pace["mapped_generator"], n));
+    let t_eph = bsi(&pace["terminal_ephemeral_private"], n);
+    assert_eq!(
+        g.public(&t_eph, Some(&mapped)).unwrap(),
+        bsi(&pace["terminal_ephemeral_public"], n)
+    );
+    let k = g.shared_secret(&t_eph, &bsi(&pace["chip_ephemeral_public"], n)).unwrap();
+    assert_eq!(*k, bsi(&pace["shared_secret_K"], n));
+
+    let ca = &v["ca"];
+    let picc_private = bsi(&ca["picc_static_private"], g.order_len());
+    assert_eq!(g.public(&picc_private, None).unwrap(), bsi(&ca["picc_static_public"], n));
+    let pcd_private = bsi(&ca["pcd_ephemeral_private"], n);
+    assert_eq!(g.public(&pcd_private, None).unwrap(), bsi(&ca["pcd_ephemeral_public"], n));
+    let k = g.shared_secret(&pcd_private, &bsi(&ca["picc_static_public"], n)).unwrap();
+    assert_eq!(*k, bsi(&ca["shared_secret_K"], n));
+    let k_chip = g.shared_secret(&picc_private, &bsi(&ca["pcd_ephemeral_public"], n)).unwrap();
+    assert_eq!(k_chip, k);
+}
+
+#[test]
+fn icao_dg14_sample_pkcs3_parameters_are_refused() {
+    // The ICAO 9303 DG14 sample's Chip Authentication key uses dhKeyAgreement (PKCS#3):
+    // DHParameter { p, g, privateValueLength 1017 } at offset 42 — no q to validate keys with.
+    let dg14 = std::fs::read(format!(
+        "{}/tests/data/lds/jmrtd-doc9303/DG14_spec_sample.bin",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let params = &dg14[42..313];
+    assert_eq!(&params[..4], &[0x30, 0x82, 0x01, 0x0B]);
+    assert_eq!(DhGroup::from_der(params), Err(DhError::NoSubgroupOrder));
+}

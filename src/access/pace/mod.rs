@@ -10,6 +10,7 @@ mod chip;
 pub mod curve;
 pub mod dh;
 pub mod group;
+pub mod integrated;
 mod terminal;
 #[cfg(test)]
 mod tests;
