@@ -2,8 +2,11 @@
 //! as architecture.md's contract defines it. Built from the raw files; holds personal data,
 //! so it is written only where the operator asked (`read --out`).
 
+use crate::authentication::{ChipVerdict, Method, Outcome};
+use crate::lds::card_security::ChipAuthenticationPublicKey;
 use crate::lds::{self, Ef, sod::HashCheck};
 use crate::reader::passport::PassportRead;
+use crate::trust::chip::CamVerify;
 use crate::trust::{self, TrustStore, passive::CertInfo};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,6 +22,8 @@ pub struct Report {
     pub mrz: Option<MrzReport>,
     pub face: Option<FaceReport>,
     pub passive_authentication: PassiveAuthReport,
+    /// Whether the chip itself is genuine (PACE-CAM, Chip and Active Authentication).
+    pub chip_authentication: ChipAuthenticationReport,
     pub apdus: u64,
     pub bytes_read: u64,
     pub elapsed_ms: u64,
@@ -93,6 +98,31 @@ pub struct PassiveAuthReport {
     pub revocation: trust::policy::Revocation,
 }
 
+/// The chip's authenticity (ICAO 9303 Part 11 §6.1, §6.2, §4.4.3.5): `verdict` is
+/// `genuine` (passive authentication valid and PACE-CAM, CA or AA passed), `not proven`
+/// (the chip offers none, or none this kiosk runs) or `failed` (a check failed, or a
+/// mechanism the signed data offers was not run: a cloned or altered chip).
+#[derive(Debug, Serialize)]
+pub struct ChipAuthenticationReport {
+    pub verdict: ChipVerdict,
+    /// One plain line for staff.
+    pub summary: String,
+    pub checks: Vec<CheckReport>,
+    /// Passive authentication of EF.CardSecurity (`valid`, `invalid`, `unverified`), when
+    /// it was read (after PACE-CAM), and why.
+    pub card_security: Option<String>,
+    pub card_security_reason: Option<String>,
+}
+
+/// One mechanism's result: `method` PACE-CAM | CA | AA, `result` passed | failed |
+/// unsupported.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub method: Method,
+    pub result: Outcome,
+    pub detail: String,
+}
+
 /// The face image exactly as stored in DG2, with its file name (`face.jp2` …).
 pub fn face_file(read: &PassportRead) -> Option<(String, Vec<u8>)> {
     let dg2 = read.files.get(&Ef::Dg(2).name())?;
@@ -156,6 +186,7 @@ pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Repo
     });
 
     let passive_authentication = passive_auth(read, store, at, &mut problems);
+    let chip_authentication = chip_auth(read, &passive_authentication, store, at);
     let ac = &read.access_control;
     let access_control = AccessControlReport {
         protocol: read.access.clone(),
@@ -171,11 +202,41 @@ pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Repo
         mrz,
         face,
         passive_authentication,
+        chip_authentication,
         apdus: read.apdus,
         bytes_read: read.bytes_read,
         elapsed_ms: read.elapsed.as_millis() as u64,
         chunk_size: read.chunk_size,
         problems,
+    }
+}
+
+fn chip_auth(
+    read: &PassportRead,
+    pa: &PassiveAuthReport,
+    store: &TrustStore,
+    at: SystemTime,
+) -> ChipAuthenticationReport {
+    let pa_status = trust::Status::from_name(&pa.status).unwrap_or(trust::Status::Invalid);
+    let verify = read
+        .cam
+        .as_ref()
+        .map(|evidence| move |key: &ChipAuthenticationPublicKey| evidence.verify(&key.public_key));
+    let cam: Option<CamVerify<'_>> = verify.as_ref().map(|f| f as CamVerify<'_>);
+    let assessed = trust::chip::assess(&read.files, &read.chip_checks, cam, pa_status, store, at);
+    for check in assessed.checks.iter().filter(|c| c.outcome != Outcome::Passed) {
+        tracing::warn!(method = check.method.name(), outcome = ?check.outcome, detail = %check.detail, "chip authentication");
+    }
+    ChipAuthenticationReport {
+        verdict: assessed.verdict,
+        summary: assessed.verdict.staff_line().to_owned(),
+        checks: assessed
+            .checks
+            .into_iter()
+            .map(|c| CheckReport { method: c.method, result: c.outcome, detail: c.detail })
+            .collect(),
+        card_security: assessed.card_security.as_ref().map(|c| c.status.as_str().to_owned()),
+        card_security_reason: assessed.card_security.map(|c| c.reason),
     }
 }
 

@@ -44,6 +44,11 @@ fn read_writes_files_face_and_report() {
         ["valid", "invalid", "unverified"]
             .contains(&report["passive_authentication"]["status"].as_str().unwrap())
     );
+    // A BAC chip without DG14 or DG15 proves nothing about itself (architecture.md).
+    let chip = &report["chip_authentication"];
+    assert_eq!(chip["verdict"], "not proven", "{chip}");
+    assert_eq!(chip["checks"], serde_json::json!([]));
+    assert!(chip["summary"].as_str().unwrap().starts_with("Chip not proven"));
     let mrz = &report["mrz"];
     assert!(!mrz["document_number"].as_str().unwrap().is_empty());
     assert_eq!(mrz["date_of_birth"].as_str().unwrap().len(), 6);

@@ -85,6 +85,7 @@ fn verbose_logs_and_database_hold_no_secrets_image_or_document_number() {
         document_number: Some(Zeroizing::new(DOC_NUMBER.into())),
         access_protocol: Some("BAC".into()),
         authenticity: Some("valid".into()),
+        chip_verdict: Some("not proven".into()),
         enrol_policy: Some("strict".into()),
     };
     tracing::debug!(?facts, "document facts");

@@ -36,6 +36,7 @@ fn facts() -> DocumentFacts {
         document_number: Some(Zeroizing::new("L898902C3".into())),
         access_protocol: Some("BAC".into()),
         authenticity: Some("valid".into()),
+        chip_verdict: Some("genuine".into()),
         enrol_policy: Some("strict".into()),
     }
 }
@@ -67,6 +68,7 @@ fn steps_follow_the_sequence_and_are_audited() {
     let e = store.create_enrolment("u1", &facts(), Some("eid")).unwrap();
     assert_eq!(e.status, EnrolmentStatus::New);
     assert_eq!(e.issuing_state.as_deref(), Some("UTO"));
+    assert_eq!(e.chip_verdict.as_deref(), Some("genuine"), "the record keeps the chip verdict");
     assert!(matches!(store.create_enrolment("u1", &facts(), None), Err(RecordsError::Duplicate)));
     // Out of order: refused, record unchanged.
     assert!(matches!(

@@ -91,7 +91,11 @@ fn an_expired_passport_is_not_enrolled() {
 #[test]
 fn allow_unverified_lets_a_pilot_enrol_and_the_record_says_so() {
     let mut store = TrustStore::new();
-    store.set_policy(Policy { allow_unverified: true, stale_crl: StaleCrl::Refuse });
+    store.set_policy(Policy {
+        allow_unverified: true,
+        stale_crl: StaleCrl::Refuse,
+        require_genuine_chip: false,
+    });
     let chip = demo_read(&store, "2026-12-04");
     assert_eq!(chip.facts.decision, Decision::AllowUnverifiedByPolicy);
     let personal = Personal::new(demo_read(&store, "2026-12-04"));
@@ -107,7 +111,11 @@ fn allow_unverified_lets_a_pilot_enrol_and_the_record_says_so() {
     // It never lets an invalid document through: a CSCA of the same country that did not
     // sign this passport makes it invalid.
     let mut other = TrustStore::load(&[path("tests/data/profiles/big/csca.der")]).unwrap();
-    other.set_policy(Policy { allow_unverified: true, stale_crl: StaleCrl::Refuse });
+    other.set_policy(Policy {
+        allow_unverified: true,
+        stale_crl: StaleCrl::Refuse,
+        require_genuine_chip: false,
+    });
     let chip = demo_read(&other, "2026-12-04");
     assert_eq!(chip.facts.authenticity, "invalid", "{}", chip.facts.authenticity_summary);
     refused_with(chip, "authenticity");

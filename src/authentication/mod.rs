@@ -60,3 +60,7 @@ impl Check {
         Check { method, outcome, detail: detail.into() }
     }
 }
+
+pub mod verdict;
+
+pub use verdict::{ChipVerdict, verdict};

@@ -247,6 +247,18 @@ fn finish(
                     out.display()
                 );
                 println!("{}", report.passive_authentication.summary);
+                println!("{}", report.chip_authentication.summary);
+                for check in &report.chip_authentication.checks {
+                    println!(
+                        "  {}: {}",
+                        check.method.name(),
+                        match check.result {
+                            crate::authentication::Outcome::Passed => "passed",
+                            crate::authentication::Outcome::Failed => "FAILED",
+                            crate::authentication::Outcome::Unsupported => "not supported",
+                        }
+                    );
+                }
             }
             ExitCode::SUCCESS
         }

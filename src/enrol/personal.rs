@@ -35,6 +35,16 @@ pub struct ReviewFacts {
     pub authenticity_reason: String,
     /// e.g. `BAC`.
     pub access: String,
+    /// The chip verdict: `genuine` | `not proven` | `failed`.
+    pub chip_verdict: String,
+    /// The one line staff read about the chip ("Chip genuine: …").
+    pub chip_summary: String,
+    /// DG11's full name in national characters, readable ("MÜLLER, ERIKA"); empty if absent.
+    pub national_name: Zeroizing<String>,
+    /// DG11's place of birth; empty if absent.
+    pub place_of_birth: Zeroizing<String>,
+    /// DG12's issuing authority; empty if absent.
+    pub issuing_authority: Zeroizing<String>,
     /// What the enrolment policy makes of the verdict and the expiry (no personal data).
     #[zeroize(skip)]
     pub decision: Decision,
@@ -48,6 +58,7 @@ impl fmt::Debug for ReviewFacts {
             .field("document_type", &self.document_type)
             .field("expired", &self.expired)
             .field("authenticity", &self.authenticity)
+            .field("chip_verdict", &self.chip_verdict)
             .field("decision", &self.decision)
             .finish_non_exhaustive()
     }
@@ -121,6 +132,8 @@ impl ChipResult {
             },
         };
         let expiry = mrz.as_ref().map(|m| expiry_date(&m.date_of_expiry));
+        let chip = &report.chip_authentication;
+        let (national_name, place_of_birth, issuing_authority) = extra_details(&read);
         let decision = policy::decide(
             trust.policy(),
             &policy::Facts {
@@ -128,6 +141,7 @@ impl ChipResult {
                 summary: &pa.summary,
                 revocation: &pa.revocation,
                 trust_store_loaded: !trust.is_empty(),
+                chip: chip.verdict,
                 expiry: expiry.as_deref(),
                 today,
             },
@@ -144,6 +158,11 @@ impl ChipResult {
                 authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
+                chip_verdict: chip.verdict.as_str().to_owned(),
+                chip_summary: chip.summary.clone(),
+                national_name,
+                place_of_birth,
+                issuing_authority,
                 decision,
             },
             None => ReviewFacts {
@@ -151,12 +170,26 @@ impl ChipResult {
                 authenticity_summary: pa.summary.clone(),
                 authenticity_reason: pa.reason.clone(),
                 access: read.access.clone(),
+                chip_verdict: chip.verdict.as_str().to_owned(),
+                chip_summary: chip.summary.clone(),
                 decision,
                 ..ReviewFacts::default()
             },
         };
         ChipResult { read, mrz, face, face_error, facts, interpret: started.elapsed() }
     }
+}
+
+/// DG11's full name in national characters and place of birth, and DG12's issuing
+/// authority, readable (empty when absent or unreadable: they are shown, never required).
+fn extra_details(read: &PassportRead) -> (Zeroizing<String>, Zeroizing<String>, Zeroizing<String>) {
+    let readable =
+        |f: Option<Zeroizing<String>>| f.map(|t| lds::text_dg::readable(&t)).unwrap_or_default();
+    let dg11 = read.files.get(&Ef::Dg(11).name()).and_then(|b| lds::dg11::parse(b).ok());
+    let dg12 = read.files.get(&Ef::Dg(12).name()).and_then(|b| lds::dg12::parse(b).ok());
+    let (name, place) = dg11.map(|d| (d.full_name, d.place_of_birth)).unwrap_or_default();
+    let authority = dg12.and_then(|d| d.issuing_authority);
+    (readable(name), readable(place), readable(authority))
 }
 
 fn display_name(m: &Mrz) -> String {
@@ -238,6 +271,7 @@ impl Personal {
             document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
             access_protocol: Some(self.chip.read.access.clone()),
             authenticity: Some(self.chip.facts.authenticity.clone()),
+            chip_verdict: Some(self.chip.facts.chip_verdict.clone()),
             enrol_policy: Some(self.chip.facts.decision.recorded().to_owned()),
         }
     }

@@ -283,7 +283,25 @@ pub fn review(
                 };
                 let text = RichText::new(&facts.authenticity_summary).color(color);
                 row(ui, "Authenticity", if color == theme::BAD { text.strong() } else { text });
+                // The chip verdict beside it: PACE-CAM, Chip or Active Authentication.
+                let color = match facts.chip_verdict.as_str() {
+                    "genuine" => theme::OK,
+                    "failed" => theme::BAD,
+                    _ => theme::WARN,
+                };
+                let text = RichText::new(&facts.chip_summary).color(color);
+                row(ui, "Chip", if color == theme::BAD { text.strong() } else { text });
                 row(ui, "Chip access", RichText::new(&facts.access));
+                // DG11 and DG12, when the chip holds them.
+                for (label, value) in [
+                    ("Name (national)", &facts.national_name),
+                    ("Place of birth", &facts.place_of_birth),
+                    ("Issuing authority", &facts.issuing_authority),
+                ] {
+                    if !value.is_empty() {
+                        row(ui, label, RichText::new(value.as_str()));
+                    }
+                }
             });
             if !facts.authenticity_reason.is_empty() {
                 ui.label(RichText::new(&facts.authenticity_reason).small());
@@ -300,7 +318,8 @@ pub fn review(
     let allowed = facts.decision.allows();
     match &facts.decision {
         crate::trust::Decision::Refuse(why) => {
-            let color = if facts.authenticity == "invalid" { theme::BAD } else { theme::WARN };
+            let failed = facts.authenticity == "invalid" || facts.chip_verdict == "failed";
+            let color = if failed { theme::BAD } else { theme::WARN };
             ui.colored_label(
                 color,
                 RichText::new(format!("{}: it cannot be enrolled. {}", why.title, why.detail))

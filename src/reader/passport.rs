@@ -1,9 +1,9 @@
-//! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC), then EF.COM,
-//! EF.SOD, DG1, DG2 and, when listed, DG14 and DG15 through secure messaging (ICAO 9303 Part 10
-//! §3 and Part 11 §4), then Chip Authentication when DG14 offers it (Part 11 §6.2), else Active
-//! Authentication when DG15 does (§6.1), counting APDUs. PACE offered is never silently traded
-//! for BAC: only a
-//! chip refusing MSE:Set AT gets BAC, and EF.DG14 then shows whether that was genuine.
+//! Reading a passport: EF.CardAccess, PACE (or the eMRTD application and BAC; EF.CardSecurity
+//! after PACE-CAM), then EF.COM, EF.SOD, DG1, DG2 and, when listed, DG11, DG12, DG14 and DG15
+//! through secure messaging (ICAO 9303 Part 10 §3 and Part 11 §4), then Chip Authentication
+//! when DG14 offers it (Part 11 §6.2), else Active Authentication when DG15 does (§6.1),
+//! counting APDUs. PACE offered is never silently traded for BAC: only a chip refusing MSE:Set
+//! AT gets BAC, and EF.DG14 then shows whether that was genuine.
 
 use super::access_control::{self, AccessControl};
 use super::{ChunkPolicy, EfReader, FileId, Plain, ReadError, Transport};
@@ -13,6 +13,7 @@ use crate::authentication::chip as ca;
 use crate::authentication::{Check, Method as CheckMethod, Outcome};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
+use crate::lds::card_access::Mapping;
 use crate::lds::{Ef, card_access};
 use crate::sm::SecureChannel;
 use std::collections::BTreeMap;
@@ -198,12 +199,13 @@ enum Offer {
 /// (ICAO 9303 Part 11 §4.2): every failure after it — a truncated or malformed answer, a
 /// transport error, a wrong password — ends this attempt, so nobody who disturbs the
 /// exchange can force the weaker protocol. Returns the channel, the method, and why BAC was
-/// used although PACE was offered.
+/// used although PACE was offered; after PACE-CAM, EF.CardSecurity goes to `card_security`.
 fn open_channel<'a, C: CardChannel>(
     log: &'a mut ApduLog<C>,
-    password: &Password,
+    password: &'a Password,
     offer: Offer,
     force_bac: bool,
+    card_security: &mut Option<Vec<u8>>,
 ) -> Result<Opened<'a, C>, ReadError> {
     let bac_reason = match offer {
         Offer::Pace(_) if force_bac => Some("BAC was asked for".to_owned()),
@@ -213,6 +215,11 @@ fn open_channel<'a, C: CardChannel>(
                     // Re-borrow for the caller: the channel above holds `&mut &mut log`.
                     let session = chan.into_session();
                     let mut chan = SecureChannel::new(log, session);
+                    if params.protocol.mapping == Mapping::ChipAuthentication {
+                        let (back, bytes) = read_card_security(chan, password, params)?;
+                        chan = back;
+                        *card_security = bytes;
+                    }
                     select_application_secure(&mut chan)?;
                     return Ok((chan, Method::Pace(params), None, cam));
                 }
@@ -244,6 +251,38 @@ fn open_channel<'a, C: CardChannel>(
     select_application(&mut *log)?;
     let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
     Ok((chan, Method::Bac, bac_reason, None))
+}
+
+/// The channel back, and EF.CardSecurity when the chip has one.
+type WithCardSecurity<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Option<Vec<u8>>);
+
+/// Reads EF.CardSecurity under secure messaging right after PACE-CAM, while the master file
+/// is still selected (BSI TR-03110-3 §A.1.2; it holds the key the CAM evidence is checked
+/// against). A chip answering with a status word has none (`None`: the CAM check then
+/// fails); a transport or secure-messaging error ends the read. Bounded like every file.
+fn read_card_security<'a, C: CardChannel>(
+    chan: SecureChannel<&'a mut ApduLog<C>>,
+    password: &'a Password,
+    params: PaceParams,
+) -> Result<WithCardSecurity<'a, C>, ReadError> {
+    let policy = ChunkPolicy::new(false, chan.cipher().max_short_chunk());
+    let transport = SecureTransport { chan: Some(chan), password, method: Method::Pace(params) };
+    let mut reader = EfReader::new(transport, policy);
+    let bytes = match reader.read(&file_id(&Ef::CardSecurity), &mut |_, _, _| {}) {
+        Ok(bytes) => Some(bytes),
+        Err(
+            e @ (ReadError::NotFound { .. }
+            | ReadError::Denied { .. }
+            | ReadError::Status { .. }
+            | ReadError::ShortFile { offset: 0, .. }),
+        ) => {
+            tracing::warn!(error = %e, "PACE-CAM chip without a readable EF.CardSecurity");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let chan = reader.transport.chan.take().ok_or(ReadError::Sm(crate::sm::SmError::Closed))?;
+    Ok((chan, bytes))
 }
 
 /// Reads EF.CardAccess in the clear (master file): by short file identifier first; when that
@@ -361,6 +400,19 @@ fn offer(card_access: Option<&[u8]>) -> Offer {
     }
 }
 
+/// True when EF.COM or EF.SOD (already read) lists data group `n`.
+fn lists(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, n: u8) -> bool {
+    let in_com = files
+        .get(&Ef::Com.name())
+        .and_then(|b| crate::lds::com::parse(b).ok())
+        .is_some_and(|com| com.data_groups.contains(&n));
+    let in_sod = files
+        .get(&Ef::Sod.name())
+        .and_then(|b| crate::lds::sod::parse(b).ok())
+        .is_some_and(|sod| sod.dg_hashes.contains_key(&n));
+    in_com || in_sod
+}
+
 /// True when EF.COM or EF.SOD (already read) lists DG14.
 fn lists_dg14(files: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> bool {
     lists_dg(files, 14)
@@ -455,8 +507,12 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         (false, None) => extended_length_up_front(&mut log)?,
         _ => Extended::Unknown,
     };
+    let mut card_security = None;
     let (chan, method, bac_reason, cam) =
-        open_channel(&mut log, &password, offer, options.force_bac)?;
+        open_channel(&mut log, &password, offer, options.force_bac, &mut card_security)?;
+    if let Some(bytes) = card_security {
+        files.insert(Ef::CardSecurity.name(), Zeroizing::new(bytes));
+    }
     let short_max = chan.cipher().max_short_chunk();
     let policy = match (options.fixed_chunk, extended) {
         (Some(n), _) => ChunkPolicy::fixed(n),
@@ -473,6 +529,14 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     for ef in [Ef::Com, Ef::Sod, Ef::Dg(1), Ef::Dg(2)] {
         let bytes = reader.read(&file_id(&ef), progress)?;
         files.insert(ef.name(), Zeroizing::new(bytes));
+    }
+    // DG11 and DG12 (additional personal and document details) when listed.
+    for n in [11, 12] {
+        if lists(&files, n) {
+            let ef = Ef::Dg(n);
+            let bytes = reader.read(&file_id(&ef), progress)?;
+            files.insert(ef.name(), Zeroizing::new(bytes));
+        }
     }
     // DG14 holds the chip's SecurityInfos under the EF.SOD signature (ICAO 9303 Part 11
     // §9.2): it shows whether EF.CardAccess was complete and BAC was legitimate.
@@ -585,3 +649,7 @@ mod tests {
         )]));
     }
 }
+
+#[cfg(test)]
+#[path = "passport_lds_tests.rs"]
+mod lds_tests;

@@ -152,6 +152,8 @@ pub struct DocumentFacts {
     pub access_protocol: Option<String>,
     /// Passive authentication: `valid` | `invalid` | `unverified`.
     pub authenticity: Option<String>,
+    /// The chip verdict: `genuine` | `not proven` | `failed` (never enrolled).
+    pub chip_verdict: Option<String>,
     /// The enrolment policy that let the document through: `strict` | `allow_unverified` |
     /// `allow_stale_crl`; `operator_cli` for an image enrolled with `enrol-kiosk enrol`
     /// (no document read, no policy decided).
@@ -166,6 +168,7 @@ impl std::fmt::Debug for DocumentFacts {
             .field("document_number", &self.document_number.as_ref().map(|_| "REDACTED"))
             .field("access_protocol", &self.access_protocol)
             .field("authenticity", &self.authenticity)
+            .field("chip_verdict", &self.chip_verdict)
             .field("enrol_policy", &self.enrol_policy)
             .finish()
     }
@@ -207,6 +210,8 @@ pub struct Enrolment {
     pub updated_ms: i64,
     /// The enrolment policy that let the document through (see [`DocumentFacts`]).
     pub enrol_policy: Option<String>,
+    /// The chip verdict (see [`DocumentFacts`]); null for records made before it existed.
+    pub chip_verdict: Option<String>,
 }
 
 /// One audit event.

@@ -69,6 +69,9 @@ const MIGRATIONS: &[&str] = &[
             'unkeyed document-number hashes removed from ' || COUNT(*) || ' records'
         FROM enrolments WHERE document_hash_kind = 'sha256-salted-removed' HAVING COUNT(*) > 0;
     "#,
+    // 4: the chip verdict (`genuine` | `not proven` | `failed`: PACE-CAM, Chip and Active
+    // Authentication), beside passive authentication's `authenticity`.
+    "ALTER TABLE enrolments ADD COLUMN chip_verdict TEXT;",
 ];
 
 /// `document_hash_kind` of a hash made by this version: HMAC-SHA-256 under the
@@ -190,5 +193,27 @@ mod tests {
             )
             .unwrap();
         assert_eq!(detail, "unkeyed document-number hashes removed from 1 records");
+    }
+
+    #[test]
+    fn version_3_gains_the_chip_verdict_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO enrolments (user_id, created_at, updated_at, updated_ms, status,
+                 authenticity, enrol_policy) VALUES ('old', 't', 't', 0, 'passed', 'valid', 'strict');",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        let row: (String, Option<String>) = conn
+            .query_row("SELECT authenticity, chip_verdict FROM enrolments", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("valid".to_owned(), None), "older records have no chip verdict");
+        conn.execute("UPDATE enrolments SET chip_verdict = 'failed'", []).unwrap();
     }
 }

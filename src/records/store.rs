@@ -35,7 +35,7 @@ const SELECT_COLUMNS: &str = "user_id, status, passed, reason, error_code, error
     document_number_hash, access_protocol, authenticity, image_source, enrol_token_started, \
     enrol_token_finished, image_started, image_finished, verify_token_started, \
     verify_token_finished, validate_started, validate_finished, updated_ms, enrol_policy, \
-    document_hash_kind";
+    document_hash_kind, chip_verdict";
 
 pub(super) fn now_ms() -> i64 {
     SystemTime::now()
@@ -76,6 +76,7 @@ fn row_to_enrolment(r: &Row<'_>) -> rusqlite::Result<(Enrolment, String)> {
             updated_ms: r.get(24)?,
             enrol_policy: r.get(25)?,
             document_hash_kind: r.get(26)?,
+            chip_verdict: r.get(27)?,
         },
         status,
     ))
@@ -197,8 +198,8 @@ impl Store {
             .execute(
                 "INSERT OR IGNORE INTO enrolments (user_id, created_at, updated_at, updated_ms, \
                  status, issuing_state, document_type, document_number_hash, document_hash_kind, \
-                 access_protocol, authenticity, image_source, enrol_policy) \
-                 VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 access_protocol, authenticity, image_source, enrol_policy, chip_verdict) \
+                 VALUES (?1, ?2, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     user_id,
                     now,
@@ -210,7 +211,8 @@ impl Store {
                     facts.access_protocol,
                     facts.authenticity,
                     image_source,
-                    facts.enrol_policy
+                    facts.enrol_policy,
+                    facts.chip_verdict
                 ],
             )
             .map_err(RecordsError::sql("inserting an enrolment"))?;

@@ -2,8 +2,9 @@
 //! and ECDSA Active Authentication chips (ICAO 9303 Part 11 §9.2 SecurityInfos), DG15 and the
 //! chip's key for Active Authentication (§6.1), and an EF.SOD
 //! (ICAO 9303 Part 10 §4.6.2 LDSSecurityObject with SHA-256 hashes in RFC 5652 CMS
-//! SignedData) signed by a freshly generated document signer under a generated test CSCA
-//! (ECDSA P-256, ICAO 9303 Part 12), and writes them as a simulator profile folder.
+//! SignedData) and, for PACE-CAM chips, an EF.CardSecurity (BSI TR-03110-3 SecurityObject),
+//! signed by a freshly generated document signer under a generated test CSCA (ECDSA P-256,
+//! ICAO 9303 Part 12), and writes them as a simulator profile folder.
 
 use super::SimError;
 use super::aa::ChipAaKey;
@@ -34,6 +35,8 @@ use x509_cert::time::Validity;
 
 /// id-icao-mrtd-security-ldsSecurityObject (ICAO 9303 Part 10 §4.6.2.2).
 const ID_LDS_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
+/// id-SecurityObject, EF.CardSecurity's eContentType (BSI TR-03110-3 §A.1.2.5).
+const ID_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.127.0.7.3.2.1");
 /// id-sha256 (NIST).
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 /// Feature-point type of a 2D point (ISO/IEC 19794-5:2005 §5.6.2).
@@ -114,7 +117,8 @@ pub struct MadeProfile {
 
 /// Builds a profile for `mrz_text` with `face` (JPEG or JPEG 2000 bytes, stored as given) and
 /// writes it to `out_dir`: EF.COM.bin, EF.DG1.bin, EF.DG2.bin, EF.SOD.bin (+ extra files),
-/// profile.toml, csca.der and dsc.der.
+/// profile.toml, csca.der and dsc.der; for PACE-CAM also chip-ca.key and
+/// EF.CardSecurity.bin, signed by the same document signer as EF.SOD.
 pub fn make_profile(
     mrz_text: &str,
     face: &[u8],
@@ -137,12 +141,6 @@ pub fn make_profile(
         _ => options,
     };
     let files = build_files(mrz_text, face, options)?;
-    let Signed { csca_der, dsc_der, sod } = sign_sod(&files)?;
-    let mut files = files;
-    files.insert("EF.SOD".into(), sod);
-    if let Some(p) = &options.pace {
-        files.insert("EF.CardAccess".into(), CardAccess::encode_pace(&[p.params.info()]));
-    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
@@ -150,6 +148,21 @@ pub fn make_profile(
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
     if let Some(ca) = &ca {
         super::make_ca::write_key(out_dir, ca)?;
+    }
+    let security_object = match &options.pace {
+        Some(p) => {
+            write_cam_key(out_dir, p)?.map(|key| card_security_content(p, &key)).transpose()?
+        }
+        None => None,
+    };
+    let Signed { csca_der, dsc_der, sod, card_security } = sign_sod(&files, security_object)?;
+    let mut files = files;
+    files.insert("EF.SOD".into(), sod);
+    if let Some(cs) = card_security {
+        files.insert("EF.CardSecurity".into(), cs);
+    }
+    if let Some(p) = &options.pace {
+        files.insert("EF.CardAccess".into(), CardAccess::encode_pace(&[p.params.info()]));
     }
     for (name, bytes) in &files {
         let path = out_dir.join(format!("{name}.bin"));
@@ -170,7 +183,6 @@ pub fn make_profile(
             p.params.cipher().name(),
             p.bac
         ));
-        write_cam_key(out_dir, p)?;
     }
     if let Some(BehaviourToml(b)) = &options.behaviour {
         toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
@@ -197,16 +209,53 @@ pub fn make_profile(
 }
 
 /// A PACE-CAM chip proves a static key: a fresh one in `chip-ca.key` (kept when the folder
-/// already has one, so EF.CardSecurity made for it stays true).
-fn write_cam_key(out_dir: &Path, p: &PaceSettings) -> Result<(), SimError> {
+/// already has one, so EF.CardSecurity made for it stays true). Returns the chip's key for
+/// a PACE-CAM chip, `None` for other mappings.
+fn write_cam_key(
+    out_dir: &Path,
+    p: &PaceSettings,
+) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, SimError> {
     use crate::lds::card_access::Mapping;
     let path = out_dir.join(super::profile::CHIP_CA_KEY_FILE);
-    if p.params.mapping() != Mapping::ChipAuthentication || path.exists() {
-        return Ok(());
+    let Some(curve) = p.params.group.curve() else { return Ok(None) };
+    if p.params.mapping() != Mapping::ChipAuthentication {
+        return Ok(None);
     }
-    let Some(curve) = p.params.group.curve() else { return Ok(()) };
+    if path.exists() {
+        let key = super::profile::read_capped(&path, 1024)?;
+        return Ok(Some(zeroize::Zeroizing::new(key)));
+    }
     let key = curve.random_secret(&mut rand::rngs::OsRng);
-    std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })
+    std::fs::write(&path, &*key).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    Ok(Some(key))
+}
+
+/// EF.CardSecurity's SecurityInfos (BSI TR-03110-3 §A.1.2): the PACEInfo, a
+/// ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, version 1) and the
+/// ChipAuthenticationPublicKeyInfo of the chip's key (standardized domain parameters by
+/// parameterId, keyId = parameterId as German chips do).
+fn card_security_content(p: &PaceSettings, key: &[u8]) -> Result<Vec<u8>, SimError> {
+    use crate::iso7816::tlv::tlv;
+    use crate::lds::card_security::{PublicKeyAgreement, encode_public_key_info};
+    let curve = p.params.group.curve().ok_or_else(|| {
+        SimError::Pace("EF.CardSecurity needs an elliptic-curve PACE group".into())
+    })?;
+    let id = p.params.group.parameter_id();
+    let public = curve
+        .mul(key, None)
+        .map_err(|e| SimError::Pace(format!("chip-ca.key is not a key of the PACE curve: {e}")))?;
+    // id-ecc-standardized 0.4.0.127.0.7.1.2 with the parameterId (TR-03110-3 §A.2.1.1).
+    let algorithm = tlv(0x30, &[tlv(0x06, &[4, 0, 0x7F, 0, 7, 1, 2]), tlv(0x02, &[id])].concat());
+    let bits = tlv(0x03, &[&[0u8][..], &public].concat());
+    let spki = tlv(0x30, &[algorithm, bits].concat());
+    let pk_info = encode_public_key_info(PublicKeyAgreement::Ecdh, &spki, Some(u64::from(id)));
+    let ca_info = tlv(
+        0x30,
+        &[tlv(0x06, &[4, 0, 0x7F, 0, 7, 2, 2, 3, 2, 2]), tlv(0x02, &[1]), tlv(0x02, &[id])]
+            .concat(),
+    );
+    let set = [p.params.info().encode(), ca_info, pk_info].concat();
+    Ok(tlv(0x31, &set))
 }
 
 /// Writes a private key file readable by its owner only.
@@ -317,10 +366,16 @@ struct Signed {
     csca_der: Vec<u8>,
     dsc_der: Vec<u8>,
     sod: Vec<u8>,
+    /// EF.CardSecurity, when SecurityInfos were given.
+    card_security: Option<Vec<u8>>,
 }
 
-/// Signs an LDSSecurityObject over the DGs in `files`; returns (CSCA DER, DSC DER, EF.SOD).
-fn sign_sod(files: &BTreeMap<String, Vec<u8>>) -> Result<Signed, SimError> {
+/// Signs an LDSSecurityObject over the DGs in `files` and, when given, the SecurityObject of
+/// EF.CardSecurity, with one document signer; returns the CSCA, the DSC and the files.
+fn sign_sod(
+    files: &BTreeMap<String, Vec<u8>>,
+    security_object: Option<Vec<u8>>,
+) -> Result<Signed, SimError> {
     let hashes: BTreeMap<u8, Vec<u8>> = files
         .iter()
         .filter_map(|(n, b)| Some((dg_number(n)?, HashAlgorithm::Sha256.digest(b))))
@@ -361,27 +416,33 @@ fn sign_sod(files: &BTreeMap<String, Vec<u8>>) -> Result<Signed, SimError> {
     )?
     .build::<DerSignature>()?;
 
-    let content = EncapsulatedContentInfo {
-        econtent_type: ID_LDS_SECURITY_OBJECT,
-        econtent: Some(Any::new(Tag::OctetString, lds_so)?),
+    // EF.SOD and EF.CardSecurity: the same document signer (BSI TR-03110-3 §A.1.2).
+    let sign = |econtent_type: ObjectIdentifier, econtent: Vec<u8>| -> Result<Vec<u8>, SimError> {
+        let content = EncapsulatedContentInfo {
+            econtent_type,
+            econtent: Some(Any::new(Tag::OctetString, econtent)?),
+        };
+        let digest = AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None };
+        let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: csca_name.clone(),
+            serial_number: dsc_serial.clone(),
+        });
+        let mut signer = SignerInfoBuilder::new(&dsc_key, sid, digest.clone(), &content, None)?;
+        signer.add_signed_attribute(create_signing_time_attribute()?)?;
+        let signed: ContentInfo = SignedDataBuilder::new(&content)
+            .add_digest_algorithm(digest)?
+            .add_certificate(CertificateChoices::Certificate(dsc.clone()))?
+            .add_signer_info::<EcdsaP256, DerSignature>(signer)?
+            .build()?;
+        Ok(signed.to_der()?)
     };
-    let digest = AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None };
-    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-        issuer: csca_name,
-        serial_number: dsc_serial,
-    });
-    let mut signer = SignerInfoBuilder::new(&dsc_key, sid, digest.clone(), &content, None)?;
-    signer.add_signed_attribute(create_signing_time_attribute()?)?;
-    let signed: ContentInfo = SignedDataBuilder::new(&content)
-        .add_digest_algorithm(digest)?
-        .add_certificate(CertificateChoices::Certificate(dsc.clone()))?
-        .add_signer_info::<EcdsaP256, DerSignature>(signer)?
-        .build()?;
-    let cms_der = signed.to_der()?;
+    let cms_der = sign(ID_LDS_SECURITY_OBJECT, lds_so)?;
+    let card_security = security_object.map(|c| sign(ID_SECURITY_OBJECT, c)).transpose()?;
     Ok(Signed {
         csca_der: csca.to_der()?,
         dsc_der: dsc.to_der()?,
         sod: crate::iso7816::tlv::tlv(0x77, &cms_der),
+        card_security,
     })
 }
 

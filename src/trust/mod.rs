@@ -1,9 +1,11 @@
 //! Passive authentication (ICAO 9303 Part 11 §5.1, Part 12): the EF.SOD signature, the
-//! document signer's chain to a trusted CSCA, the CSCA trust store (certificates and
+//! document signer's chain to a trusted CSCA (for EF.CardSecurity too), the CSCA trust store (certificates and
 //! master lists), and the enrolment policy that turns a verdict into a decision.
 
+pub mod card_security;
 pub mod cert;
 pub mod chain;
+pub mod chip;
 pub mod cms;
 pub mod config;
 pub mod country;

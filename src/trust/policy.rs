@@ -1,16 +1,19 @@
-//! The enrolment policy: which passive-authentication verdicts (ICAO 9303 Part 11 §5.1) and
-//! document dates let a chip photo be enrolled as an eID image, from the `[policy]` table of
-//! the configuration. One pure decision; strict unless the operator says otherwise.
+//! The enrolment policy: which passive-authentication verdicts (ICAO 9303 Part 11 §5.1),
+//! chip verdicts (§6) and document dates let a chip photo be enrolled as an eID image, from
+//! the `[policy]` table of the configuration. One pure decision; strict unless the operator
+//! says otherwise. A chip whose authenticity check FAILED is never enrolled.
 //!
 //! ```toml
 //! [policy]
-//! allow_unverified = false   # pilots only: enrol documents that could not be verified
-//! stale_crl = "refuse"       # or "allow": a CRL past its nextUpdate
+//! allow_unverified = false      # pilots only: enrol documents that could not be verified
+//! stale_crl = "refuse"          # or "allow": a CRL past its nextUpdate
+//! require_genuine_chip = false  # true: only chips that prove they are the original
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use super::Status;
+use crate::authentication::ChipVerdict;
 
 /// What to do when the CSCA's CRL is past its nextUpdate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -29,6 +32,9 @@ pub struct Policy {
     /// CSCA for the issuer). For pilots; every enrolment it lets through says so.
     pub allow_unverified: bool,
     pub stale_crl: StaleCrl,
+    /// Enrol only chips whose verdict is `genuine` (PACE-CAM, CA or AA passed). A `failed`
+    /// chip is refused whatever this says.
+    pub require_genuine_chip: bool,
 }
 
 /// Whether the document signer's revocation was checked against a current CRL.
@@ -98,6 +104,8 @@ pub struct Facts<'a> {
     pub revocation: &'a Revocation,
     /// Whether any CSCA was loaded.
     pub trust_store_loaded: bool,
+    /// The chip verdict (PACE-CAM, CA, AA).
+    pub chip: ChipVerdict,
     /// DG1's date of expiry as YYYY-MM-DD (`None` when DG1 was not read or not readable).
     pub expiry: Option<&'a str>,
     /// Today, YYYY-MM-DD (or a longer RFC 3339 time).
@@ -108,6 +116,10 @@ pub struct Facts<'a> {
 pub const HOW_TO_TRUST: &str = "Install the ICAO master list or a national master list together \
     with the CSCA certificate of the country that signed it, and list them under [trust] csca in \
     the configuration file (or pass them with --csca)";
+
+/// What staff read when the chip verdict is FAILED.
+pub const CHIP_FAILED: &str = "This passport's chip failed its authenticity check: it may be a \
+    copy. Do not enrol; follow your document-fraud procedure.";
 
 /// Decides whether a document may be enrolled as `eid`.
 pub fn decide(policy: &Policy, f: &Facts<'_>) -> Decision {
@@ -122,6 +134,9 @@ pub fn decide(policy: &Policy, f: &Facts<'_>) -> Decision {
                 f.summary
             ),
         );
+    }
+    if f.chip == ChipVerdict::Failed {
+        return refuse("This passport's chip failed its authenticity check", CHIP_FAILED.into());
     }
     let today = f.today.get(..10).unwrap_or("");
     match f.expiry {
@@ -139,6 +154,15 @@ pub fn decide(policy: &Policy, f: &Facts<'_>) -> Decision {
                 "Without the chip's expiry date the document cannot be enrolled.".into(),
             );
         }
+    }
+    if policy.require_genuine_chip && f.chip != ChipVerdict::Genuine {
+        return refuse(
+            "This passport's chip cannot prove it is the original",
+            "This office enrols only passports whose chip proves it is the original \
+             ([policy] require_genuine_chip). This chip offers no check this kiosk can run, \
+             or its data could not be verified."
+                .into(),
+        );
     }
     if f.status == Status::Unverified {
         if policy.allow_unverified {
@@ -197,6 +221,7 @@ mod tests {
             summary: "Not verified: no trusted certificate for issuer UT",
             revocation: &Revocation::NotChecked,
             trust_store_loaded: true,
+            chip: ChipVerdict::NotProven,
             expiry: Some("2031-04-16"),
             today: "2026-12-04T23:00:00Z",
         }
@@ -260,9 +285,56 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_chip_is_always_refused() {
+        let lenient = Policy {
+            allow_unverified: true,
+            stale_crl: StaleCrl::Allow,
+            require_genuine_chip: false,
+        };
+        for policy in [Policy::default(), lenient] {
+            for status in [Status::Valid, Status::Unverified, Status::Invalid] {
+                let f = Facts { chip: ChipVerdict::Failed, ..facts(status) };
+                match decide(&policy, &f) {
+                    Decision::Refuse(r) if status != Status::Invalid => {
+                        assert_eq!(r.detail, CHIP_FAILED);
+                        assert!(r.detail.contains("document-fraud procedure"));
+                    }
+                    Decision::Refuse(_) => {}
+                    d => panic!("{status:?}: {d:?}"),
+                }
+            }
+        }
+        // Not proven and genuine chips are decided by passive authentication as before.
+        for chip in [ChipVerdict::NotProven, ChipVerdict::Genuine] {
+            let f = Facts { chip, ..facts(Status::Valid) };
+            assert_eq!(decide(&Policy::default(), &f), Decision::Allow);
+        }
+    }
+
+    #[test]
+    fn require_genuine_chip_refuses_chips_that_prove_nothing() {
+        let strict = Policy { require_genuine_chip: true, ..Policy::default() };
+        let genuine = Facts { chip: ChipVerdict::Genuine, ..facts(Status::Valid) };
+        assert_eq!(decide(&strict, &genuine), Decision::Allow);
+        match decide(&strict, &facts(Status::Valid)) {
+            Decision::Refuse(r) => assert!(r.detail.contains("require_genuine_chip"), "{r:?}"),
+            d => panic!("{d:?}"),
+        }
+        // Even an unverified document let through by the pilot switch.
+        let both = Policy { allow_unverified: true, ..strict };
+        assert!(!decide(&both, &facts(Status::Unverified)).allows());
+    }
+
+    #[test]
     fn the_policy_table_parses_and_refuses_typos() {
         let p: Policy = toml::from_str("allow_unverified = true\nstale_crl = \"allow\"\n").unwrap();
-        assert_eq!(p, Policy { allow_unverified: true, stale_crl: StaleCrl::Allow });
+        assert_eq!(
+            p,
+            Policy { allow_unverified: true, stale_crl: StaleCrl::Allow, ..Policy::default() }
+        );
+        let p: Policy = toml::from_str("require_genuine_chip = true\n").unwrap();
+        assert!(p.require_genuine_chip && !p.allow_unverified);
+        assert!(!Policy::default().require_genuine_chip);
         assert_eq!(toml::from_str::<Policy>("").unwrap(), Policy::default());
         assert!(toml::from_str::<Policy>("allow_unverifed = true\n").is_err());
         assert!(toml::from_str::<Policy>("stale_crl = \"maybe\"\n").is_err());

@@ -81,41 +81,12 @@ pub fn parse(bytes: &[u8]) -> Result<Sod, LdsError> {
     expect(&wrapper, Class::Application, Tag(23), FILE, "77 wrapper")?;
     top.finish("77 wrapper")?;
 
-    let mut inside = Ber::new(wrapper.data, FILE);
-    let content_info = inside.universal(Tag::Sequence, "ContentInfo")?;
-    inside.finish("ContentInfo")?;
-    let mut ci = Ber::new(content_info.data, FILE);
-    let content_type = ci.universal(Tag::Oid, "ContentInfo contentType")?;
-    if content_type.data != OID_SIGNED_DATA {
-        return Err(LdsError::invalid(FILE, "ContentInfo is not id-signedData"));
-    }
-    let explicit = ci.next("ContentInfo content")?;
-    expect(&explicit, Class::ContextSpecific, Tag(0), FILE, "ContentInfo content")?;
-    ci.finish("ContentInfo")?;
-
-    let mut outer_sd = Ber::new(explicit.data, FILE);
-    let signed = outer_sd.universal(Tag::Sequence, "SignedData")?;
-    outer_sd.finish("SignedData")?;
-    let mut sd = Ber::new(signed.data, FILE);
-    let _version =
-        small_uint(&sd.universal(Tag::Integer, "SignedData version")?, FILE, "SignedData version")?;
-    sd.universal(Tag::Set, "SignedData digestAlgorithms")?;
-    let encap = sd.universal(Tag::Sequence, "encapContentInfo")?;
-    let mut e = Ber::new(encap.data, FILE);
-    let e_type = e.universal(Tag::Oid, "eContentType")?;
-    if e_type.data != OID_LDS_SECURITY_OBJECT {
-        return Err(LdsError::invalid(
-            FILE,
-            "eContentType is not id-icao-mrtd-security-ldsSecurityObject (2.23.136.1.1.1)",
-        ));
-    }
-    let e_explicit = e.next("eContent")?;
-    expect(&e_explicit, Class::ContextSpecific, Tag(0), FILE, "eContent")?;
-    e.finish("encapContentInfo")?;
-    let mut ec = Ber::new(e_explicit.data, FILE);
-    let e_content = octets(&ec.next("eContent")?, FILE, "eContent")?;
-    ec.finish("eContent")?;
-
+    let e_content = encapsulated_content(
+        wrapper.data,
+        FILE,
+        OID_LDS_SECURITY_OBJECT,
+        "id-icao-mrtd-security-ldsSecurityObject (2.23.136.1.1.1)",
+    )?;
     let lso = parse_lds_security_object(&e_content)?;
     Ok(Sod {
         hash_algorithm: lso.hash_algorithm,
@@ -230,6 +201,49 @@ impl Sod {
             }
         }
     }
+}
+
+/// The eContent of a CMS ContentInfo around a SignedData (RFC 5652 §5.2) whose eContentType
+/// must be `content_type` (DER content octets of the OID, `type_name` in errors). BER as stored; the signature is
+/// for passive authentication.
+pub(crate) fn encapsulated_content(
+    content_info_bytes: &[u8],
+    file: &'static str,
+    content_type: &[u8],
+    type_name: &str,
+) -> Result<Vec<u8>, LdsError> {
+    let mut inside = Ber::new(content_info_bytes, file);
+    let content_info = inside.universal(Tag::Sequence, "ContentInfo")?;
+    inside.finish("ContentInfo")?;
+    let mut ci = Ber::new(content_info.data, file);
+    let ci_type = ci.universal(Tag::Oid, "ContentInfo contentType")?;
+    if ci_type.data != OID_SIGNED_DATA {
+        return Err(LdsError::invalid(file, "ContentInfo is not id-signedData"));
+    }
+    let explicit = ci.next("ContentInfo content")?;
+    expect(&explicit, Class::ContextSpecific, Tag(0), file, "ContentInfo content")?;
+    ci.finish("ContentInfo")?;
+
+    let mut outer_sd = Ber::new(explicit.data, file);
+    let signed = outer_sd.universal(Tag::Sequence, "SignedData")?;
+    outer_sd.finish("SignedData")?;
+    let mut sd = Ber::new(signed.data, file);
+    let _version =
+        small_uint(&sd.universal(Tag::Integer, "SignedData version")?, file, "SignedData version")?;
+    sd.universal(Tag::Set, "SignedData digestAlgorithms")?;
+    let encap = sd.universal(Tag::Sequence, "encapContentInfo")?;
+    let mut e = Ber::new(encap.data, file);
+    let e_type = e.universal(Tag::Oid, "eContentType")?;
+    if e_type.data != content_type {
+        return Err(LdsError::invalid(file, format!("eContentType is not {type_name}")));
+    }
+    let e_explicit = e.next("eContent")?;
+    expect(&e_explicit, Class::ContextSpecific, Tag(0), file, "eContent")?;
+    e.finish("encapContentInfo")?;
+    let mut ec = Ber::new(e_explicit.data, file);
+    let e_content = octets(&ec.next("eContent")?, file, "eContent")?;
+    ec.finish("eContent")?;
+    Ok(e_content)
 }
 
 fn der_uint(n: u8) -> Vec<u8> {
