@@ -218,10 +218,13 @@ fn chip_auth(
     at: SystemTime,
 ) -> ChipAuthenticationReport {
     let pa_status = trust::Status::from_name(&pa.status).unwrap_or(trust::Status::Invalid);
-    let verify = read
-        .cam
-        .as_ref()
-        .map(|evidence| move |key: &ChipAuthenticationPublicKey| evidence.verify(&key.public_key));
+    let verify = read.cam.as_ref().map(|evidence| {
+        // Every PACE-CAM session of the read must prove the same key.
+        move |key: &ChipAuthenticationPublicKey| {
+            evidence.verify(&key.public_key)
+                && read.cam_later.iter().all(|later| later.verify(&key.public_key))
+        }
+    });
     let cam: Option<CamVerify<'_>> = verify.as_ref().map(|f| f as CamVerify<'_>);
     let assessed = trust::chip::assess(&read.files, &read.chip_checks, cam, pa_status, store, at);
     for check in assessed.checks.iter().filter(|c| c.outcome != Outcome::Passed) {

@@ -137,3 +137,20 @@ fn a_chip_authentication_chip_is_genuine_and_its_clone_fails() {
     assert_eq!(json["checks"][0]["method"], "CA");
     assert_eq!(json["checks"][0]["result"], "failed");
 }
+
+#[test]
+fn every_pace_cam_session_of_a_read_must_prove_the_same_key() {
+    let (dir, other_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (profile, store) = cam_profile(dir.path(), "cam");
+    let (other, _) = cam_profile(other_dir.path(), "cam");
+    // A second session with the same chip (secure messaging re-established): still genuine.
+    let mut r = read(&profile);
+    r.cam_later.push(read(&profile).cam.unwrap());
+    let report = enrol_kiosk::report::build_with(&r, &store);
+    assert_eq!(report.chip_authentication.verdict, ChipVerdict::Genuine);
+    // A later session answered by another chip (one that knows the password but not the key
+    // EF.CardSecurity names): the data read under it is unproven, the chip FAILED.
+    r.cam_later.push(read(&other).cam.unwrap());
+    let report = enrol_kiosk::report::build_with(&r, &store);
+    assert_eq!(report.chip_authentication.verdict, ChipVerdict::Failed);
+}

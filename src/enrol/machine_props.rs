@@ -60,6 +60,7 @@ fn chip_of(customer: usize) -> Box<ChipResult> {
             chunk_size: 0,
             chip_checks: Vec::new(),
             cam: None,
+            cam_later: Vec::new(),
             access_control: base.read.access_control.clone(),
         },
         mrz,

@@ -61,6 +61,9 @@ pub struct PassportRead {
     /// only once checked against the key in an EF.CardSecurity that passed passive
     /// authentication.
     pub cam: Option<pace::CamEvidence>,
+    /// The evidence of every PACE-CAM session re-established during the read (after the
+    /// chip ended secure messaging): each must verify against the same key as `cam`.
+    pub cam_later: Vec<pace::CamEvidence>,
 }
 
 impl std::fmt::Debug for PassportRead {
@@ -102,6 +105,9 @@ struct SecureTransport<'a, C: CardChannel> {
     chan: Option<SecureChannel<&'a mut ApduLog<C>>>,
     password: &'a Password,
     method: Method,
+    /// PACE-CAM evidence of every session PACE re-established: each must verify like the
+    /// first, or data read under a later session would come from a chip nobody proved.
+    cam_later: Vec<pace::CamEvidence>,
 }
 
 impl<C: CardChannel> Transport for SecureTransport<'_, C> {
@@ -140,8 +146,9 @@ impl<C: CardChannel> Transport for SecureTransport<'_, C> {
             }
             Method::Pace(params) => {
                 tracing::debug!("re-establishing secure messaging with PACE");
-                let (mut chan, _) =
+                let (mut chan, cam) =
                     pace::authenticate(card, self.password, &params, &mut rand::rngs::OsRng)?;
+                self.cam_later.extend(cam);
                 select_application_secure(&mut chan)?;
                 chan
             }
@@ -179,8 +186,10 @@ fn select_application_secure<C: CardChannel>(chan: &mut SecureChannel<C>) -> Res
 
 /// An open channel, how it was opened, why BAC was used although PACE was offered, and the
 /// PACE-CAM evidence.
+/// The channel, the method, why BAC was used although PACE was offered, and the PACE-CAM
+/// evidence of each PACE session (the first, then any re-established ones).
 type Opened<'a, C> =
-    (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>, Option<pace::CamEvidence>);
+    (SecureChannel<&'a mut ApduLog<C>>, Method, Option<String>, Vec<pace::CamEvidence>);
 
 /// What EF.CardAccess said about PACE.
 enum Offer {
@@ -215,13 +224,15 @@ fn open_channel<'a, C: CardChannel>(
                     // Re-borrow for the caller: the channel above holds `&mut &mut log`.
                     let session = chan.into_session();
                     let mut chan = SecureChannel::new(log, session);
+                    let mut cams: Vec<_> = cam.into_iter().collect();
                     if params.protocol.mapping == Mapping::ChipAuthentication {
-                        let (back, bytes) = read_card_security(chan, password, params)?;
+                        let (back, bytes, later) = read_card_security(chan, password, params)?;
                         chan = back;
                         *card_security = bytes;
+                        cams.extend(later);
                     }
                     select_application_secure(&mut chan)?;
-                    return Ok((chan, Method::Pace(params), None, cam));
+                    return Ok((chan, Method::Pace(params), None, cams));
                 }
                 Err(AccessError::Status { step, sw })
                     if step == pace::MSE_SET_AT && password.mrz().is_some() =>
@@ -240,7 +251,7 @@ fn open_channel<'a, C: CardChannel>(
             };
             select_application(&mut *log)?;
             return match bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng) {
-                Ok(chan) => Ok((chan, Method::Bac, Some(why), None)),
+                Ok(chan) => Ok((chan, Method::Bac, Some(why), Vec::new())),
                 Err(AccessError::Status { .. }) => Err(AccessError::PaceUnsupported(why).into()),
                 Err(e) => Err(e.into()),
             };
@@ -250,11 +261,12 @@ fn open_channel<'a, C: CardChannel>(
     let key = password.mrz().ok_or(AccessError::CanNeedsPace)?;
     select_application(&mut *log)?;
     let chan = bac::authenticate(log, key.mrz_information(), &mut rand::rngs::OsRng)?;
-    Ok((chan, Method::Bac, bac_reason, None))
+    Ok((chan, Method::Bac, bac_reason, Vec::new()))
 }
 
 /// The channel back, and EF.CardSecurity when the chip has one.
-type WithCardSecurity<'a, C> = (SecureChannel<&'a mut ApduLog<C>>, Option<Vec<u8>>);
+type WithCardSecurity<'a, C> =
+    (SecureChannel<&'a mut ApduLog<C>>, Option<Vec<u8>>, Vec<pace::CamEvidence>);
 
 /// Reads EF.CardSecurity under secure messaging right after PACE-CAM, while the master file
 /// is still selected (BSI TR-03110-3 §A.1.2; it holds the key the CAM evidence is checked
@@ -266,7 +278,8 @@ fn read_card_security<'a, C: CardChannel>(
     params: PaceParams,
 ) -> Result<WithCardSecurity<'a, C>, ReadError> {
     let policy = ChunkPolicy::new(false, chan.cipher().max_short_chunk());
-    let transport = SecureTransport { chan: Some(chan), password, method: Method::Pace(params) };
+    let method = Method::Pace(params);
+    let transport = SecureTransport { chan: Some(chan), password, method, cam_later: Vec::new() };
     let mut reader = EfReader::new(transport, policy);
     let bytes = match reader.read(&file_id(&Ef::CardSecurity), &mut |_, _, _| {}) {
         Ok(bytes) => Some(bytes),
@@ -282,7 +295,7 @@ fn read_card_security<'a, C: CardChannel>(
         Err(e) => return Err(e),
     };
     let chan = reader.transport.chan.take().ok_or(ReadError::Sm(crate::sm::SmError::Closed))?;
-    Ok((chan, bytes))
+    Ok((chan, bytes, std::mem::take(&mut reader.transport.cam_later)))
 }
 
 /// Reads EF.CardAccess in the clear (master file): by short file identifier first; when that
@@ -508,7 +521,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         _ => Extended::Unknown,
     };
     let mut card_security = None;
-    let (chan, method, bac_reason, cam) =
+    let (chan, method, bac_reason, mut cams) =
         open_channel(&mut log, &password, offer, options.force_bac, &mut card_security)?;
     if let Some(bytes) = card_security {
         files.insert(Ef::CardSecurity.name(), Zeroizing::new(bytes));
@@ -521,7 +534,8 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         (None, Extended::UpTo(n)) => ChunkPolicy::new(true, short_max).extended_at_most(n),
         (None, Extended::Yes | Extended::Unknown) => ChunkPolicy::new(true, short_max),
     };
-    let transport = SecureTransport { chan: Some(chan), password: &password, method };
+    let transport =
+        SecureTransport { chan: Some(chan), password: &password, method, cam_later: Vec::new() };
     let mut reader = EfReader::new(transport, policy);
     if let Some(flag) = &options.cancel {
         reader = reader.with_cancel(flag.clone());
@@ -558,7 +572,11 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         chip_checks.push(check);
     }
     let chunk_size = reader.policy.size();
+    cams.append(&mut reader.transport.cam_later);
     drop(reader);
+    let mut cams = cams.into_iter();
+    let cam = cams.next();
+    let cam_later = cams.collect();
     let security_infos = access_control::check(
         files.get(&Ef::CardAccess.name()).map(|b| b.as_slice()),
         files.get(&Ef::Dg(14).name()).map(|b| b.as_slice()),
@@ -577,6 +595,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
         chunk_size,
         chip_checks,
         cam,
+        cam_later,
     })
 }
 
