@@ -327,7 +327,7 @@ fn active_authentication_info(mut r: Reader<'_>) -> Option<ActiveAuthenticationI
 }
 
 /// A non-negative DER INTEGER of at most 8 value bits' worth of bytes (a leading 00 allowed).
-fn uint(value: &[u8]) -> Option<u64> {
+pub(crate) fn uint(value: &[u8]) -> Option<u64> {
     let (&first, _) = value.split_first()?;
     if first & 0x80 != 0 {
         return None;
@@ -343,7 +343,7 @@ fn uint(value: &[u8]) -> Option<u64> {
 }
 
 /// DER content bytes of a non-negative INTEGER.
-fn der_uint(v: u64) -> Vec<u8> {
+pub(crate) fn der_uint(v: u64) -> Vec<u8> {
     let bytes = v.to_be_bytes();
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
     let mut out = Vec::with_capacity(9);

@@ -7,7 +7,7 @@
 //! inside the BIT STRING. Every size is bounded; an element that does not parse is `None`
 //! here (the caller keeps it as an unknown SecurityInfo).
 
-use super::card_access::{KeyAgreement, PaceCipher, oid_string};
+use super::card_access::{KeyAgreement, PaceCipher, der_uint, oid_string, uint};
 use crate::iso7816::tlv::{self, Reader};
 
 /// id-CA = 0.4.0.127.0.7.2.2.3 (TR-03110-3 §A.1.1.2), DER content bytes.
@@ -327,28 +327,6 @@ fn integer(r: &mut Reader<'_>) -> Option<Vec<u8>> {
         v => v,
     };
     Some(digits.to_vec())
-}
-
-/// A non-negative INTEGER of at most 8 bytes (a leading 00 allowed).
-fn uint(value: &[u8]) -> Option<u64> {
-    let (&first, _) = value.split_first()?;
-    if first & 0x80 != 0 {
-        return None;
-    }
-    let digits = match value {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        v => v,
-    };
-    if digits.len() > 8 {
-        return None;
-    }
-    Some(digits.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
-}
-
-fn der_uint(v: u64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
-    der_bytes(bytes.get(start..).unwrap_or(&[0]))
 }
 
 /// DER INTEGER content of a big-endian magnitude.

@@ -25,3 +25,20 @@ pub mod text_dg;
 
 pub use ef::Ef;
 pub use error::LdsError;
+
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// True when EF.COM or EF.SOD among `files` (read so far, by name) lists data group `n`
+/// (a file that does not parse lists nothing).
+pub fn lists(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, n: u8) -> bool {
+    let in_com = files
+        .get(&Ef::Com.name())
+        .and_then(|b| com::parse(b).ok())
+        .is_some_and(|com| com.data_groups.contains(&n));
+    let in_sod = files
+        .get(&Ef::Sod.name())
+        .and_then(|b| sod::parse(b).ok())
+        .is_some_and(|sod| sod.dg_hashes.contains_key(&n));
+    in_com || in_sod
+}

@@ -14,7 +14,7 @@ use crate::authentication::{Check, Method as CheckMethod, Outcome};
 use crate::card::{ApduLog, CardChannel};
 use crate::iso7816::{CommandApdu, ResponseApdu, StatusWord};
 use crate::lds::card_access::Mapping;
-use crate::lds::{Ef, card_access};
+use crate::lds::{self, Ef, card_access};
 use crate::sm::SecureChannel;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -413,37 +413,6 @@ fn offer(card_access: Option<&[u8]>) -> Offer {
     }
 }
 
-/// True when EF.COM or EF.SOD (already read) lists data group `n`.
-fn lists(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, n: u8) -> bool {
-    let in_com = files
-        .get(&Ef::Com.name())
-        .and_then(|b| crate::lds::com::parse(b).ok())
-        .is_some_and(|com| com.data_groups.contains(&n));
-    let in_sod = files
-        .get(&Ef::Sod.name())
-        .and_then(|b| crate::lds::sod::parse(b).ok())
-        .is_some_and(|sod| sod.dg_hashes.contains_key(&n));
-    in_com || in_sod
-}
-
-/// True when EF.COM or EF.SOD (already read) lists DG14.
-fn lists_dg14(files: &BTreeMap<String, Zeroizing<Vec<u8>>>) -> bool {
-    lists_dg(files, 14)
-}
-
-/// True when EF.COM or EF.SOD (already read) lists data group `dg`.
-fn lists_dg(files: &BTreeMap<String, Zeroizing<Vec<u8>>>, dg: u8) -> bool {
-    let in_com = files
-        .get(&Ef::Com.name())
-        .and_then(|b| crate::lds::com::parse(b).ok())
-        .is_some_and(|com| com.data_groups.contains(&dg));
-    let in_sod = files
-        .get(&Ef::Sod.name())
-        .and_then(|b| crate::lds::sod::parse(b).ok())
-        .is_some_and(|sod| sod.dg_hashes.contains_key(&dg));
-    in_com || in_sod
-}
-
 /// True when Chip Authentication or PACE-CAM already passed or failed: Active
 /// Authentication then adds nothing (an `Unsupported` one leaves AA to run).
 fn chip_authentication_decided(done: &[Check]) -> bool {
@@ -546,7 +515,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     }
     // DG11 and DG12 (additional personal and document details) when listed.
     for n in [11, 12] {
-        if lists(&files, n) {
+        if lds::lists(&files, n) {
             let ef = Ef::Dg(n);
             let bytes = reader.read(&file_id(&ef), progress)?;
             files.insert(ef.name(), Zeroizing::new(bytes));
@@ -554,7 +523,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     }
     // DG14 holds the chip's SecurityInfos under the EF.SOD signature (ICAO 9303 Part 11
     // §9.2): it shows whether EF.CardAccess was complete and BAC was legitimate.
-    if lists_dg14(&files) {
+    if lds::lists(&files, 14) {
         let bytes = reader.read(&file_id(&Ef::Dg(14)), progress)?;
         files.insert(Ef::Dg(14).name(), Zeroizing::new(bytes));
     }
@@ -564,7 +533,7 @@ pub fn read_passport<C: CardChannel, P: Into<Password>>(
     let dg14 = files.get(&Ef::Dg(14).name()).map(|b| b.as_slice());
     chip_checks.extend(chip_authentication(&mut reader.transport, dg14)?);
     // DG15 holds the Active Authentication key (ICAO 9303 Part 11 §6.1), signed via EF.SOD.
-    if lists_dg(&files, 15) {
+    if lds::lists(&files, 15) {
         let bytes = reader.read(&file_id(&Ef::Dg(15)), progress)?;
         files.insert(Ef::Dg(15).name(), Zeroizing::new(bytes));
     }

@@ -140,17 +140,7 @@ pub fn offered(files: &Files) -> Vec<Method> {
             offered.push(Method::ChipAuthentication);
         }
     }
-    let listed = |n: u8| {
-        let in_com = files
-            .get(&Ef::Com.name())
-            .and_then(|b| crate::lds::com::parse(b).ok())
-            .is_some_and(|com| com.data_groups.contains(&n));
-        let in_sod = files
-            .get(&Ef::Sod.name())
-            .and_then(|b| crate::lds::sod::parse(b).ok())
-            .is_some_and(|sod| sod.dg_hashes.contains_key(&n));
-        files.contains_key(&Ef::Dg(n).name()) || in_com || in_sod
-    };
+    let listed = |n: u8| files.contains_key(&Ef::Dg(n).name()) || crate::lds::lists(files, n);
     if listed(15) {
         offered.push(Method::ActiveAuthentication);
     }
