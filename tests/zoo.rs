@@ -132,3 +132,36 @@ fn every_zoo_chip_is_read_first_try_with_the_expected_protocol_and_verdict() {
     assert_eq!(read_ok.len() + pending.len(), zoo.document.len());
     assert!(read_ok.len() >= 13, "every entry but the pending ones runs");
 }
+
+/// The fault of a stripped or altered chip: EF.CardAccess offers PACE, the signed EF.DG14 does
+/// not list it. The read goes through (PACE works) and report.json's access control says
+/// `invalid`.
+#[test]
+fn a_dg14_without_the_card_access_paceinfo_makes_the_document_invalid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let face = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-face.jpg");
+    for (extra, invalid) in [(None, false), (Some("--dg14-without-pace"), true)] {
+        let out = tmp.path().join(if invalid { "stripped" } else { "whole" });
+        let mut argv: Vec<String> = vec!["make-profile".into(), "--mrz".into(), MRZ.into()];
+        argv.extend(["--face".into(), face.display().to_string()]);
+        argv.extend(["--out".into(), out.display().to_string()]);
+        argv.extend(["--pace", "--pace-parameter-id", "13", "--ca", "ecdh"].map(String::from));
+        argv.extend(extra.map(String::from));
+        run_make_profile(MakeProfile::try_parse_from(&argv).unwrap().args).unwrap();
+        let profile = Profile::load(&out).unwrap();
+        let _card = attach(&profile, profile.behaviour().clone());
+        let key = AccessKey::from_mrz_text(MRZ).unwrap();
+        let read =
+            read_passport(connect(), key, &ReadOptions::default(), &mut |_, _, _| {}).unwrap();
+        assert!(read.access.starts_with("PACE"), "{}", read.access);
+        assert!(read.files.contains_key("EF.DG14"));
+        assert_eq!(read.access_control.security_infos.is_invalid(), invalid);
+        // report.json carries the contradiction (the kiosk fails the document on it).
+        let store = TrustStore::load(&[out.join("csca.der")]).unwrap();
+        let report = enrol_kiosk::report::build_with(&read, &store);
+        assert_eq!(report.passive_authentication.status, "valid");
+        let expected = if invalid { "invalid" } else { "consistent" };
+        let ac = &report.access_control;
+        assert_eq!(ac.security_infos, expected, "{}", ac.security_infos_reason);
+    }
+}

@@ -192,6 +192,9 @@ pub struct MakeProfileArgs {
     /// The chip refuses BAC (PACE only).
     #[arg(long, requires = "pace")]
     pub no_bac: bool,
+    /// Fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped chip).
+    #[arg(long, requires = "pace")]
+    pub dg14_without_pace: bool,
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
@@ -293,6 +296,7 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         ca,
         aa,
         behaviour,
+        dg14_without_pace: args.dg14_without_pace,
         ..MakeOptions::default()
     };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;

@@ -94,6 +94,9 @@ pub struct MakeOptions {
     /// EF.DG15, and for ECDSA an ActiveAuthenticationInfo in EF.DG14) and the hash it signs
     /// with (`[aa] hash`; default SHA-1 for RSA, SHA-256 for ECDSA).
     pub aa: Option<(ChipAaKey, Option<HashAlgorithm>)>,
+    /// A fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped or
+    /// altered chip; readers must find the contradiction, ICAO 9303 Part 11 §9.2).
+    pub dg14_without_pace: bool,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -134,7 +137,8 @@ pub fn make_profile(
     let options = match &ca {
         Some(ca) if !options.extra_files.contains_key("EF.DG14") => {
             let mut o = options.clone();
-            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(o.pace.as_ref(), ca));
+            let pace = o.pace.as_ref().filter(|_| !o.dg14_without_pace);
+            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(pace, ca));
             with_ca = o;
             &with_ca
         }
@@ -323,14 +327,15 @@ fn build_files(
     // A PACE chip lists its PACEInfo in DG14 too, under the SOD signature (ICAO 9303
     // Part 11 §9.2), so readers can tell a stripped EF.CardAccess from a BAC-only chip; an
     // ECDSA Active Authentication chip names its signature algorithm there.
-    let mut infos: Vec<Vec<u8>> = options.pace.iter().map(|p| p.params.info().encode()).collect();
+    let pace_infos = options.pace.iter().filter(|_| !options.dg14_without_pace);
+    let mut infos: Vec<Vec<u8>> = pace_infos.map(|p| p.params.info().encode()).collect();
     if let Some((key, hash)) = &options.aa {
         files.insert("EF.DG15".to_owned(), crate::lds::dg15::encode(&key.spki_der()?));
         if key.is_ec() {
             infos.push(aa_info(hash.unwrap_or(HashAlgorithm::Sha256))?);
         }
     }
-    if !infos.is_empty() {
+    if !infos.is_empty() || (options.dg14_without_pace && options.pace.is_some()) {
         files.entry("EF.DG14".to_owned()).or_insert_with(|| crate::lds::dg14::encode_infos(&infos));
     }
     let mut data_groups: Vec<u8> = files.keys().filter_map(|n| dg_number(n)).collect();
