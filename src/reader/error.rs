@@ -34,6 +34,19 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// True when the chip answered with a status word that means it has no such file to
+    /// give (not found, access denied, another refusal, nothing at offset 0): an optional
+    /// file is then absent, unlike a transport or secure-messaging failure.
+    pub fn is_absent_file(&self) -> bool {
+        matches!(
+            self,
+            Self::NotFound { .. }
+                | Self::Denied { .. }
+                | Self::Status { .. }
+                | Self::ShortFile { offset: 0, .. }
+        )
+    }
+
     /// True when the error is the card leaving the field (staff should place it again).
     pub fn is_card_gone(&self) -> bool {
         use crate::access::AccessError;

@@ -283,12 +283,7 @@ fn read_card_security<'a, C: CardChannel>(
     let mut reader = EfReader::new(transport, policy);
     let bytes = match reader.read(&file_id(&Ef::CardSecurity), &mut |_, _, _| {}) {
         Ok(bytes) => Some(bytes),
-        Err(
-            e @ (ReadError::NotFound { .. }
-            | ReadError::Denied { .. }
-            | ReadError::Status { .. }
-            | ReadError::ShortFile { offset: 0, .. }),
-        ) => {
+        Err(e) if e.is_absent_file() => {
             tracing::warn!(error = %e, "PACE-CAM chip without a readable EF.CardSecurity");
             None
         }
@@ -329,12 +324,7 @@ fn read_plain<C: CardChannel>(
     }
     match plain.read(file, progress) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(
-            e @ (ReadError::NotFound { .. }
-            | ReadError::Denied { .. }
-            | ReadError::Status { .. }
-            | ReadError::ShortFile { offset: 0, .. }),
-        ) => {
+        Err(e) if e.is_absent_file() => {
             tracing::debug!(file = %file.name, error = %e, "not readable in the clear");
             Ok(None)
         }
