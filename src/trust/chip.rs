@@ -140,6 +140,15 @@ pub fn offered(files: &Files) -> Vec<Method> {
             offered.push(Method::ChipAuthentication);
         }
     }
+    // A PACE-CAM PACEInfo in the signed EF.DG14: a chip that then opens with another mapping
+    // (its unsigned EF.CardAccess leaving CAM out) is a copy avoiding the proof.
+    let dg14_offers_cam = files
+        .get(&Ef::Dg(14).name())
+        .and_then(|b| crate::lds::dg14::parse(b).ok())
+        .is_some_and(|i| i.pace_infos().any(|p| p.protocol.mapping == Mapping::ChipAuthentication));
+    if dg14_offers_cam {
+        offered.push(Method::PaceCam);
+    }
     let listed = |n: u8| files.contains_key(&Ef::Dg(n).name()) || crate::lds::lists(files, n);
     if listed(15) {
         offered.push(Method::ActiveAuthentication);

@@ -166,3 +166,30 @@ fn what_the_signed_data_offers_must_be_run() {
     assert_eq!(a.verdict, ChipVerdict::NotProven);
     assert!(a.checks.is_empty() && a.card_security.is_none());
 }
+
+#[test]
+fn a_chip_whose_signed_dg14_offers_pace_cam_but_was_opened_without_it_failed() {
+    use crate::lds::card_access::{KeyAgreement, PaceCipher, PaceInfo, PaceProtocol};
+    let info = |mapping| PaceInfo {
+        protocol: PaceProtocol {
+            key_agreement: KeyAgreement::Ecdh,
+            mapping,
+            cipher: PaceCipher::Aes128,
+        },
+        version: 2,
+        parameter_id: Some(13),
+    };
+    let store = de_store();
+    for (mappings, expected) in [
+        (vec![Mapping::Generic], ChipVerdict::NotProven),
+        (vec![Mapping::Generic, Mapping::ChipAuthentication], ChipVerdict::Failed),
+    ] {
+        let infos: Vec<PaceInfo> = mappings.into_iter().map(info).collect();
+        let mut files = Files::new();
+        let dg14 = crate::lds::dg14::encode_pace(&infos);
+        files.insert(Ef::Dg(14).name(), Zeroizing::new(dg14));
+        // No PACE-CAM evidence: the read ran Generic Mapping.
+        let assessed = assess(&files, &[], None, Status::Valid, &store, june_2025());
+        assert_eq!(assessed.verdict, expected, "{:?}", assessed.checks);
+    }
+}

@@ -94,10 +94,14 @@ impl PaceParams {
         PaceParams::new(group, p.mapping, p.cipher)
     }
 
-    /// The first supported PACEInfo of EF.CardAccess (file order; the chip lists its
-    /// preference first).
+    /// The PACEInfo of EF.CardAccess to run: a supported Chip Authentication Mapping first
+    /// (it also proves the chip genuine), else the first supported one (file order; the chip
+    /// lists its preference first).
     pub fn choose(card_access: &CardAccess) -> Option<PaceParams> {
-        card_access.pace_infos().find_map(PaceParams::from_info)
+        let supported = || card_access.pace_infos().filter_map(PaceParams::from_info);
+        supported()
+            .find(|p| p.protocol.mapping == Mapping::ChipAuthentication)
+            .or_else(|| supported().next())
     }
 
     /// The PACEInfo advertising these parameters (for the simulator's EF.CardAccess).

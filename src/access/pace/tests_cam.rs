@@ -42,8 +42,8 @@ fn de_rng(v: &serde_json::Value) -> ReplayRng {
 fn german_passport_cam_trace_replays_and_verifies() {
     let v = de();
     let ca = crate::lds::card_access::parse(&hx(&v["ef_cardaccess"])).unwrap();
-    // The chip lists GM first and CAM second: file order picks GM.
-    assert_eq!(PaceParams::choose(&ca).unwrap().mapping(), Mapping::Generic);
+    // The chip lists GM first and CAM second: CAM is chosen, as the recorded reader did.
+    assert_eq!(PaceParams::choose(&ca).unwrap().mapping(), Mapping::ChipAuthentication);
     let infos: Vec<_> = ca.pace_infos().filter_map(PaceParams::from_info).collect();
     assert_eq!(infos.len(), 2);
     assert_eq!(infos[1], de_params());
