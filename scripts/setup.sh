@@ -6,6 +6,10 @@ set -euo pipefail
 
 # mesa-vulkan-drivers + libvulkan1: the GUI snapshot tests render on lavapipe (CPU Vulkan).
 packages=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config libopenjp2-tools mesa-vulkan-drivers libvulkan1)
+# The photo page's MRZ is read with Tesseract through its library (libtesseract, Leptonica;
+# libclang for the bindings' generator) and the English model; fonts-ocr-b is the OCR-B face
+# the synthetic data pages of the tests are printed in.
+packages+=(libtesseract-dev libleptonica-dev tesseract-ocr-eng libclang-dev fonts-ocr-b)
 
 # chromium: the kiosk's face-scan browser (tests/kiosk_chromium.rs runs it headless). Debian
 # (and its derivatives other than Ubuntu) package it as `chromium`; Ubuntu's

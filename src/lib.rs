@@ -18,6 +18,7 @@ pub mod iso7816;
 pub mod kiosk;
 pub mod lds;
 pub mod mrz;
+pub mod page;
 pub mod reader;
 pub mod records;
 pub mod report;
