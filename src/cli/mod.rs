@@ -38,6 +38,8 @@ pub enum Command {
     Face(crate::face::cli::FaceArgs),
     /// Run the photo-enrol calls for an image: enrol token, image upload, verify token.
     Enrol(crate::iproov::cli::EnrolArgs),
+    /// Enrol many photos on file from a CSV manifest (token and upload per row, no face scan).
+    EnrolBatch(crate::iproov::batch::cli::EnrolBatchArgs),
     /// Validate a verify token after the face scan.
     Validate(crate::iproov::cli::ValidateArgs),
     /// Run the local fake of the iProov API.
@@ -77,6 +79,7 @@ pub fn main() -> ExitCode {
         },
         Some(Command::Face(a)) => crate::face::cli::run_face(a),
         Some(Command::Enrol(a)) => crate::iproov::cli::run_enrol(a),
+        Some(Command::EnrolBatch(a)) => crate::iproov::batch::cli::run_enrol_batch(a),
         Some(Command::Validate(a)) => crate::iproov::cli::run_validate(a),
         Some(Command::FakeIproov(a)) => crate::iproov::cli::run_fake_iproov(a),
         Some(Command::Records(a)) => crate::records::cli::run_records(a),

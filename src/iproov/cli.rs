@@ -73,7 +73,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("could not start the async runtime: {e}"))
 }
 
-fn setup(config: Option<&PathBuf>, db: Option<&PathBuf>) -> Result<(IproovClient, Store), String> {
+pub(super) fn setup(
+    config: Option<&PathBuf>,
+    db: Option<&PathBuf>,
+) -> Result<(IproovClient, Store), String> {
     let cfg = load_config(config.map(PathBuf::as_path))?;
     let client = IproovClient::new(cfg).map_err(|e| e.to_string())?;
     let store = open_store(db, config)?;

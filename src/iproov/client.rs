@@ -46,6 +46,8 @@ pub struct IproovClient {
     base: Url,
     config: IproovConfig,
     retry: RetryPolicy,
+    /// Shared with other clients of a batch: a 429 holds them all back.
+    gate: Option<std::sync::Arc<super::rate_limit::RateGate>>,
 }
 
 impl std::fmt::Debug for IproovClient {
@@ -117,7 +119,14 @@ impl IproovClient {
             base: Duration::from_millis(config.backoff_ms),
             max: Duration::from_secs(8),
         };
-        Ok(IproovClient { http, base, config, retry })
+        Ok(IproovClient { http, base, config, retry, gate: None })
+    }
+
+    /// Every call waits its turn at `gate` before it is sent, and a 429 answer closes the
+    /// gate for its `Retry-After` (or a back-off): many concurrent calls slow down together.
+    pub fn with_rate_gate(mut self, gate: std::sync::Arc<super::rate_limit::RateGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// The API base URL in use.
@@ -149,6 +158,9 @@ impl IproovClient {
     }
 
     async fn attempt(&self, req: reqwest::RequestBuilder) -> Attempt {
+        if let Some(g) = &self.gate {
+            g.wait_turn().await;
+        }
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -159,6 +171,25 @@ impl IproovClient {
             }
         };
         let status = resp.status().as_u16();
+        if let Some(g) = &self.gate {
+            if status == 429 {
+                let ra = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| {
+                        super::rate_limit::parse_retry_after(v, std::time::SystemTime::now())
+                    });
+                let pause = g.too_many(ra);
+                tracing::warn!(
+                    pause_ms = pause.as_millis() as u64,
+                    retry_after = ra.is_some(),
+                    "429 too many requests: every call waits"
+                );
+            } else {
+                g.answered();
+            }
+        }
         match read_capped(resp).await {
             Ok(body) => Attempt::Answer(status, body),
             Err(cause) => Attempt::Lost(cause),

@@ -74,7 +74,12 @@ pub struct ValidateOutcome {
 
 /// Runs one step: record it as started, call, record the answer. Errors from the call are
 /// recorded (as failed, or as outcome unknown) before they are returned.
-async fn step<T, F>(store: &Store, user_id: &str, step: Step, call: F) -> Result<T, JourneyError>
+pub(super) async fn step<T, F>(
+    store: &Store,
+    user_id: &str,
+    step: Step,
+    call: F,
+) -> Result<T, JourneyError>
 where
     F: std::future::Future<Output = Result<T, IproovError>>,
 {

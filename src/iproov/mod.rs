@@ -6,12 +6,14 @@
 //! writing the records before and after every call, [`fake`] is a strict stand-in for the
 //! service, and [`cli`] holds the headless commands.
 
+pub mod batch;
 pub mod cli;
 pub mod client;
 pub mod config;
 mod error;
 pub mod fake;
 pub mod journey;
+pub mod rate_limit;
 pub mod settle;
 mod types;
 

@@ -5,6 +5,7 @@
 //! can only grow. Every API step is written before and after its call, each write in its own
 //! transaction (WAL journal), so a crash leaves a row that is resumable or clearly abandoned.
 
+pub mod batch;
 pub mod cli;
 pub mod config;
 mod error;

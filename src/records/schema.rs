@@ -72,6 +72,17 @@ const MIGRATIONS: &[&str] = &[
     // 4: the chip verdict (`genuine` | `not proven` | `failed`: PACE-CAM, Chip and Active
     // Authentication), beside passive authentication's `authenticity`.
     "ALTER TABLE enrolments ADD COLUMN chip_verdict TEXT;",
+    // 5: bulk enrolment (`enrol-batch`): which user_id each photo of a manifest was given,
+    // by a keyed hash of the photo's bytes (HMAC under the document-number key: no photo,
+    // nothing searchable), so a re-run finds the enrolment again and never sends it twice.
+    r#"
+    CREATE TABLE batch_images (
+        image_key  TEXT PRIMARY KEY,
+        user_id    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX batch_images_user ON batch_images(user_id);
+    "#,
 ];
 
 /// `document_hash_kind` of a hash made by this version: HMAC-SHA-256 under the
@@ -207,7 +218,7 @@ mod tests {
                  authenticity, enrol_policy) VALUES ('old', 't', 't', 0, 'passed', 'valid', 'strict');",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
         let row: (String, Option<String>) = conn
             .query_row("SELECT authenticity, chip_verdict FROM enrolments", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))

@@ -219,6 +219,24 @@ pub async fn image_request(
     Ok(ImageUpload { token, source, format, bytes: image.len(), seen })
 }
 
+/// The `token` field of a multipart image upload, when the body is well formed enough to
+/// name one (for counting uploads per token; nothing else is judged here).
+pub async fn form_token(content_type: Option<&str>, body: Bytes) -> Option<String> {
+    if media_type(content_type) != "multipart/form-data" {
+        return None;
+    }
+    let boundary = content_type.and_then(|c| multer::parse_boundary(c).ok())?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("token") && field.file_name().is_none() {
+            let t = field.text().await.ok()?;
+            return (!t.is_empty() && t.len() <= 256).then_some(t);
+        }
+    }
+    None
+}
+
 /// Cheap structural completeness: JPEG ends with EOI, PNG has IEND, JP2 has a codestream box.
 fn looks_complete(format: ImageFormat, b: &[u8]) -> bool {
     match format {

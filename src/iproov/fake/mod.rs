@@ -33,6 +33,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// 429 `too_many_requests`, nothing changes.
     TooManyRequests,
+    /// 429 `too_many_requests` with a `Retry-After` header (RFC 9110 §10.2.3): this many
+    /// seconds, sent as delay-seconds or (`as_date`) as an HTTP date that far ahead.
+    RateLimited { retry_after_secs: u32, as_date: bool },
     /// 500 `server_error`, nothing changes.
     ServerError,
     /// Close the connection without answering, nothing changes.
@@ -43,11 +46,15 @@ pub enum FaultKind {
     Respond(ApiErrorCode),
 }
 
-/// A fault and how many requests it applies to (`None`: all of them).
+/// A fault and how many requests it applies to (`None`: all of them); with `every`, only
+/// every n-th request at the endpoint is faulted (and counts against `times`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
     pub times: Option<u32>,
+    pub every: Option<u32>,
+    /// Requests seen since the fault was set (for `every`).
+    pub seen: u32,
 }
 
 /// Settings of a fake instance.
@@ -104,6 +111,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<HashMap<Call, Fault>>,
     pub requests: Mutex<HashMap<Call, u32>>,
     pub invalidations: Mutex<Vec<Invalidation>>,
+    /// Image uploads received per enrol token (refused and faulted ones included).
+    pub uploads: Mutex<HashMap<String, u32>>,
 }
 
 /// Entry point of the fake.
@@ -127,6 +136,7 @@ impl FakeIproov {
             faults: Mutex::new(HashMap::new()),
             requests: Mutex::new(HashMap::new()),
             invalidations: Mutex::new(Vec::new()),
+            uploads: Mutex::new(HashMap::new()),
         });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared.clone(), stop_rx));
@@ -188,8 +198,19 @@ impl FakeHandle {
     /// Injects a fault at an endpoint (replacing any other there).
     pub fn set_fault(&self, call: Call, kind: FaultKind, times: Option<u32>) {
         if let Ok(mut f) = self.shared.faults.lock() {
-            f.insert(call, Fault { kind, times });
+            f.insert(call, Fault { kind, times, every: None, seen: 0 });
         }
+    }
+    /// Injects a fault at every `every`-th request of an endpoint (replacing any other there).
+    pub fn set_fault_every(&self, call: Call, kind: FaultKind, every: u32) {
+        if let Ok(mut f) = self.shared.faults.lock() {
+            f.insert(call, Fault { kind, times: None, every: Some(every.max(1)), seen: 0 });
+        }
+    }
+    /// Image uploads received per enrol token, refused and faulted ones included: how a test
+    /// proves that no token was sent two images.
+    pub fn image_uploads(&self) -> HashMap<String, u32> {
+        self.shared.uploads.lock().map(|u| u.clone()).unwrap_or_default()
     }
     /// Removes all faults.
     pub fn clear_faults(&self) {

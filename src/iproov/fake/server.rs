@@ -121,6 +121,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
             *r.entry(call).or_insert(0) += 1;
         }
         let body = read_body(req.into_body()).await;
+        if call == Call::EnrolImage {
+            count_upload(&shared, ct.as_deref(), body.as_ref().ok()).await;
+        }
         let fault = take_fault(&shared, call);
         let mut lose = false;
         match fault {
@@ -136,6 +139,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
                     ApiErrorCode::ServerError,
                     "internal error (injected)",
                 )));
+            }
+            Some(FaultKind::RateLimited { retry_after_secs, as_date }) => {
+                return Ok(rate_limited(retry_after_secs, as_date));
             }
             Some(FaultKind::Respond(code)) => {
                 return Ok(refusal(&Refusal::new(code, "injected error")));
@@ -173,6 +179,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
             let body = read_body(req.into_body()).await.unwrap_or_default();
             control_scan(&shared, &token, ct.as_deref(), &body)
         }
+        (Method::GET, ["control", "images"]) => control_images(&shared),
         (Method::POST, ["control", "fault"]) => {
             let body = read_body(req.into_body()).await.unwrap_or_default();
             control_fault(&shared, &body)
@@ -208,6 +215,9 @@ async fn invalidate(
         Some(FaultKind::ServerError) => {
             return Ok(refusal(&Refusal::new(ApiErrorCode::ServerError, "injected")));
         }
+        Some(FaultKind::RateLimited { retry_after_secs, as_date }) => {
+            return Ok(rate_limited(retry_after_secs, as_date));
+        }
         Some(FaultKind::Respond(code)) => return Ok(refusal(&Refusal::new(code, "injected"))),
         Some(FaultKind::DropConnection) => return Err(Dropped),
         Some(FaultKind::LoseResponse) => lose = true,
@@ -235,9 +245,43 @@ async fn invalidate(
     if lose { Err(Dropped) } else { Ok(resp) }
 }
 
+/// 429 `too_many_requests` with `Retry-After`: delay-seconds, or an HTTP date that far ahead.
+fn rate_limited(secs: u32, as_date: bool) -> Resp {
+    let mut r =
+        refusal(&Refusal::new(ApiErrorCode::TooManyRequests, "rate limit exceeded; retry later"));
+    let value = if as_date {
+        let at = std::time::SystemTime::now() + Duration::from_secs(u64::from(secs));
+        httpdate::fmt_http_date(at)
+    } else {
+        secs.to_string()
+    };
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+        r.headers_mut().insert(hyper::header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// Counts an image upload against the token its form names (before any fault or check, so
+/// a dropped or refused upload counts too). Only the small text fields are looked at.
+async fn count_upload(shared: &Shared, ct: Option<&str>, body: Option<&Bytes>) {
+    let Some(body) = body else { return };
+    let Some(token) = check::form_token(ct, body.clone()).await else { return };
+    if let Ok(mut u) = shared.uploads.lock() {
+        if u.len() < 1_000_000 || u.contains_key(&token) {
+            *u.entry(token).or_insert(0) += 1;
+        }
+    }
+}
+
 fn take_fault(shared: &Shared, call: Call) -> Option<FaultKind> {
     let mut faults = shared.faults.lock().ok()?;
     let f = faults.get_mut(&call)?;
+    if let Some(every) = f.every {
+        f.seen = f.seen.saturating_add(1);
+        if f.seen % every.max(1) != 0 {
+            return None;
+        }
+    }
     let kind = f.kind.clone();
     match &mut f.times {
         None => {}
@@ -347,9 +391,19 @@ fn control_scan(shared: &Shared, token: &str, ct: Option<&str>, body: &[u8]) -> 
     }
 }
 
+/// `GET /control/images`: `{"uploads": {token: n}, "users": {user_id: images registered}}`
+/// — what a test of another process reads to prove no token was sent two images.
+fn control_images(shared: &Shared) -> Resp {
+    let uploads = shared.uploads.lock().map(|u| u.clone()).unwrap_or_default();
+    let users = shared.state.lock().map(|s| s.images_per_user()).unwrap_or_default();
+    json_response(200, &json!({ "uploads": uploads, "users": users }))
+}
+
 /// `POST /control/fault` with `{"call": "enrol_token"|"enrol_image"|"verify_token"|
 /// "validate"|"availability"|"invalidate", "kind": "delay"|"too_many_requests"|"server_error"|"drop_connection"|
-/// "lose_response"|"respond"|"none", "delay_ms"?, "code"?, "times"?}`.
+/// "lose_response"|"respond"|"none", "delay_ms"?, "code"?, "times"?, "every"?,
+/// "retry_after_secs"?, "retry_after_as_date"?}`: `every` n-th request only; a
+/// `too_many_requests` with `retry_after_secs` sends `Retry-After` (seconds, or an HTTP date).
 fn control_fault(shared: &Shared, body: &[u8]) -> Resp {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let bad =
@@ -367,7 +421,13 @@ fn control_fault(shared: &Shared, body: &[u8]) -> Resp {
         Some("delay") => FaultKind::Delay(Duration::from_millis(
             v.get("delay_ms").and_then(Value::as_u64).unwrap_or(1000).min(600_000),
         )),
-        Some("too_many_requests") => FaultKind::TooManyRequests,
+        Some("too_many_requests") => match v.get("retry_after_secs").and_then(Value::as_u64) {
+            Some(secs) => FaultKind::RateLimited {
+                retry_after_secs: u32::try_from(secs.min(3600)).unwrap_or(3600),
+                as_date: v.get("retry_after_as_date").and_then(Value::as_bool).unwrap_or(false),
+            },
+            None => FaultKind::TooManyRequests,
+        },
         Some("server_error") => FaultKind::ServerError,
         Some("drop_connection") => FaultKind::DropConnection,
         Some("lose_response") => FaultKind::LoseResponse,
@@ -385,8 +445,10 @@ fn control_fault(shared: &Shared, body: &[u8]) -> Resp {
     };
     let times =
         v.get("times").and_then(Value::as_u64).map(|t| u32::try_from(t).unwrap_or(u32::MAX));
+    let every =
+        v.get("every").and_then(Value::as_u64).map(|t| u32::try_from(t.max(1)).unwrap_or(u32::MAX));
     if let Ok(mut f) = shared.faults.lock() {
-        f.insert(call, super::Fault { kind, times });
+        f.insert(call, super::Fault { kind, times, every, seen: 0 });
     }
     json_response(200, &json!({"fault": "set"}))
 }

@@ -336,6 +336,11 @@ impl FakeState {
         self.users.get(user_id).cloned()
     }
 
+    /// Images registered per user.
+    pub fn images_per_user(&self) -> HashMap<String, u32> {
+        self.users.iter().map(|(k, u)| (k.clone(), u.images)).collect()
+    }
+
     /// True when the token exists and is a verify token not yet scanned.
     pub fn is_scannable(&self, token: &str) -> bool {
         self.tokens
