@@ -181,7 +181,7 @@ impl IproovClient {
                         super::rate_limit::parse_retry_after(v, std::time::SystemTime::now())
                     });
                 let pause = g.too_many(ra);
-                tracing::warn!(
+                tracing::info!(
                     pause_ms = pause.as_millis() as u64,
                     retry_after = ra.is_some(),
                     "429 too many requests: every call waits"

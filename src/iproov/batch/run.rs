@@ -249,7 +249,11 @@ impl Runner<'_> {
         }
         let image = match self.checked_image(job).await {
             Ok(b) => b,
-            Err(reason) => return Ok(done(job, Some(&uid), Outcome::Failed, reason)),
+            Err(reason) => {
+                // A user_id generated just now was never used: none to report.
+                let known = given.is_some() || record.is_some();
+                return Ok(done(job, known.then_some(uid.as_str()), Outcome::Failed, reason));
+            }
         };
         self.store.batch_remember(&key, &uid)?;
         match &record {
