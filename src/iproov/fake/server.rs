@@ -266,10 +266,10 @@ fn rate_limited(secs: u32, as_date: bool) -> Resp {
 async fn count_upload(shared: &Shared, ct: Option<&str>, body: Option<&Bytes>) {
     let Some(body) = body else { return };
     let Some(token) = check::form_token(ct, body.clone()).await else { return };
-    if let Ok(mut u) = shared.uploads.lock() {
-        if u.len() < 1_000_000 || u.contains_key(&token) {
-            *u.entry(token).or_insert(0) += 1;
-        }
+    if let Ok(mut u) = shared.uploads.lock()
+        && (u.len() < 1_000_000 || u.contains_key(&token))
+    {
+        *u.entry(token).or_insert(0) += 1;
     }
 }
 
