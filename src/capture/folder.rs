@@ -28,6 +28,32 @@ const UNREADABLE_SCANS: &[&str] = &["tif", "tiff", "pdf", "bmp", "gif", "heic", 
 const TEMPORARY_SUFFIXES: &[&str] =
     &[".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", "~"];
 
+/// How long a settled file whose picture has no end yet is waited for.
+pub const INCOMPLETE_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    Done,
+    NotYet,
+}
+
+/// True when the encoded picture has its end marker: JPEG's EOI (`FF D9`, trailing zero
+/// padding allowed), PNG's `IEND` chunk; JPEG 2000 files are taken as they are (boxes may
+/// follow the codestream).
+pub fn looks_complete(bytes: &[u8]) -> bool {
+    match crate::face::InputFormat::sniff(bytes) {
+        Some(crate::face::InputFormat::Jpeg) => {
+            let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            bytes[..end].ends_with(&[0xFF, 0xD9])
+        }
+        Some(crate::face::InputFormat::Png) => {
+            bytes.len() >= 12
+                && bytes[bytes.len() - 12..].starts_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D'])
+        }
+        _ => true,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     len: u64,
@@ -175,20 +201,25 @@ impl FolderWatch {
             }
         }
         for (name, stamp, kind) in ready {
-            self.pending.remove(&name);
-            self.seen.insert(name.clone(), stamp);
-            self.take(&name, stamp, kind);
+            let Some(p) = self.pending.remove(&name) else { continue };
+            let waited = now.duration_since(p.since);
+            if self.take(&name, stamp, kind, waited) == Taken::NotYet {
+                self.pending.insert(name, p);
+            } else {
+                self.seen.insert(name, stamp);
+            }
         }
     }
 
-    /// Reads a complete new file and queues what came of it.
-    fn take(&mut self, name: &OsString, stamp: Stamp, kind: NameKind) {
+    /// Reads a settled new file and queues what came of it; a picture whose end is missing
+    /// (the scanner paused while writing) is left pending until [`INCOMPLETE_GRACE`].
+    fn take(&mut self, name: &OsString, stamp: Stamp, kind: NameKind, waited: Duration) -> Taken {
         if kind == NameKind::UnreadableScan {
             self.events.push_back(CaptureEvent::Problem(
                 "The scanner saved the page in a format the kiosk cannot read: set it to save JPEG or PNG."
                     .to_owned(),
             ));
-            return;
+            return Taken::Done;
         }
         let limit = page_limits().max_input_bytes;
         let path = self.dir.join(name);
@@ -198,6 +229,15 @@ impl FolderWatch {
             read_page_file(&path)
         };
         match result {
+            Ok(bytes) if !looks_complete(&bytes) && waited < INCOMPLETE_GRACE => {
+                return Taken::NotYet;
+            }
+            Ok(bytes) if !looks_complete(&bytes) => {
+                tracing::warn!(bytes = bytes.len(), "a scan in the scan folder stays incomplete");
+                self.events.push_back(CaptureEvent::Problem(
+                    "The scan in the scan folder is incomplete: scan the page again.".to_owned(),
+                ));
+            }
             Ok(bytes) => {
                 tracing::info!(bytes = bytes.len(), "a page image arrived in the scan folder");
                 self.events.push_back(CaptureEvent::Captured(bytes));
@@ -210,6 +250,7 @@ impl FolderWatch {
                 self.events.push_back(CaptureEvent::Problem(problem_words(&e)));
             }
         }
+        Taken::Done
     }
 
     fn delete(&mut self, name: &OsString, path: &Path) {
@@ -266,3 +307,7 @@ impl PageCapture for FolderWatch {
         Some("Set the scanner to 600 dpi, colour, JPEG or PNG: at 300 dpi or less the portrait may be too small.".to_owned())
     }
 }
+
+#[cfg(test)]
+#[path = "folder_tests.rs"]
+mod tests;

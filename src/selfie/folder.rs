@@ -81,3 +81,81 @@ impl SelfieSource for FolderSource {
         format!("photo folder {}", self.dir.display())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png() -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(24, 32, image::Rgb([150, 120, 100]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn source(dir: &Path) -> FolderSource {
+        FolderSource::new(dir, 64 * 1024).unwrap()
+    }
+
+    #[test]
+    fn a_photo_is_found_by_reference_with_a_provenance_free_of_personal_data() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("C-1001.png"), png()).unwrap();
+        std::fs::write(dir.path().join("C-1002.JPG"), b"\xFF\xD8\xFF junk").unwrap();
+        let photo = source(dir.path()).fetch("C-1001").unwrap();
+        assert_eq!(*photo.bytes, png());
+        assert!(photo.provenance.starts_with("photo folder "), "{}", photo.provenance);
+        assert!(!photo.provenance.contains("C-1001"));
+        assert!(!format!("{photo:?}").contains("C-1001"));
+        assert!(matches!(source(dir.path()).fetch("C-9999"), Err(SelfieError::NotFound)));
+        assert!(matches!(source(dir.path()).fetch("C-1002"), Err(SelfieError::NotAnImage(_))));
+    }
+
+    #[test]
+    fn a_reference_cannot_leave_the_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let photos = root.path().join("photos");
+        std::fs::create_dir(&photos).unwrap();
+        std::fs::write(root.path().join("outside.png"), png()).unwrap();
+        let s = source(&photos);
+        for attempt in
+            ["../outside", "..%2foutside", "/etc/passwd", "..\\outside", "a/../../outside"]
+        {
+            assert!(matches!(s.fetch(attempt), Err(SelfieError::BadReference)), "{attempt}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.path().join("outside.png"), photos.join("LINK.png"))
+                .unwrap();
+            assert!(matches!(s.fetch("LINK"), Err(SelfieError::NotFound)), "a link is followed");
+        }
+    }
+
+    #[test]
+    fn too_large_and_ambiguous_photos_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = std::fs::File::create(dir.path().join("BIG.jpg")).unwrap();
+        big.set_len(64 * 1024 + 1).unwrap();
+        assert!(matches!(
+            source(dir.path()).fetch("BIG"),
+            Err(SelfieError::TooLarge { limit: 65536 })
+        ));
+        std::fs::write(dir.path().join("TWO.png"), png()).unwrap();
+        std::fs::write(dir.path().join("TWO.jpg"), png()).unwrap();
+        assert!(matches!(source(dir.path()).fetch("TWO"), Err(SelfieError::Ambiguous)));
+    }
+
+    #[test]
+    fn the_folder_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            FolderSource::new(&dir.path().join("none"), 1),
+            Err(SelfieError::Folder(_))
+        ));
+        let cfg = crate::selfie::SelfieConfig::folder(dir.path());
+        let s = crate::selfie::from_config(&cfg).unwrap().unwrap();
+        assert!(s.describe().contains(&*dir.path().to_string_lossy()));
+        let off = crate::selfie::SelfieConfig { enabled: false, ..cfg };
+        assert!(crate::selfie::from_config(&off).unwrap().is_none());
+    }
+}
