@@ -9,6 +9,7 @@
 pub mod config;
 pub mod error;
 pub mod folder;
+pub mod https;
 pub mod reference;
 
 use zeroize::Zeroizing;
@@ -16,6 +17,7 @@ use zeroize::Zeroizing;
 pub use config::SelfieConfig;
 pub use error::SelfieError;
 pub use folder::FolderSource;
+pub use https::HttpsSource;
 pub use reference::CustomerReference;
 
 /// A photo on file and where it came from.
@@ -53,7 +55,7 @@ pub fn from_config(cfg: &SelfieConfig) -> Result<Option<Box<dyn SelfieSource>>, 
         (Some(_), Some(_)) => Err(SelfieError::TwoSources),
         (None, None) => Err(SelfieError::NoSource),
         (Some(dir), None) => Ok(Some(Box::new(FolderSource::new(dir, cfg.max_bytes())?))),
-        (None, Some(_)) => Err(SelfieError::NoSource),
+        (None, Some(_)) => Ok(Some(Box::new(HttpsSource::new(cfg)?))),
     }
 }
 
