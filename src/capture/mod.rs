@@ -11,6 +11,8 @@ pub mod config;
 pub mod error;
 pub mod fixed;
 pub mod folder;
+pub mod frame;
+pub mod resolution;
 
 use zeroize::Zeroizing;
 
