@@ -27,7 +27,7 @@ pub fn yuyv_to_rgb(
     let bad = FrameError::BadSize { width, height, stride };
     if width == 0
         || height == 0
-        || width % 2 != 0
+        || !width.is_multiple_of(2)
         || u64::from(width) * u64::from(height) > super::resolution::MAX_PIXELS
     {
         return Err(bad);
