@@ -69,7 +69,16 @@ fn offered(dev: &Device) -> std::io::Result<Vec<FrameSize>> {
         for fs in sizes.into_iter().take(MAX_SIZES) {
             let (width, height) = match fs.size {
                 FrameSizeEnum::Discrete(d) => (d.width, d.height),
-                FrameSizeEnum::Stepwise(s) => (s.max_width, s.max_height),
+                FrameSizeEnum::Stepwise(s) => {
+                    match resolution::stepwise_largest(
+                        (s.min_width, s.min_height),
+                        (s.max_width, s.max_height),
+                        (s.step_width, s.step_height),
+                    ) {
+                        Some(size) => size,
+                        None => continue,
+                    }
+                }
             };
             out.push(FrameSize { format, width, height });
         }

@@ -110,6 +110,8 @@ pub struct FolderWatch {
     settle: Duration,
     /// The folder could not be listed at the last try (reported once).
     unreadable: bool,
+    /// The folder held more than [`MAX_ENTRIES`] entries at the last listing (reported once).
+    too_full: bool,
 }
 
 impl FolderWatch {
@@ -125,8 +127,9 @@ impl FolderWatch {
             scan_every: DEFAULT_SCAN_EVERY,
             settle: DEFAULT_SETTLE,
             unreadable: false,
+            too_full: false,
         };
-        let listing = w.list().map_err(CaptureError::Folder)?;
+        let (listing, _) = w.list().map_err(CaptureError::Folder)?;
         w.seen = listing.into_iter().map(|(name, stamp, _)| (name, stamp)).collect();
         w.last_scan = Some(Instant::now());
         Ok(w)
@@ -139,10 +142,12 @@ impl FolderWatch {
         self
     }
 
-    /// Regular files (symbolic links are not followed) with a name that is not ignored.
-    fn list(&self) -> std::io::Result<Vec<(OsString, Stamp, NameKind)>> {
+    /// Regular files (symbolic links are not followed) with a name that is not ignored,
+    /// among the first [`MAX_ENTRIES`] entries; true when there were more.
+    fn list(&self) -> std::io::Result<(Vec<(OsString, Stamp, NameKind)>, bool)> {
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(&self.dir)?.take(MAX_ENTRIES) {
+        let mut entries = std::fs::read_dir(&self.dir)?;
+        for entry in entries.by_ref().take(MAX_ENTRIES) {
             let Ok(entry) = entry else { continue };
             let name = entry.file_name();
             let kind = match name.to_str() {
@@ -158,13 +163,21 @@ impl FolderWatch {
             }
             out.push((name, Stamp { len: meta.len(), modified: meta.modified().ok() }, kind));
         }
-        Ok(out)
+        Ok((out, entries.next().is_some()))
     }
 
     fn scan(&mut self) {
         let listing = match self.list() {
-            Ok(l) => {
+            Ok((l, more)) => {
                 self.unreadable = false;
+                if more && !self.too_full {
+                    tracing::warn!(limit = MAX_ENTRIES, "the scan folder holds too many entries");
+                    self.events.push_back(CaptureEvent::Problem(
+                        "The scan folder holds too many files for the kiosk to watch: empty it."
+                            .to_owned(),
+                    ));
+                }
+                self.too_full = more;
                 l
             }
             Err(e) => {

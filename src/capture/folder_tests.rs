@@ -193,3 +193,16 @@ fn a_missing_folder_is_an_error_at_opening_and_a_problem_later() {
     let events = events_within(&mut w, SETTLE);
     assert_eq!(problems(&events).len(), 1, "reported once: {events:?}");
 }
+
+#[test]
+fn an_overfull_folder_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = watch(dir.path(), true);
+    for i in 0..=MAX_ENTRIES {
+        std::fs::write(dir.path().join(format!("old{i}.txt")), b"").unwrap();
+    }
+    let events = events_within(&mut w, SETTLE);
+    let words = problems(&events);
+    assert_eq!(words.len(), 1, "{words:?}");
+    assert!(words[0].contains("too many files"), "{words:?}");
+}

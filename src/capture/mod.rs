@@ -66,3 +66,33 @@ pub fn from_config(cfg: &CaptureConfig) -> Result<Box<dyn PageCapture>, CaptureE
         CaptureSourceKind::Camera => Ok(Box::new(camera::Camera::open(&cfg.device)?)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_config_opens_the_named_source_or_says_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = CaptureConfig::folder(dir.path());
+        cfg.folder = None;
+        assert!(matches!(from_config(&cfg), Err(CaptureError::MissingKey("folder"))));
+        let cfg = CaptureConfig { file: None, ..CaptureConfig::file("x") };
+        assert!(matches!(from_config(&cfg), Err(CaptureError::MissingKey("file"))));
+        let mut watch = from_config(&CaptureConfig::folder(dir.path())).unwrap();
+        assert!(watch.poll().is_none());
+        assert!(watch.resolution_note().is_some_and(|n| n.contains("600 dpi")));
+        let page = dir.path().join("page.png");
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(4, 4).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        std::fs::write(&page, png.get_ref()).unwrap();
+        let mut fixed = from_config(&CaptureConfig::file(&page)).unwrap();
+        assert!(matches!(fixed.poll(), Some(CaptureEvent::Captured(b)) if *b == *png.get_ref()));
+        let camera = CaptureConfig {
+            source: CaptureSourceKind::Camera,
+            device: dir.path().join("video7"),
+            ..CaptureConfig::folder(dir.path())
+        };
+        assert!(matches!(from_config(&camera), Err(CaptureError::Camera(_))));
+    }
+}

@@ -57,6 +57,27 @@ pub fn choose(offered: &[FrameSize]) -> Option<FrameSize> {
         .copied()
 }
 
+/// The largest size of a stepwise (or continuous) range within the decoder's limits,
+/// keeping the range's largest aspect and landing on its steps; `None` when even the
+/// smallest size is beyond the limits.
+pub fn stepwise_largest(min: (u32, u32), max: (u32, u32), step: (u32, u32)) -> Option<(u32, u32)> {
+    let (w, h) = (max.0 as f64, max.1 as f64);
+    let mut scale = (MAX_SIDE as f64 / w).min(MAX_SIDE as f64 / h).min(1.0);
+    scale = scale.min((MAX_PIXELS as f64 / (w * h)).sqrt());
+    let snap = |full: u32, lo: u32, st: u32| -> u32 {
+        let want = (full as f64 * scale).floor() as u32;
+        let st = st.max(1);
+        lo + (want.saturating_sub(lo) / st) * st
+    };
+    let (sw, sh) = (snap(max.0, min.0, step.0), snap(max.1, min.1, step.1));
+    let fits = sw > 0
+        && sh > 0
+        && sw <= MAX_SIDE
+        && sh <= MAX_SIDE
+        && u64::from(sw) * u64::from(sh) <= MAX_PIXELS;
+    fits.then_some((sw, sh))
+}
+
 /// What a frame size gives on a passport page that fills it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PageResolution {
@@ -133,6 +154,18 @@ mod tests {
         );
         assert_eq!(choose(&[fs(Mjpeg, 0, 0)]), None);
         assert_eq!(choose(&[]), None);
+    }
+
+    #[test]
+    fn a_stepwise_range_gives_its_largest_size_within_the_limits() {
+        assert_eq!(stepwise_largest((16, 16), (1920, 1080), (8, 8)), Some((1920, 1080)));
+        // 65535 × 65535 is cut to the pixel limit on the steps: 4096 × 4096.
+        assert_eq!(stepwise_largest((1, 1), (65535, 65535), (1, 1)), Some((4096, 4096)));
+        let (w, h) = stepwise_largest((32, 32), (10000, 5000), (16, 16)).unwrap();
+        assert!(u64::from(w) * u64::from(h) <= MAX_PIXELS && w % 16 == 0 && h % 16 == 0);
+        assert!(w > 5000 && h > 2500, "{w}x{h}");
+        assert_eq!(stepwise_largest((9000, 9000), (9000, 9000), (1, 1)), None);
+        assert_eq!(stepwise_largest((0, 0), (0, 0), (0, 0)), None);
     }
 
     #[test]

@@ -66,3 +66,22 @@ pub fn check_photo(bytes: &[u8]) -> Result<(), SelfieError> {
     let header = crate::face::read_header(bytes).map_err(SelfieError::NotAnImage)?;
     crate::face::decode::check_header(&header, &limits).map_err(SelfieError::NotAnImage)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_must_name_exactly_one_source_when_enabled() {
+        let both = SelfieConfig {
+            folder: Some("/srv/photos".into()),
+            ..SelfieConfig::url("https://photos.bank.example/p/{reference}")
+        };
+        assert!(matches!(from_config(&both), Err(SelfieError::TwoSources)));
+        assert!(matches!(from_config(&SelfieConfig::default()), Err(SelfieError::NoSource)));
+        let off = SelfieConfig { enabled: false, ..SelfieConfig::default() };
+        assert!(from_config(&off).unwrap().is_none());
+        let bad = SelfieConfig::url("http://photos.bank.example/p/{reference}");
+        assert!(matches!(from_config(&bad), Err(SelfieError::BadUrl)));
+    }
+}
