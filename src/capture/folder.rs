@@ -54,6 +54,9 @@ pub fn looks_complete(bytes: &[u8]) -> bool {
     }
 }
 
+/// The files of one listing: name, size and time, kind.
+type Listing = Vec<(OsString, Stamp, NameKind)>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     len: u64,
@@ -144,7 +147,7 @@ impl FolderWatch {
 
     /// Regular files (symbolic links are not followed) with a name that is not ignored,
     /// among the first [`MAX_ENTRIES`] entries; true when there were more.
-    fn list(&self) -> std::io::Result<(Vec<(OsString, Stamp, NameKind)>, bool)> {
+    fn list(&self) -> std::io::Result<(Listing, bool)> {
         let mut out = Vec::new();
         let mut entries = std::fs::read_dir(&self.dir)?;
         for entry in entries.by_ref().take(MAX_ENTRIES) {
