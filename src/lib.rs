@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod authentication;
+pub mod capture;
 pub mod card;
 pub mod cli;
 pub mod config_error;
@@ -22,6 +23,7 @@ pub mod page;
 pub mod reader;
 pub mod records;
 pub mod report;
+pub mod selfie;
 pub mod sim;
 pub mod sm;
 pub mod trust;
