@@ -195,6 +195,10 @@ pub struct MakeProfileArgs {
     /// Fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped chip).
     #[arg(long, requires = "pace")]
     pub dg14_without_pace: bool,
+    /// EF.SOD with BER indefinite lengths (`77 80 … 00 00`, the SignedData inside too), as
+    /// US and New Zealand passports carry it; passive authentication stays valid.
+    #[arg(long)]
+    pub sod_indefinite_length: bool,
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
@@ -297,6 +301,7 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         aa,
         behaviour,
         dg14_without_pace: args.dg14_without_pace,
+        sod_indefinite_length: args.sod_indefinite_length,
         ..MakeOptions::default()
     };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;

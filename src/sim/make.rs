@@ -97,6 +97,9 @@ pub struct MakeOptions {
     /// A fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped or
     /// altered chip; readers must find the contradiction, ICAO 9303 Part 11 §9.2).
     pub dg14_without_pace: bool,
+    /// EF.SOD with BER indefinite lengths (`77 80 … 00 00`, the SignedData too), as some
+    /// issuers write it; still signed and valid.
+    pub sod_indefinite_length: bool,
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -161,6 +164,8 @@ pub fn make_profile(
     };
     let Signed { csca_der, dsc_der, sod, card_security } = sign_sod(&files, security_object)?;
     let mut files = files;
+    let sod =
+        if options.sod_indefinite_length { super::sod_ber::indefinite_sod(&sod)? } else { sod };
     files.insert("EF.SOD".into(), sod);
     if let Some(cs) = card_security {
         files.insert("EF.CardSecurity".into(), cs);
