@@ -61,6 +61,7 @@ pub mod cli;
 pub mod fs;
 pub mod make;
 pub mod make_ca;
+pub mod pace_infos;
 pub mod profile;
 mod sod_ber;
 pub mod vpcd;
