@@ -223,7 +223,7 @@ fn an_indefinite_length_sod_keeps_its_content_and_passes_passive_authentication(
         let bytes = made.files.get(&format!("EF.DG{dg}")).unwrap();
         assert_eq!(parsed.check(dg, bytes), HashCheck::Match, "DG{dg}");
     }
-    let store = crate::trust::TrustStore::load(&[made.csca_path.clone()]).unwrap();
+    let store = crate::trust::TrustStore::load(std::slice::from_ref(&made.csca_path)).unwrap();
     let dgs: BTreeMap<u8, &[u8]> =
         [1u8, 2].map(|dg| (dg, made.files[&format!("EF.DG{dg}")].as_slice())).into();
     let pa = crate::trust::check(Some(sod_bytes), &dgs, &store, std::time::SystemTime::now());
