@@ -4,6 +4,7 @@
 //! header-first reading (the TLV header alone, then exactly the bytes it declares) for the rest
 //! of the session, as JMRTD and gmrtd read every file.
 
+use super::indefinite::{self, Frame, Framing};
 use super::{ChunkPolicy, MAX_EF_SIZE, ReadError, Transport};
 use crate::card::CardError;
 use crate::iso7816::tlv::{self, parse_header};
@@ -108,6 +109,9 @@ impl<T: Transport> EfReader<T> {
     /// Reads a whole EF.
     pub fn read(&mut self, file: &FileId, progress: Progress<'_>) -> Result<Vec<u8>, ReadError> {
         let (first, mut selected) = self.read_first(file)?;
+        if indefinite::starts_indefinite(&first) {
+            return self.read_indefinite(file, first, selected, progress);
+        }
         let header = parse_header(&first)
             .map_err(|source| ReadError::BadHeader { file: file.name.clone(), source })?;
         let total = header.total_len();
@@ -164,6 +168,82 @@ impl<T: Transport> EfReader<T> {
             }
         }
         Ok(buf)
+    }
+
+    /// Reads the rest of a file whose outer element has an indefinite length (`77 80 …`) up
+    /// to the end-of-contents octets that close it ([`Framing`]), never past [`MAX_EF_SIZE`]
+    /// and within the same APDU cap as a definite file of the length known so far. The fast
+    /// path asks for whole chunks (the last one may ask past the end, as a first chunk does);
+    /// header-first, or once such a chunk fails as asking past the end can make it fail, each
+    /// READ BINARY asks only for bytes the structure proves are there.
+    fn read_indefinite(
+        &mut self,
+        file: &FileId,
+        mut buf: Vec<u8>,
+        mut selected: bool,
+        progress: Progress<'_>,
+    ) -> Result<Vec<u8>, ReadError> {
+        let framing_error = |source| ReadError::Framing { file: file.name.clone(), source };
+        let mut framing = Framing::new(MAX_EF_SIZE);
+        let mut apdus = 0usize;
+        loop {
+            let need = match framing.advance(&buf).map_err(framing_error)? {
+                Frame::Complete(total) => {
+                    buf.truncate(total);
+                    progress(&file.name, total, total);
+                    return Ok(buf);
+                }
+                Frame::Need(need) => need,
+            };
+            progress(&file.name, buf.len(), need);
+            self.check_cancel()?;
+            apdus += 1;
+            let cap = apdu_cap(need, self.policy.size());
+            if apdus > cap {
+                return Err(ReadError::TooManyApdus { file: file.name.clone(), cap });
+            }
+            if !selected {
+                self.select(file)?;
+                selected = true;
+            }
+            let offset = buf.len();
+            let odd = offset > MAX_B0_OFFSET;
+            let room = if odd {
+                self.policy.size().saturating_sub(DO53_OVERHEAD).max(1)
+            } else {
+                self.policy.size()
+            };
+            let want = if self.header_first { room.min(need - offset) } else { room };
+            let cmd = if odd {
+                odd_read(offset, want)
+            } else {
+                CommandApdu::new(0x00, 0xB0, (offset >> 8) as u8, offset as u8).with_le(want)
+            };
+            match self.exchange(&cmd, file, offset) {
+                Ok(Step::Data(data)) => {
+                    let data = if odd { unwrap_do53(&data, file)? } else { data };
+                    if data.is_empty() {
+                        return Err(ReadError::ShortFile { file: file.name.clone(), offset });
+                    }
+                    if want == room && data.len() >= want {
+                        self.policy.confirmed = true;
+                    }
+                    // At most one chunk past the cap: the framing refuses the file then.
+                    buf.extend(data.into_iter().take(want));
+                }
+                Ok(Step::Retry { reselect }) => selected &= !reselect,
+                Err(e) if !self.header_first && overread_suspect_at_any_offset(&e) => {
+                    tracing::info!(file = %file.name, offset, error = %e,
+                        "chunk past an indefinite-length end refused; reading exact lengths");
+                    self.header_first = true;
+                    if matches!(e, ReadError::Sm(_)) {
+                        self.transport.recover()?;
+                        selected = false;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The first chunk. Fast path: as large a chunk as the session allows. When that fails as
@@ -401,6 +481,18 @@ fn overread_suspect(e: &ReadError) -> bool {
         ),
         ReadError::ShortFile { offset: 0, .. } => true,
         _ => false,
+    }
+}
+
+/// [`overread_suspect`] for a chunk after the first of an indefinite-length file, whose end
+/// the fast path cannot know: the same failures at any offset.
+fn overread_suspect_at_any_offset(e: &ReadError) -> bool {
+    match e {
+        ReadError::Status { file, sw, .. } => {
+            overread_suspect(&ReadError::Status { file: file.clone(), offset: 0, sw: *sw })
+        }
+        ReadError::ShortFile { .. } => false,
+        other => overread_suspect(other),
     }
 }
 

@@ -23,6 +23,8 @@ pub enum ReadError {
     TooLarge { file: String, declared: usize, cap: usize },
     #[error("{file} does not start with a valid TLV header: {source}")]
     BadHeader { file: String, source: TlvError },
+    #[error("{file} has an indefinite length that does not end properly: {source}")]
+    Framing { file: String, source: super::indefinite::FramingError },
     #[error("{file}: the chip sent a malformed odd-INS READ BINARY response")]
     BadOddResponse { file: String },
     #[error("{file}: the chip returned no data at offset {offset} before the declared end")]

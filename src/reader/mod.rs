@@ -7,6 +7,7 @@ pub mod access_control;
 mod chunk;
 mod ef;
 mod error;
+pub mod indefinite;
 pub mod passport;
 
 pub use chunk::ChunkPolicy;

@@ -13,6 +13,8 @@ struct FileCard {
     strict_end: bool,
     sent: Vec<CommandApdu>,
     selected: bool,
+    /// Answer at most this many bytes per READ BINARY (a chip dribbling its data).
+    dribble: Option<usize>,
 }
 
 impl FileCard {
@@ -24,6 +26,7 @@ impl FileCard {
             strict_end: false,
             sent: Vec::new(),
             selected: false,
+            dribble: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl FileCard {
         if self.strict_end && offset + le > self.file.len() {
             return ResponseApdu::status(StatusWord::WrongLength);
         }
+        let le = le.min(self.dribble.unwrap_or(usize::MAX));
         let end = (offset + le).min(self.file.len());
         ResponseApdu::new(self.file[offset..end].to_vec(), StatusWord::Ok)
     }
@@ -201,4 +205,111 @@ fn a_file_shorter_than_the_header_probe_is_an_error_not_a_loop() {
     let mut r = EfReader::new(card, ChunkPolicy::new(false, 256)).header_first();
     assert!(matches!(r.read(&id(), &mut |_, _, _| {}), Err(ReadError::Status { .. })));
     assert_eq!(r.transport.sent.len(), 1);
+}
+
+/// An EF.SOD-like file with indefinite lengths as some issuers write it: 77 80, ContentInfo
+/// 30 80, an OID, [0] A0 80, SignedData 30 80 holding a `body`-byte OCTET STRING, then the
+/// four end-of-contents octets pairs.
+fn sod_indefinite(body: usize) -> Vec<u8> {
+    let mut file = vec![0x77, 0x80, 0x30, 0x80, 0x06, 0x03, 0x2A, 0x86, 0x48, 0xA0, 0x80];
+    file.extend([0x30, 0x80, 0x02, 0x01, 0x03]);
+    file.extend(tlv::tlv(0x04, &(0..body).map(|i| (i * 13 % 251) as u8).collect::<Vec<_>>()));
+    file.extend([0; 8]);
+    file
+}
+
+#[test]
+fn an_indefinite_length_file_is_read_to_its_end_of_contents() {
+    let file = sod_indefinite(2_600);
+    // The card's file goes on past the object (padding): none of it is taken.
+    let mut padded = file.clone();
+    padded.extend([0xFF; 40]);
+    let mut r = EfReader::new(FileCard::new(padded, 65_536), ChunkPolicy::new(false, 231));
+    let mut last = (0, 0);
+    assert_eq!(r.read(&id(), &mut |_, done, total| last = (done, total)).unwrap(), file);
+    assert_eq!(last, (file.len(), file.len()));
+    // Whole chunks, as for a file of known length: ⌈len / 231⌉ READ BINARY.
+    assert_eq!(r.transport.sent.len(), file.len().div_ceil(231));
+    // In one extended-length APDU too.
+    let mut r = EfReader::new(FileCard::new(file.clone(), 65_536), ChunkPolicy::new(true, 231));
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
+    assert_eq!(r.transport.sent.len(), 1);
+}
+
+#[test]
+fn header_first_reads_of_an_indefinite_file_never_ask_past_its_end() {
+    let file = sod_indefinite(600);
+    let mut card = FileCard::new(file.clone(), 65_536);
+    card.strict_end = true;
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 231)).header_first();
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
+    // Every answer was 9000 (a strict chip answers 6700 past the end).
+    let les: Vec<usize> = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).collect();
+    let asked: usize = les.iter().sum();
+    assert_eq!(asked, file.len(), "{les:?}");
+}
+
+#[test]
+fn a_fast_path_chunk_refused_past_an_indefinite_end_goes_on_with_exact_reads() {
+    let file = sod_indefinite(1_000);
+    let mut card = FileCard::new(file.clone(), 65_536);
+    card.strict_end = true;
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 231));
+    assert_eq!(r.read(&id(), &mut |_, _, _| {}).unwrap(), file);
+    assert!(r.is_header_first());
+    // Four whole chunks, one refused (6700) past the end, then exact reads to the end.
+    let les: Vec<usize> = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).collect();
+    assert_eq!(&les[..5], &[231; 5], "{les:?}");
+    assert_eq!(les[5..].iter().sum::<usize>(), file.len() - 4 * 231, "{les:?}");
+}
+
+#[test]
+fn an_indefinite_file_that_never_ends_stops_at_the_size_bound() {
+    // Element after element, no end-of-contents, 1 MiB and more of it.
+    let mut file = vec![0x77, 0x80];
+    while file.len() <= MAX_EF_SIZE + 4_096 {
+        file.extend(tlv::tlv(0x04, &[0xAB; 1_000]));
+    }
+    let mut r = EfReader::new(FileCard::new(file, 65_536), ChunkPolicy::new(true, 231));
+    let err = r.read(&id(), &mut |_, _, _| {}).unwrap_err();
+    assert!(
+        matches!(&err, ReadError::Framing { source: indefinite::FramingError::NoEnd { .. }, .. }),
+        "{err:?}"
+    );
+    // No more than the bound was asked for.
+    let asked: usize = r.transport.sent.iter().map(|c| c.le.unwrap_or(0)).sum();
+    assert!(asked <= MAX_EF_SIZE + 65_280, "{asked}");
+}
+
+#[test]
+fn an_end_of_contents_beyond_the_bound_is_refused_at_once() {
+    // The SignedData declares 4 GiB inside the indefinite outer element.
+    let mut file = vec![0x77, 0x80, 0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xF0];
+    file.extend([0xAA; 300]);
+    let mut r = EfReader::new(FileCard::new(file, 65_536), ChunkPolicy::new(false, 231));
+    let err = r.read(&id(), &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(err, ReadError::Framing { .. }), "{err:?}");
+    assert_eq!(r.transport.sent.len(), 1);
+}
+
+#[test]
+fn nested_indefinite_lengths_too_deep_or_malformed_are_typed_errors() {
+    let deep: Vec<u8> = std::iter::repeat_n([0x30, 0x80], 40).flatten().collect();
+    let primitive = [0x77, 0x80, 0x04, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00].to_vec();
+    for file in [deep, primitive] {
+        let mut r = EfReader::new(FileCard::new(file, 65_536), ChunkPolicy::new(false, 231));
+        let err = r.read(&id(), &mut |_, _, _| {}).unwrap_err();
+        assert!(matches!(err, ReadError::Framing { .. }), "{err:?}");
+    }
+}
+
+#[test]
+fn a_chip_dribbling_an_indefinite_file_is_cut_off() {
+    let file = sod_indefinite(3_000);
+    let mut card = FileCard::new(file, 65_536);
+    card.dribble = Some(2);
+    let mut r = EfReader::new(card, ChunkPolicy::new(false, 231));
+    let err = r.read(&id(), &mut |_, _, _| {}).unwrap_err();
+    assert!(matches!(err, ReadError::TooManyApdus { .. }), "{err:?}");
+    assert!(r.transport.sent.len() < 3_000 / 2, "{}", r.transport.sent.len());
 }

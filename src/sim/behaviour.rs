@@ -54,6 +54,9 @@ pub struct Behaviour {
     /// The eMRTD application, not the master file, is the current DF after reset, and READ
     /// BINARY by short file identifier finds only files of the current DF (SFIs are DF-local).
     pub application_selected_at_reset: bool,
+    /// MSE:Set AT without DO'84' (the domain parameter id) is refused even when EF.CardAccess
+    /// lists one PACEInfo (a chip listing several always refuses it).
+    pub mse_requires_domain_id: bool,
     /// The file (e.g. "EF.DG2") whose TLV header declares `declare_length` bytes.
     pub evil_file: Option<String>,
     /// The length the evil file's header declares (default 0xFFFF_FFFF: 4 GB).
@@ -170,6 +173,7 @@ impl Behaviour {
             self.select_mf_sw = other.select_mf_sw;
         }
         self.application_selected_at_reset |= other.application_selected_at_reset;
+        self.mse_requires_domain_id |= other.mse_requires_domain_id;
         if other.evil_file.is_some() {
             self.evil_file.clone_from(&other.evil_file);
         }

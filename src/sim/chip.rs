@@ -104,9 +104,12 @@ impl Chip {
         let df = if behaviour.application_selected_at_reset { Df::Emrtd } else { Df::Master };
         let mrz_information = Zeroizing::new(profile.mrz_information().to_owned());
         // The profile's MRZ was validated when it was loaded.
-        let pace = profile.pace().and_then(|p| {
+        let pace = profile.pace().and_then(|_| {
             let mrz = AccessKey::from_mrz_text(profile.mrz_text()).ok()?;
-            let chip = PaceChip::new(vec![p.params], mrz, profile.can().cloned());
+            let listed = profile.pace_infos();
+            let offered = super::pace_infos::runnable(&listed);
+            let chip = PaceChip::new(offered, mrz, profile.can().cloned())
+                .with_domain_required(listed.len() > 1 || behaviour.mse_requires_domain_id);
             Some(match &profile.chip_ca_key {
                 Some(key) => chip.with_ca_key(key.clone()),
                 None => chip,

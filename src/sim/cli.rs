@@ -59,6 +59,9 @@ pub struct SimulateArgs {
     /// Have the eMRTD application, not the master file, selected at reset.
     #[arg(long)]
     pub application_selected_at_reset: bool,
+    /// Refuse MSE:Set AT without DO'84' (domain parameter id) even with one PACEInfo.
+    #[arg(long)]
+    pub mse_requires_domain_id: bool,
     /// Announce extended length (or its absence) in the ATR's card capabilities.
     #[arg(long)]
     pub atr_capabilities: bool,
@@ -119,6 +122,7 @@ impl SimulateArgs {
             overread_sw: self.overread_sw,
             select_mf_sw: self.select_mf_sw,
             application_selected_at_reset: self.application_selected_at_reset,
+            mse_requires_domain_id: self.mse_requires_domain_id,
             atr_capabilities: self.atr_capabilities,
             ef_atr_info: self.ef_atr_info,
             evil_file: self.evil_length.clone(),
@@ -192,9 +196,21 @@ pub struct MakeProfileArgs {
     /// The chip refuses BAC (PACE only).
     #[arg(long, requires = "pace")]
     pub no_bac: bool,
+    /// One more PACEInfo EF.CardAccess (and DG14) list after the chip's own, as
+    /// MAPPING:ID:CIPHER, e.g. gm:15:AES-128 (repeatable; one not implemented here, e.g.
+    /// im:10:AES-128, is advertised only). A chip listing several requires DO'84'.
+    #[arg(long, value_name = "MAPPING:ID:CIPHER", requires = "pace")]
+    pub pace_extra: Vec<String>,
+    /// The --pace-extra PACEInfos come before the chip's own in EF.CardAccess.
+    #[arg(long, requires = "pace_extra")]
+    pub pace_extra_first: bool,
     /// Fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped chip).
     #[arg(long, requires = "pace")]
     pub dg14_without_pace: bool,
+    /// EF.SOD with BER indefinite lengths (`77 80 … 00 00`, the SignedData inside too), as
+    /// US and New Zealand passports carry it; passive authentication stays valid.
+    #[arg(long)]
+    pub sod_indefinite_length: bool,
     /// The Card Access Number printed on the data page (6 digits; a PACE password).
     #[arg(long, value_name = "DIGITS")]
     pub can: Option<String>,
@@ -297,6 +313,12 @@ pub fn run_make_profile(args: MakeProfileArgs) -> Result<(), SimError> {
         aa,
         behaviour,
         dg14_without_pace: args.dg14_without_pace,
+        sod_indefinite_length: args.sod_indefinite_length,
+        pace_extra: args
+            .pace_extra
+            .iter()
+            .map(|e| super::pace_infos::ExtraPaceInfo::from_arg(e, args.pace_extra_first))
+            .collect::<Result<_, _>>()?,
         ..MakeOptions::default()
     };
     let made = make_profile(&args.mrz, &face, &args.out, &options)?;

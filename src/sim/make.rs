@@ -97,6 +97,19 @@ pub struct MakeOptions {
     /// A fault: EF.DG14 leaves out the PACEInfo EF.CardAccess advertises (a stripped or
     /// altered chip; readers must find the contradiction, ICAO 9303 Part 11 §9.2).
     pub dg14_without_pace: bool,
+    /// EF.SOD with BER indefinite lengths (`77 80 … 00 00`, the SignedData too), as some
+    /// issuers write it; still signed and valid.
+    pub sod_indefinite_length: bool,
+    /// More PACEInfos EF.CardAccess (and DG14) list besides `pace` (`[pace] extra`).
+    pub pace_extra: Vec<super::pace_infos::ExtraPaceInfo>,
+}
+
+impl MakeOptions {
+    /// The PACEInfos EF.CardAccess lists, in file order (none without PACE).
+    fn pace_infos(&self) -> Vec<crate::lds::card_access::PaceInfo> {
+        let listed = |p| super::pace_infos::listed(p, &self.pace_extra);
+        self.pace.as_ref().map(listed).unwrap_or_default()
+    }
 }
 
 /// A `[behaviour]` table as TOML text (e.g. `max_le = 192`), written as given.
@@ -137,8 +150,8 @@ pub fn make_profile(
     let options = match &ca {
         Some(ca) if !options.extra_files.contains_key("EF.DG14") => {
             let mut o = options.clone();
-            let pace = o.pace.as_ref().filter(|_| !o.dg14_without_pace);
-            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(pace, ca));
+            let pace = if o.dg14_without_pace { Vec::new() } else { o.pace_infos() };
+            o.extra_files.insert("EF.DG14".into(), super::make_ca::dg14(&pace, ca));
             with_ca = o;
             &with_ca
         }
@@ -161,12 +174,14 @@ pub fn make_profile(
     };
     let Signed { csca_der, dsc_der, sod, card_security } = sign_sod(&files, security_object)?;
     let mut files = files;
+    let sod =
+        if options.sod_indefinite_length { super::sod_ber::indefinite_sod(&sod)? } else { sod };
     files.insert("EF.SOD".into(), sod);
     if let Some(cs) = card_security {
         files.insert("EF.CardSecurity".into(), cs);
     }
-    if let Some(p) = &options.pace {
-        files.insert("EF.CardAccess".into(), CardAccess::encode_pace(&[p.params.info()]));
+    if options.pace.is_some() {
+        files.insert("EF.CardAccess".into(), CardAccess::encode_pace(&options.pace_infos()));
     }
     for (name, bytes) in &files {
         let path = out_dir.join(format!("{name}.bin"));
@@ -187,6 +202,10 @@ pub fn make_profile(
             p.params.cipher().name(),
             p.bac
         ));
+        let extra: Vec<String> = options.pace_extra.iter().map(|e| e.toml()).collect();
+        if !extra.is_empty() {
+            toml_text.push_str(&format!("extra = [{}]\n", extra.join(", ")));
+        }
     }
     if let Some(BehaviourToml(b)) = &options.behaviour {
         toml::from_str::<Behaviour>(b).map_err(|source| SimError::ProfileToml {
@@ -327,8 +346,8 @@ fn build_files(
     // A PACE chip lists its PACEInfo in DG14 too, under the SOD signature (ICAO 9303
     // Part 11 §9.2), so readers can tell a stripped EF.CardAccess from a BAC-only chip; an
     // ECDSA Active Authentication chip names its signature algorithm there.
-    let pace_infos = options.pace.iter().filter(|_| !options.dg14_without_pace);
-    let mut infos: Vec<Vec<u8>> = pace_infos.map(|p| p.params.info().encode()).collect();
+    let pace_infos = if options.dg14_without_pace { Vec::new() } else { options.pace_infos() };
+    let mut infos: Vec<Vec<u8>> = pace_infos.iter().map(|p| p.encode()).collect();
     if let Some((key, hash)) = &options.aa {
         files.insert("EF.DG15".to_owned(), crate::lds::dg15::encode(&key.spki_der()?));
         if key.is_ec() {

@@ -100,9 +100,9 @@ pub(super) fn chip_ca(
     Ok(ChipCa { private, infos })
 }
 
-/// EF.DG14: the PACEInfo (if any) and the Chip Authentication infos.
-pub(super) fn dg14(pace: Option<&PaceSettings>, ca: &ChipCa) -> Vec<u8> {
-    let mut set: Vec<u8> = pace.map(|p| p.params.info().encode()).unwrap_or_default();
+/// EF.DG14: the PACEInfos (if any) and the Chip Authentication infos.
+pub(super) fn dg14(pace: &[crate::lds::card_access::PaceInfo], ca: &ChipCa) -> Vec<u8> {
+    let mut set: Vec<u8> = pace.iter().flat_map(|p| p.encode()).collect();
     set.extend_from_slice(&ca.infos);
     tlv::tlv(crate::lds::dg14::TAG_DG14, &tlv::tlv(0x31, &set))
 }

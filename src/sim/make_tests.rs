@@ -199,3 +199,33 @@ fn a_made_profile_reads_back_through_the_chip_with_matching_hashes() {
     assert_eq!(sod.check(2, &dg2), HashCheck::Match);
     assert_eq!(sod.check(1, &read(0x01)), HashCheck::Match);
 }
+
+#[test]
+fn an_indefinite_length_sod_keeps_its_content_and_passes_passive_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let face = include_bytes!("../../assets/demo-face.jpg");
+    let options = MakeOptions { sod_indefinite_length: true, ..Default::default() };
+    let made = make_profile(MRZ, face, dir.path(), &options).unwrap();
+    let sod_bytes = made.files.get("EF.SOD").unwrap();
+    // 77 80, ContentInfo 30 80, its [0] A0 80, SignedData 30 80; six end-of-contents pairs
+    // close the file (encapContentInfo and its [0] are indefinite too).
+    assert_eq!(sod_bytes[..4], [0x77, 0x80, 0x30, 0x80]);
+    assert!(sod_bytes.ends_with(&[0; 8]));
+    let mut framing = crate::reader::indefinite::Framing::new(1 << 20);
+    assert_eq!(
+        framing.advance(sod_bytes),
+        Ok(crate::reader::indefinite::Frame::Complete(sod_bytes.len()))
+    );
+    assert_eq!(Profile::load(dir.path()).unwrap().file("EF.SOD").unwrap(), sod_bytes.as_slice());
+
+    let parsed = sod::parse(sod_bytes).unwrap();
+    for dg in [1u8, 2] {
+        let bytes = made.files.get(&format!("EF.DG{dg}")).unwrap();
+        assert_eq!(parsed.check(dg, bytes), HashCheck::Match, "DG{dg}");
+    }
+    let store = crate::trust::TrustStore::load(std::slice::from_ref(&made.csca_path)).unwrap();
+    let dgs: BTreeMap<u8, &[u8]> =
+        [1u8, 2].map(|dg| (dg, made.files[&format!("EF.DG{dg}")].as_slice())).into();
+    let pa = crate::trust::check(Some(sod_bytes), &dgs, &store, std::time::SystemTime::now());
+    assert_eq!(pa.status, crate::trust::Status::Valid, "{}", pa.reason);
+}

@@ -61,7 +61,9 @@ pub mod cli;
 pub mod fs;
 pub mod make;
 pub mod make_ca;
+pub mod pace_infos;
 pub mod profile;
+mod sod_ber;
 pub mod vpcd;
 
 pub use behaviour::{Behaviour, LeOverflow};
@@ -105,6 +107,8 @@ pub enum SimError {
     Certificate(#[from] x509_cert::builder::Error),
     #[error("profile maker: building the CMS SignedData of EF.SOD failed: {0}")]
     Cms(CmsBuildError),
+    #[error("profile maker: EF.SOD is not a 77-wrapped ContentInfo to re-encode: {0}")]
+    SodEncoding(crate::iso7816::tlv::TlvError),
     #[error("profile maker: a public key could not be encoded: {0}")]
     Spki(#[from] spki::Error),
     #[error("simulator: {addr:?} is not a HOST:PORT address")]

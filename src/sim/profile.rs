@@ -7,8 +7,9 @@ use super::SimError;
 use super::aa::ChipAaKey;
 use super::behaviour::Behaviour;
 use super::fs::{self, FileSystem};
+use super::pace_infos::{self, ExtraPaceInfo};
 use crate::access::pace::{Group, PaceParams, group};
-use crate::lds::card_access::{CardAccess, Mapping, PaceCipher};
+use crate::lds::card_access::{CardAccess, Mapping, PaceCipher, PaceInfo};
 use crate::lds::sod::HashAlgorithm;
 use crate::mrz::Can;
 use serde::Deserialize;
@@ -77,6 +78,9 @@ struct PaceToml {
     cipher: String,
     #[serde(default = "yes")]
     bac: bool,
+    /// More PACEInfos for EF.CardAccess (`extra = [{ parameter_id, mapping, cipher, first }]`).
+    #[serde(default)]
+    extra: Vec<super::pace_infos::ExtraToml>,
 }
 
 fn yes() -> bool {
@@ -175,6 +179,8 @@ pub struct Profile {
     mrz_information: Zeroizing<String>,
     can: Option<Can>,
     pace: Option<PaceSettings>,
+    /// PACEInfos EF.CardAccess lists besides `pace`.
+    pace_extra: Vec<ExtraPaceInfo>,
     files: BTreeMap<String, Vec<u8>>,
     behaviour: Behaviour,
     /// The chip's Active Authentication key (`chip-aa.der`).
@@ -214,6 +220,7 @@ impl Profile {
             mrz_information: Zeroizing::new(key.mrz_information().to_owned()),
             can: None,
             pace: None,
+            pace_extra: Vec::new(),
             files,
             behaviour,
             chip_aa_key: None,
@@ -233,12 +240,29 @@ impl Profile {
         self
     }
 
+    /// Lists more PACEInfos in EF.CardAccess besides the chip's own (rewriting the file).
+    pub fn with_pace_extra(mut self, extra: Vec<ExtraPaceInfo>) -> Profile {
+        if let Some(p) = &self.pace {
+            let bytes = CardAccess::encode_pace(&pace_infos::listed(p, &extra));
+            self.files.insert("EF.CardAccess".into(), bytes);
+        }
+        self.pace_extra = extra;
+        self
+    }
+
+    /// Every PACEInfo EF.CardAccess lists, in file order (none without PACE).
+    pub fn pace_infos(&self) -> Vec<PaceInfo> {
+        self.pace.as_ref().map(|p| pace_infos::listed(p, &self.pace_extra)).unwrap_or_default()
+    }
+
     fn from_toml(
         parsed: ProfileToml,
         files: BTreeMap<String, Vec<u8>>,
     ) -> Result<Profile, SimError> {
         let mrz = Zeroizing::new(parsed.mrz);
         let can = parsed.can.map(|c| Can::new(&Zeroizing::new(c))).transpose()?;
+        let extra = parsed.pace.iter().flat_map(|p| &p.extra).map(|e| e.parse());
+        let extra = extra.collect::<Result<Vec<_>, _>>()?;
         let pace = parsed
             .pace
             .map(|p| PaceSettings::with_mapping(p.parameter_id, &p.mapping, &p.cipher, p.bac))
@@ -254,7 +278,9 @@ impl Profile {
                 })
             })
             .transpose()?;
-        let mut profile = Profile::from_parts(&mrz, files, parsed.behaviour)?.with_pace(pace, can);
+        let mut profile = Profile::from_parts(&mrz, files, parsed.behaviour)?
+            .with_pace(pace, can)
+            .with_pace_extra(extra);
         profile.aa_hash = aa_hash;
         Ok(profile)
     }

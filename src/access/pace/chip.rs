@@ -68,6 +68,9 @@ pub struct PaceChip {
     mrz: AccessKey,
     can: Option<Can>,
     ca_key: Option<Zeroizing<Vec<u8>>>,
+    /// MSE:Set AT must name the domain parameters (DO'84'): EF.CardAccess lists several
+    /// PACEInfos, or the chip insists.
+    domain_required: bool,
     state: State,
 }
 
@@ -84,7 +87,7 @@ impl fmt::Debug for PaceChip {
 impl PaceChip {
     /// A chip offering `offered` (EF.CardAccess order) with the MRZ password and maybe a CAN.
     pub fn new(offered: Vec<PaceParams>, mrz: AccessKey, can: Option<Can>) -> PaceChip {
-        PaceChip { offered, mrz, can, ca_key: None, state: State::Idle }
+        PaceChip { offered, mrz, can, ca_key: None, domain_required: false, state: State::Idle }
     }
 
     /// The chip's static Chip Authentication private key SK_IC (big-endian, field length of
@@ -94,13 +97,21 @@ impl PaceChip {
         self
     }
 
+    /// Refuses MSE:Set AT without DO'84' (domain parameter id), as chips listing several
+    /// PACEInfos in EF.CardAccess do (ICAO 9303 Part 11 §4.4.4.1: the terminal must then send it).
+    pub fn with_domain_required(mut self, required: bool) -> PaceChip {
+        self.domain_required = required;
+        self
+    }
+
     /// Forgets a protocol run in progress (power cycle, failed step).
     pub fn reset(&mut self) {
         self.state = State::Idle;
     }
 
     /// MSE:Set AT (P1P2 C1A4): DO'80' a protocol this chip offers, DO'83' 01 (MRZ) or 02
-    /// (CAN, when the chip has one), optional DO'84' matching the protocol's parameterId.
+    /// (CAN, when the chip has one), DO'84' the parameterId of one of the PACEInfos with that
+    /// protocol (optional unless [`PaceChip::with_domain_required`]).
     pub fn set_at(&mut self, data: &[u8]) -> Result<(), AccessError> {
         self.state = State::Idle;
         let bad = |_| AccessError::BadCommand("MSE:Set AT data objects");
@@ -109,16 +120,21 @@ impl PaceChip {
         let reference = r.expect(0x83).map_err(bad)?;
         let domain = if r.is_empty() { None } else { Some(r.expect(0x84).map_err(bad)?) };
         r.finish().map_err(bad)?;
-        let params = *self
-            .offered
-            .iter()
-            .find(|p| p.protocol.oid() == oid.value)
-            .ok_or(AccessError::Unsupported("protocol not offered"))?;
-        if let Some(d) = domain
-            && d.value != [params.group.parameter_id()]
-        {
-            return Err(AccessError::Unsupported("domain parameters not offered"));
+        let mut same_oid = self.offered.iter().filter(|p| p.protocol.oid() == oid.value).peekable();
+        if same_oid.peek().is_none() {
+            return Err(AccessError::Unsupported("protocol not offered"));
         }
+        // DO'84' picks among the PACEInfos of this protocol; without it the chip takes the
+        // first (when it does not insist on DO'84').
+        let params = *match domain {
+            Some(d) => same_oid
+                .find(|p| d.value == [p.group.parameter_id()])
+                .ok_or(AccessError::Unsupported("domain parameters not offered"))?,
+            None if self.domain_required => {
+                return Err(AccessError::Unsupported("MSE:Set AT without domain parameters"));
+            }
+            None => same_oid.next().ok_or(AccessError::Unsupported("protocol not offered"))?,
+        };
         if params.mapping() == Mapping::ChipAuthentication && self.ca_key.is_none() {
             return Err(AccessError::Unsupported("no Chip Authentication key for CAM"));
         }

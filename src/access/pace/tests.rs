@@ -423,3 +423,29 @@ fn bsi_worked_example_pace_with_a_six_digit_password() {
     }
     assert!(rng.is_empty());
 }
+
+/// A chip listing two PACEInfos of one protocol (ECDH-GM-AES-128 on P-256 and P-384, as Polish
+/// identity cards do): DO'84' picks the second, and without DO'84' the chip refuses.
+#[test]
+fn a_chip_with_several_paceinfos_runs_the_one_do84_names_and_requires_do84() {
+    let p256 = PaceParams::ecdh_gm(Curve::NistP256, PaceCipher::Aes128);
+    let p384 = PaceParams::ecdh_gm(Curve::NistP384, PaceCipher::Aes128);
+    let password = Password::Mrz(mrz());
+    for (params, seed) in [(p384, 11), (p256, 12)] {
+        let chip = PaceChip::new(vec![p256, p384], mrz(), None).with_domain_required(true);
+        let mut card = PaceCard::new(chip);
+        authenticate(&mut card, &password, &params, &mut StdRng::seed_from_u64(seed))
+            .unwrap_or_else(|e| panic!("{}: {e}", params.group.name()));
+    }
+    // MSE:Set AT without DO'84': 80 id-PACE-ECDH-GM-AES-CBC-CMAC-128, 83 01.
+    let no_do84 = hex::decode("800A04007F00070202040202830101").unwrap();
+    let mut chip = PaceChip::new(vec![p256, p384], mrz(), None).with_domain_required(true);
+    assert!(matches!(chip.set_at(&no_do84), Err(AccessError::Unsupported(_))));
+    // A parameterId the chip does not list for this protocol is refused too.
+    let mut bp = no_do84.clone();
+    bp.extend([0x84, 0x01, 13]);
+    assert!(matches!(chip.set_at(&bp), Err(AccessError::Unsupported(_))));
+    // A chip listing one PACEInfo takes MSE:Set AT without DO'84' (older terminals).
+    let mut single = PaceChip::new(vec![p256], mrz(), None);
+    single.set_at(&no_do84).unwrap();
+}
