@@ -9,8 +9,6 @@ use image::imageops::{FilterType, resize};
 use image::{GrayImage, RgbImage};
 
 use super::haar::{Cascade, Detection, Rect};
-use super::iris::{self, Integral};
-use super::plausible;
 
 /// OpenCV `haarcascade_eye.xml` (Intel License Agreement; see the file's header).
 pub const EYE_CASCADE_XML: &str = include_str!("models/haarcascade_eye.xml");
@@ -18,27 +16,10 @@ pub const EYE_CASCADE_XML: &str = include_str!("models/haarcascade_eye.xml");
 const SEETA_MODEL: &[u8] = include_bytes!("models/seeta_fd_frontal_v1.0.bin");
 
 /// Name reported as the eye-distance method when this detector measured it.
-pub const METHOD_NAME: &str = "detector: SeetaFace frontal face + OpenCV Haar eye cascade or \
-     iris contrast, checked against the face box";
+pub const METHOD_NAME: &str = "detector: SeetaFace frontal face + OpenCV Haar eye cascade";
 
 /// Detection works on at most this many pixels per side (larger images are scaled down).
 const WORK_SIDE: u32 = 1000;
-
-/// Which method located a pair of eyes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EyeLocator {
-    /// The Haar eye cascade's pair, centres placed on the iris (the first method).
-    Cascade,
-    /// The iris–sclera contrast search in the face box's eye regions (when the cascade's
-    /// pair was missing or implausible).
-    IrisContrast,
-}
-
-/// Iris candidates kept per eye region.
-const CANDIDATES: usize = 4;
-
-/// Weakest iris–sclera contrast (grey levels) the second method accepts for each eye.
-const MIN_IRIS_CONTRAST: f32 = 12.0;
 
 /// Outcome of the eye search.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +32,6 @@ pub enum EyeSearch {
         right: (f32, f32),
         /// The face box the eyes were searched in.
         face: Rect,
-        /// Which of the two methods placed the eyes.
-        method: EyeLocator,
     },
     /// The face detector found no frontal face.
     NoFace,
@@ -165,51 +144,49 @@ pub fn find_eyes(img: &RgbImage) -> EyeSearch {
         return EyeSearch::EyesNotFound { face: up(face) };
     }
     let band = image::imageops::crop_imm(&gray, x0, y0, x1 - x0, y1 - y0).to_image();
-    let (ox, oy) = (x0 as f32, y0 as f32);
-    let to_image = |p: (f32, f32)| ((p.0 + ox) * scale, (p.1 + oy) * scale);
-    let found = |l, r, method| EyeSearch::Found {
-        left: to_image(l),
-        right: to_image(r),
-        face: up(face),
-        method,
-    };
-    // Work in band pixels from here on; `face_b` is the face box there.
-    let face_b = Rect { x: face.x - ox, y: face.y - oy, ..face };
-    let integral = Integral::new(&band);
-    let iris_r = plausible::IRIS_RADIUS_RATIO * face.w;
-    // Method 1: the cascade's best eye pair, each centre placed on the iris inside its box,
-    // accepted only when the pair is plausible for the face box.
+    // First pass as OpenCV's defaults; if it does not give two plausible eyes, a finer
+    // pyramid on the contrast-equalised band (helps with glasses and low contrast).
     let equalised = equalise(&band);
     let passes: [(&GrayImage, f32, usize); 3] =
         [(&band, 1.1, 2), (&equalised, 1.05, 2), (&equalised, 1.05, 0)];
     for (img, step, neighbours) in passes {
-        let found_eyes = cascade.detect(img, step, 0.1 * face.w, 0.45 * face.w, neighbours);
-        if let Some((l, r)) = pick_eyes(face_b, &found_eyes) {
-            // Iris candidates inside each box less its eyebrow strip (the cascade's boxes
-            // drift sideways onto the eye's corners and onto glasses frames).
-            let inside = |d: Detection| {
-                let inner = Rect { y: d.rect.y + 0.2 * d.rect.h, h: 0.75 * d.rect.h, ..d.rect };
-                iris::candidates(&integral, inner, iris_r, CANDIDATES)
+        let mut found = cascade.detect(img, step, 0.1 * face.w, 0.45 * face.w, neighbours);
+        for d in &mut found {
+            d.rect.x += x0 as f32;
+            d.rect.y += y0 as f32;
+        }
+        if let Some((l, r)) = pick_eyes(face, &found) {
+            let at = |d: Detection| {
+                let in_band = Rect { x: d.rect.x - x0 as f32, y: d.rect.y - y0 as f32, ..d.rect };
+                let (cx, cy) = refine_centre(&equalised, in_band);
+                ((cx + x0 as f32) * scale, (cy + y0 as f32) * scale)
             };
-            if let Some((a, b)) = plausible::best_pair(face_b, &inside(l), &inside(r)) {
-                return found(a.centre, b.centre, EyeLocator::Cascade);
-            }
-            tracing::debug!("no plausible iris pair inside the eye cascade's boxes");
+            return EyeSearch::Found { left: at(l), right: at(r), face: up(face) };
         }
     }
-    // Method 2: iris candidates in each eye's region of the face box.
-    let lefts =
-        iris::candidates(&integral, plausible::search_region(face_b, false), iris_r, CANDIDATES);
-    let rights =
-        iris::candidates(&integral, plausible::search_region(face_b, true), iris_r, CANDIDATES);
-    let strong = |v: Vec<iris::Iris>| -> Vec<iris::Iris> {
-        v.into_iter().filter(|i| i.contrast >= MIN_IRIS_CONTRAST).collect()
-    };
-    if let Some((a, b)) = plausible::best_pair(face_b, &strong(lefts), &strong(rights)) {
-        return found(a.centre, b.centre, EyeLocator::IrisContrast);
-    }
-    tracing::debug!("no plausible iris pair in the face box's eye regions");
     EyeSearch::EyesNotFound { face: up(face) }
+}
+
+/// The eye centre inside a detected eye box: the darkest spot (iris and pupil) of a
+/// smoothed copy of the box's central part, which is better centred than the box itself
+/// (the cascade's boxes include the eyebrow and drift towards glasses frames).
+fn refine_centre(band: &GrayImage, r: Rect) -> (f32, f32) {
+    let x0 = (r.x + 0.2 * r.w).max(0.0) as u32;
+    let y0 = (r.y + 0.3 * r.h).max(0.0) as u32;
+    let x1 = ((r.x + 0.8 * r.w) as u32).min(band.width());
+    let y1 = ((r.y + 0.85 * r.h) as u32).min(band.height());
+    if x1 <= x0 + 2 || y1 <= y0 + 2 {
+        return r.centre();
+    }
+    let sub = image::imageops::crop_imm(band, x0, y0, x1 - x0, y1 - y0).to_image();
+    let blurred = image::imageops::blur(&sub, (r.w / 12.0).max(1.0));
+    let mut best = (u8::MAX, r.centre());
+    for (x, y, p) in blurred.enumerate_pixels() {
+        if p.0[0] < best.0 {
+            best = (p.0[0], ((x0 + x) as f32 + 0.5, (y0 + y) as f32 + 0.5));
+        }
+    }
+    best.1
 }
 
 /// Histogram equalisation (cumulative histogram mapped onto 0–255).
