@@ -90,20 +90,53 @@ fn detector_eye_distance_within_ten_percent_at_several_scales() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-#[test]
-fn feature_points_are_used_when_given_and_decide_the_line() {
-    let img = portrait(480, 640);
+/// The astronaut portrait enlarged so its annotated eyes are 85.2 px apart, PNG.
+fn portrait_85() -> Vec<u8> {
+    let img = portrait(760, 1013);
     let mut png = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
-    let at = |d: u16| EyeCentres { first: (200 + d, 300), second: (200, 300) };
+    png
+}
+
+#[test]
+fn feature_points_the_detector_confirms_are_used_and_decide_the_line() {
+    let png = portrait_85();
+    // The annotated centres (276.1, 199.9) and (361.2, 203.8), as a record would carry them.
+    let at = |d: u16| EyeCentres { first: (276 + d, 201), second: (276, 201) };
     let pass = prepare(&png, Some(at(85)), &EncodePolicy::default()).unwrap();
-    assert_eq!(pass.eye_distance_method, EyeDistanceMethod::FeaturePoints);
+    assert_eq!(pass.eye_distance_method, EyeDistanceMethod::FeaturePoints, "{:?}", pass.problems);
     assert_eq!(pass.eye_distance_px, Some(85.0));
     assert!(pass.meets_requirements, "{:?}", pass.problems);
     let fail = prepare(&png, Some(at(84)), &EncodePolicy::default()).unwrap();
+    assert_eq!(fail.eye_distance_method, EyeDistanceMethod::FeaturePoints);
     assert_eq!(fail.eye_distance_px, Some(84.0));
     assert!(!fail.meets_requirements);
     assert!(eye_problem(&fail.problems));
+}
+
+#[test]
+fn feature_points_that_disagree_with_the_detector_are_not_used_and_it_is_said() {
+    let png = portrait_85();
+    // A record claiming the eyes are 130 px apart on a face whose eyes are 85 px apart: taken
+    // at its word it would pass a face the detector measures near the line.
+    let eyes = EyeCentres { first: (255, 201), second: (385, 201) };
+    let f = prepare(&png, Some(eyes), &EncodePolicy::default()).unwrap();
+    assert_eq!(f.eye_distance_method, EyeDistanceMethod::Detector, "{:?}", f.problems);
+    let d = f.eye_distance_px.unwrap();
+    assert!((d - 85.2).abs() < 0.1 * 85.2, "{d}");
+    assert!(f.problems.iter().any(|p| p.contains("disagree")), "{:?}", f.problems);
+}
+
+#[test]
+fn unconfirmable_feature_points_are_used_and_said_so() {
+    let img = image::RgbImage::from_pixel(300, 400, image::Rgb([120, 120, 120]));
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let eyes = EyeCentres { first: (100, 150), second: (200, 150) };
+    let f = prepare(&png, Some(eyes), &EncodePolicy::default()).unwrap();
+    assert_eq!(f.eye_distance_method, EyeDistanceMethod::FeaturePoints);
+    assert_eq!(f.eye_distance_px, Some(100.0));
+    assert!(f.problems.iter().any(|p| p.contains("without a check")), "{:?}", f.problems);
 }
 
 #[test]

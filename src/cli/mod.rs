@@ -48,6 +48,8 @@ pub enum Command {
     Records(crate::records::cli::RecordsArgs),
     /// Benchmark chip reading through pcscd + vpcd against simulated chips.
     BenchRead(bench::BenchArgs),
+    /// Benchmark the eye locator on a labelled face set at several sizes and compressions.
+    BenchEyes(crate::face::bench::cli::BenchEyesArgs),
 }
 
 /// `enrol-kiosk` with no subcommand runs `gui` with its defaults.
@@ -84,6 +86,7 @@ pub fn main() -> ExitCode {
         Some(Command::FakeIproov(a)) => crate::iproov::cli::run_fake_iproov(a),
         Some(Command::Records(a)) => crate::records::cli::run_records(a),
         Some(Command::BenchRead(a)) => bench::run(a),
+        Some(Command::BenchEyes(a)) => crate::face::bench::cli::run_bench_eyes(a),
     }
 }
 

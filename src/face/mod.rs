@@ -5,12 +5,15 @@
 //! returns upload-ready bytes, the decoded picture for display, and the rule verdicts.
 //! Everything here is pure and `Send`; run it off the UI thread.
 
+pub mod bench;
 pub mod cli;
 pub mod decode;
 pub mod detect;
 pub mod encode;
 pub mod haar;
 pub mod header;
+pub mod iris;
+pub mod plausible;
 pub mod rules;
 pub mod source;
 
@@ -240,27 +243,62 @@ pub fn prepare_with_limits(
 
 type EyePair = ((f32, f32), (f32, f32));
 
-/// Eye centres from the record when usable, else from the bundled detector.
+/// Feature points agree with the detector when their distance is within this fraction of
+/// the detector's, and each point lies within [`AGREE_POINT`] × that distance of its eye.
+pub const AGREE_DISTANCE: f32 = 0.10;
+/// See [`AGREE_DISTANCE`].
+pub const AGREE_POINT: f32 = 0.25;
+
+/// Eye centres for the 85-pixel rule. The record's feature points are preferred only when the
+/// detector confirms them (or finds no eyes to compare with, which is said); when the two
+/// disagree the detector's pair, checked against the face box, is used and the reason given.
 pub fn measure_eyes(
     img: &RgbImage,
     eyes: Option<EyeCentres>,
     problems: &mut Vec<String>,
 ) -> (Option<EyePair>, EyeDistanceMethod) {
+    let mut record = None;
     if let Some(e) = eyes {
         let inside = |p: (u16, u16)| u32::from(p.0) < img.width() && u32::from(p.1) < img.height();
         if inside(e.first) && inside(e.second) && e.first != e.second {
             let a = (f32::from(e.first.0), f32::from(e.first.1));
             let b = (f32::from(e.second.0), f32::from(e.second.1));
-            let pair = if a.0 <= b.0 { (a, b) } else { (b, a) };
-            return (Some(pair), EyeDistanceMethod::FeaturePoints);
+            record = Some(if a.0 <= b.0 { (a, b) } else { (b, a) });
+        } else {
+            problems.push(
+                "The record's eye-centre feature points are unusable (outside the image or \
+                 equal); the detector was used instead."
+                    .to_string(),
+            );
+        }
+    }
+    let search = detect::find_eyes(img);
+    if let Some(fp) = record {
+        let fp_d = rules::distance(fp.0, fp.1);
+        if let detect::EyeSearch::Found { left, right, .. } = search {
+            let det_d = rules::distance(left, right);
+            let near = |p, q| rules::distance(p, q) <= AGREE_POINT * det_d;
+            if (fp_d - det_d).abs() <= AGREE_DISTANCE * det_d
+                && near(fp.0, left)
+                && near(fp.1, right)
+            {
+                return (Some(fp), EyeDistanceMethod::FeaturePoints);
+            }
+            problems.push(format!(
+                "The record's eye-centre feature points ({fp_d:.0} pixels apart) disagree with \
+                 the eye detector ({det_d:.0} pixels apart); the detector's eyes, checked \
+                 against the face, were used."
+            ));
+            return (Some((left, right)), EyeDistanceMethod::Detector);
         }
         problems.push(
-            "The record's eye-centre feature points are unusable (outside the image or equal); \
-             the detector was used instead."
+            "The record's eye-centre feature points were used without a check: the detector \
+             located no eyes to compare them with."
                 .to_string(),
         );
+        return (Some(fp), EyeDistanceMethod::FeaturePoints);
     }
-    match detect::find_eyes(img) {
+    match search {
         detect::EyeSearch::Found { left, right, .. } => {
             (Some((left, right)), EyeDistanceMethod::Detector)
         }
