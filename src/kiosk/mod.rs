@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod enrolling;
+pub mod photo_screens;
 pub mod screens;
 pub mod status;
 pub mod theme;
@@ -94,6 +95,7 @@ pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<
         service: ServiceStatus::checking("built-in fake service, demo"),
         demo_mrz: Some(demo_mrz),
         demo_can,
+        offer: crate::enrol::Offer::default(),
     };
     Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
 }
@@ -186,6 +188,7 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         service: ServiceStatus::checking(service),
         demo_mrz: None,
         demo_can: None,
+        offer: crate::enrol::Offer::default(),
     };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
     let app = KioskApp::new(exec, inputs, status, None, idle);
