@@ -37,6 +37,8 @@ const MAX_CROP_SIDE: f32 = 8192.0;
 pub enum Located {
     /// In the portrait zone the MRZ's geometry gave.
     PortraitZone,
+    /// On the whole image: a TD1 card's portrait is on its front, the MRZ on its back.
+    CardFront,
     /// On the whole page, after the zone held no face.
     WholePageOutsideZone,
     /// On the whole page, for want of an MRZ band.
@@ -108,19 +110,25 @@ pub fn crop_portrait(
             EyeSearch::NoFace | EyeSearch::EyesNotFound { .. } => {}
         }
     }
-    let located_without =
-        if geom.is_some() { Located::WholePageOutsideZone } else { Located::WholePageWithoutMrz };
+    let located_without = match geom {
+        Some((_, b)) if !zone::portrait_beside_mrz(b.format) => Located::CardFront,
+        Some(_) => Located::WholePageOutsideZone,
+        None => Located::WholePageWithoutMrz,
+    };
     let (left, right, located) = match found {
         Some(f) => f,
         None => match detect::find_eyes(page) {
-            EyeSearch::Found { left, right, .. } => (left, right, located_without),
+            EyeSearch::Found { left, right, .. } => {
+                let (l, r) = refine(page, left, right);
+                (l, r, located_without)
+            }
             EyeSearch::NoFace => return Err(PortraitError::NoFace),
             EyeSearch::EyesNotFound { .. } => return Err(PortraitError::EyesNotFound),
             EyeSearch::ModelUnavailable(e) => return Err(PortraitError::Detector(e)),
         },
     };
     match located {
-        Located::PortraitZone => {}
+        Located::PortraitZone | Located::CardFront => {}
         Located::WholePageOutsideZone => problems.push(
             "The face was not in the portrait zone the MRZ places it in; it was found \
              elsewhere on the image."
@@ -161,6 +169,26 @@ pub fn crop_portrait(
         zone,
         too_small,
     })
+}
+
+/// A whole-page search runs on a reduced copy of a large scan; search again at full
+/// resolution in a region around the face it found (6 eye distances square), and keep the
+/// finer answer when it agrees in scale (within 20 %).
+fn refine(page: &RgbImage, left: (f32, f32), right: (f32, f32)) -> ((f32, f32), (f32, f32)) {
+    let e = rules::distance(left, right);
+    let side = (6.0 * e).clamp(64.0, 1000.0);
+    let mid = ((left.0 + right.0) / 2.0, (left.1 + right.1) / 2.0);
+    let origin = ((mid.0 - side / 2.0).round(), (mid.1 - 0.4 * side).round());
+    let frame = Frame::upright(origin);
+    let region = sample(page, &frame, side as u32, side as u32);
+    match detect::find_eyes(&region) {
+        EyeSearch::Found { left: l, right: r, .. }
+            if (rules::distance(l, r) / e - 1.0).abs() <= 0.2 =>
+        {
+            (frame.to_image(l.0, l.1), frame.to_image(r.0, r.1))
+        }
+        _ => (left, right),
+    }
 }
 
 /// The staff sentence for a portrait too small at this scan's resolution.

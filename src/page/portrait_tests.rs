@@ -50,13 +50,14 @@ fn td3_page(dpi: f32, angle: f32) -> Page {
     image::imageops::replace(&mut page, &scaled, at.0 as i64, at.1 as i64);
     let at = (at.0.floor(), at.1.floor());
     let eye = |p: (f32, f32)| (at.0 + p.0 * f, at.1 + p.1 * f);
-    // The band: TD3 first line axis 12 mm above the bottom edge, centred, 43 pitches long.
-    let y = margin + 76.0 * s;
-    let x0 = margin + (62.5 - 43.0 * 2.54 / 2.0) * s;
+    // The band: TD3 first line axis 11 mm above the bottom edge, first cell 6 mm from the
+    // left edge, 44 cells long.
+    let y = margin + 77.0 * s;
+    let x0 = margin + 6.0 * s;
     let mut band = MrzBand {
         format: MrzFormat::Td3,
         first_line_start: (x0, y),
-        first_line_end: (x0 + 43.0 * 2.54 * s, y),
+        first_line_end: (x0 + 44.0 * 2.54 * s, y),
         line_pitch: 4.23 * s,
         angle_deg: angle,
     };
@@ -196,4 +197,3 @@ fn upright_sampling_at_whole_pixels_copies_exactly() {
     let out = sample(&img, &Frame::upright((18.0, 0.0)), 4, 1);
     assert_eq!(out.get_pixel(3, 0).0, [255, 255, 255]);
 }
-

@@ -1,7 +1,8 @@
 //! Page geometry from the MRZ (ICAO 9303 Part 3 §4.2: OCR-B at 10 characters per 25.4 mm;
 //! Part 4 TD3 data page 125.0 × 88.0 mm with the portrait, zone V, on the left above the MRZ,
-//! zone VII; Part 5 TD1 card 85.6 × 53.98 mm likewise): the page's scale in pixels per
-//! millimetre, its rotation, and the rectangle the portrait is searched in.
+//! zone VII): the page's scale in pixels per millimetre, its rotation, and the rectangle the
+//! portrait is searched in. A TD1 card (Part 5) carries its MRZ on the back and its portrait
+//! on the front, so the MRZ gives the scale and rotation but no zone.
 //!
 //! The zone is taken generously (the nominal zone V plus a margin for the specification's
 //! edge and print-position tolerances and for the band's measurement): the face locator then
@@ -83,11 +84,11 @@ fn spec(format: MrzFormat) -> PageSpec {
         // Part 4: 125.0 × 88.0 mm; the portrait (at most 35 mm wide, zone V) starts a few
         // millimetres from the left edge.
         MrzFormat::Td3 => {
-            PageSpec { size: (125.0, 88.0), zone_right: 55.0, first_line_above_bottom: 12.0 }
+            PageSpec { size: (125.0, 88.0), zone_right: 55.0, first_line_above_bottom: 11.0 }
         }
-        // Part 5: ID-1, 85.6 × 53.98 mm; portrait up to ~ 30 mm wide at the left.
+        // Part 5: ID-1, 85.6 × 53.98 mm; the MRZ side (the back) has no portrait.
         MrzFormat::Td1 => {
-            PageSpec { size: (85.6, 53.98), zone_right: 40.0, first_line_above_bottom: 13.0 }
+            PageSpec { size: (85.6, 53.98), zone_right: 0.0, first_line_above_bottom: 13.4 }
         }
         // Part 6: 105.0 × 74.0 mm (not a page this kiosk expects; same layout).
         MrzFormat::Td2 => {
@@ -126,8 +127,8 @@ pub fn geometry(band: &MrzBand) -> Option<PageGeometry> {
     let dir = (e.0 - s.0, e.1 - s.1);
     let len = (dir.0 * dir.0 + dir.1 * dir.1).sqrt();
     let chars = band.format.shape().1;
-    // The axis runs from the first character's centre to the last one's.
-    let px_per_mm = len / ((chars as f32 - 1.0) * MRZ_CHAR_PITCH_MM);
+    // The axis runs from the first character cell's left edge to the last one's right edge.
+    let px_per_mm = len / (chars as f32 * MRZ_CHAR_PITCH_MM);
     // 1 px/mm is 25 dpi, 100 px/mm 2540 dpi: outside that the band is not a page's MRZ.
     if !px_per_mm.is_finite() || !(1.0..=100.0).contains(&px_per_mm) {
         return None;
@@ -153,9 +154,18 @@ pub struct Zone {
     pub height: u32,
 }
 
-/// The portrait zone of the page, clipped to what the image can hold; `None` when the zone
-/// falls (almost) wholly outside the image.
+/// True when the portrait is printed on the same side as the MRZ (TD3, TD2); a TD1 card has
+/// its MRZ on the back and its portrait on the front (Part 5 §4).
+pub fn portrait_beside_mrz(format: MrzFormat) -> bool {
+    !matches!(format, MrzFormat::Td1)
+}
+
+/// The portrait zone of the page, clipped to what the image can hold; `None` for a TD1 card
+/// (see [`portrait_beside_mrz`]) and when the zone falls (almost) wholly outside the image.
 pub fn portrait_zone(geom: &PageGeometry, image: (u32, u32), band: &MrzBand) -> Option<Zone> {
+    if !portrait_beside_mrz(band.format) {
+        return None;
+    }
     let s = geom.px_per_mm;
     let spec = spec(band.format);
     let m = ZONE_MARGIN_MM;
@@ -197,13 +207,14 @@ mod tests {
     fn td3_band(dpi: f32, at: (f32, f32)) -> MrzBand {
         let s = dpi / 25.4;
         let pitch = 4.23;
-        // Lines centred across the page, first line axis 12 mm above the bottom edge.
-        let y = at.1 + (88.0 - 12.0) * s;
-        let x0 = at.0 + (62.5 - 43.0 * 2.54 / 2.0) * s;
+        // Lines centred across the page, first line axis 11 mm above the bottom edge; the
+        // axis spans the 44 character cells.
+        let y = at.1 + (88.0 - 11.0) * s;
+        let x0 = at.0 + (62.5 - 44.0 * 2.54 / 2.0) * s;
         MrzBand {
             format: MrzFormat::Td3,
             first_line_start: (x0, y),
-            first_line_end: (x0 + 43.0 * 2.54 * s, y),
+            first_line_end: (x0 + 44.0 * 2.54 * s, y),
             line_pitch: pitch * s,
             angle_deg: 0.0,
         }
@@ -254,8 +265,9 @@ mod tests {
         assert!(z.frame.origin.0.abs() < 1.0 && z.frame.origin.1.abs() < 1.0, "{z:?}");
         let (w_mm, h_mm) = (z.width as f32 / s, z.height as f32 / s);
         assert!((w_mm - 59.0).abs() < 0.5, "{w_mm}");
-        // Ends above the first MRZ line's text: the MRZ's zone VII is ~ 17 mm high here.
-        assert!(h_mm > 60.0 && h_mm < 88.0 - 15.0, "{h_mm}");
+        // Ends above the first MRZ line's text (cap height 2.4 mm about its axis, 11 mm above
+        // the bottom edge).
+        assert!(h_mm > 60.0 && h_mm < 88.0 - 11.0 - 1.2, "{h_mm}");
         // A page scanned with margins: the zone keeps its margin inside the image.
         let band = td3_band(dpi, (200.0, 150.0));
         let g = geometry(&band).unwrap();
@@ -275,6 +287,22 @@ mod tests {
         // 43 characters over 20 px: 0.18 px/mm, no scanner.
         band.first_line_end = (band.first_line_start.0 + 20.0, band.first_line_start.1);
         assert!(geometry(&band).is_none());
+    }
+
+    #[test]
+    fn a_td1_card_has_scale_and_rotation_but_no_zone_on_its_mrz_side() {
+        let s = 300.0 / 25.4;
+        let band = MrzBand {
+            format: MrzFormat::Td1,
+            first_line_start: (100.0, 500.0),
+            first_line_end: (100.0 + 30.0 * 2.54 * s, 500.0),
+            line_pitch: 4.2 * s,
+            angle_deg: 0.0,
+        };
+        let g = geometry(&band).unwrap();
+        assert!((g.dpi() - 300.0).abs() < 0.5);
+        assert!(portrait_zone(&g, (2000, 2000), &band).is_none());
+        assert!(!portrait_beside_mrz(MrzFormat::Td1) && portrait_beside_mrz(MrzFormat::Td3));
     }
 
     #[test]
