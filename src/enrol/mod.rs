@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod cards;
 pub mod cli;
+pub mod demo_photos;
 pub mod exec;
 pub mod headless;
 pub mod machine;
@@ -27,7 +28,9 @@ pub mod tls;
 pub mod watch;
 pub mod wording;
 
-pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
+pub use exec::{
+    CardSource, DemoCard, Executor, PageReader, PcscCardSource, PhotoSources, ScanControl, Services,
+};
 pub use machine::Workflow;
 pub use personal::{ChipResult, Personal, ReviewFacts};
 pub use progress::{Checklist, Mark};

@@ -150,18 +150,9 @@ fn capture_one(
     cmds: &Receiver<CaptureCmd>,
     sink: &Sink,
 ) -> Option<CaptureCmd> {
-    // A page captured before this customer's capture started (a scan left in the folder,
-    // a still from earlier) is never theirs: it is dropped unread.
-    let mut dropped = 0;
-    while let Some(ev) = capture.poll() {
-        dropped += usize::from(matches!(ev, CaptureEvent::Captured(_)));
-        if dropped > 64 {
-            break;
-        }
-    }
-    if dropped > 0 {
-        tracing::info!(dropped, "pages captured before this capture started were dropped");
-    }
+    // A page a source held before this capture started (a scan saved while no capture was
+    // wanted) is taken as this customer's: it is only enrolled if its MRZ matches the
+    // document typed for them.
     if let Some(note) = capture.resolution_note() {
         sink.send(Input::CaptureNote { job, note });
     }
@@ -175,12 +166,13 @@ fn capture_one(
                 sink.send(Input::PageCaptured { job, result: Ok(page) });
                 return cmds.recv().ok();
             }
-            Some(CaptureEvent::Preview(frame)) => {
-                if last_preview.is_none_or(|t| t.elapsed() >= PREVIEW_EVERY) {
-                    last_preview = Some(Instant::now());
-                    sink.send(Input::PagePreview { job, frame: Box::new(frame) });
-                }
+            Some(CaptureEvent::Preview(frame))
+                if last_preview.is_none_or(|t| t.elapsed() >= PREVIEW_EVERY) =>
+            {
+                last_preview = Some(Instant::now());
+                sink.send(Input::PagePreview { job, frame: Box::new(frame) });
             }
+            Some(CaptureEvent::Preview(_)) => {}
             Some(CaptureEvent::Problem(note)) => sink.send(Input::CaptureNote { job, note }),
             None => {}
         }

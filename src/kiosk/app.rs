@@ -218,6 +218,9 @@ impl KioskApp {
         if !matches!(self.workflow.stage(), Stage::PageCapture { .. }) {
             self.preview = None;
         }
+        if !matches!(self.workflow.stage(), Stage::Reference { .. }) {
+            self.form.reference = Default::default();
+        }
         match self.workflow.stage() {
             Stage::Home | Stage::Result { .. } => self.form.clear(),
             Stage::Review => {}

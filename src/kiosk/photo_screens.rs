@@ -137,7 +137,7 @@ pub fn review_page(
     ui.horizontal_top(|ui| {
         picture(ui, face, "Portrait from the photo page");
         ui.vertical(|ui| {
-            egui::Grid::new("review-page").num_columns(2).spacing([20.0, 6.0]).show(ui, |ui| {
+            egui::Grid::new("review-page").num_columns(2).spacing([20.0, 3.0]).show(ui, |ui| {
                 source_row(ui, ImageSource::Oid);
                 if let Some(m) = &page.mrz.parsed {
                     row(ui, "Name", RichText::new(display_name(m)));
@@ -156,15 +156,11 @@ pub fn review_page(
                 row(ui, "Authenticity", RichText::new(NOT_READ).color(theme::WARN));
                 row(ui, "Chip", RichText::new(NOT_READ).color(theme::WARN));
             });
+            ui.add_space(8.0);
+            compare(ui, comparison);
         });
     });
-    ui.add_space(8.0);
-    compare(ui, comparison);
-    ui.label(RichText::new("MRZ read from the page").color(egui::Color32::DARK_GRAY));
-    for line in page.mrz.lines.iter() {
-        ui.label(RichText::new(line.as_str()).monospace());
-    }
-    ui.add_space(8.0);
+    ui.add_space(4.0);
     let usable = photo_rules(ui, personal);
     confirm(ui, consent, usable && !expired, Some(Way::ScanPageAgain))
 }

@@ -50,6 +50,10 @@ pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
         if let Some(can) = &status.demo_can {
             ui.label(format!("… or choose \"CAN\" and type {can}."));
         }
+        if status.offer.photo_on_file {
+            let r = crate::enrol::demo_photos::DEMO_REFERENCE;
+            ui.label(format!("Photo on file: type the customer reference {r}."));
+        }
     }
     ui.add_space(24.0);
     let mut action = None;
