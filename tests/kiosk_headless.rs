@@ -53,7 +53,7 @@ fn whole_demo_enrolment_headless_and_kiosk_overhead() {
         }
         match w.stage() {
             Stage::Review => {
-                interpret = w.personal().unwrap().chip().interpret;
+                interpret = w.personal().unwrap().chip().unwrap().interpret;
                 apply(&mut w, &mut exec, Input::Confirm { consent: true });
             }
             Stage::FaceScan { .. } => assert!(exec.simulate_scan(true)),

@@ -95,6 +95,7 @@ fn allow_unverified_lets_a_pilot_enrol_and_the_record_says_so() {
         allow_unverified: true,
         stale_crl: StaleCrl::Refuse,
         require_genuine_chip: false,
+        ..Policy::default()
     });
     let chip = demo_read(&store, "2026-12-04");
     assert_eq!(chip.facts.decision, Decision::AllowUnverifiedByPolicy);
@@ -115,6 +116,7 @@ fn allow_unverified_lets_a_pilot_enrol_and_the_record_says_so() {
         allow_unverified: true,
         stale_crl: StaleCrl::Refuse,
         require_genuine_chip: false,
+        ..Policy::default()
     });
     let chip = demo_read(&other, "2026-12-04");
     assert_eq!(chip.facts.authenticity, "invalid", "{}", chip.facts.authenticity_summary);

@@ -11,16 +11,16 @@ use std::time::{Duration, Instant};
 
 pub use super::cards::{CardSource, DemoCard, PcscCardSource};
 use super::personal::ChipResult;
+pub use super::photo_jobs::{PageReader, PhotoJobs, PhotoSources};
 use super::scan_page::ScanPage;
 use super::signals::{Effect, Input, ReadFailure, ServiceFailure};
 pub use super::sink::Sink;
 use super::watch::{self, DemoReader, ReaderFeed, ServiceTarget, WatchGuard};
-use crate::access::{AccessError, Password};
+use crate::access::Password;
 use crate::face::EncodePolicy;
 use crate::iproov::fake::{FAKE_API_KEY, FAKE_SECRET, FakeHandle, FakeIproov, ScanOutcome};
 use crate::iproov::journey::{self, EnrolStarted, JourneyError};
 use crate::iproov::{IproovClient, IproovConfig, IproovError, Secret};
-use crate::reader::ReadError;
 use crate::reader::passport::{ReadOptions, read_passport};
 use crate::records::Store;
 use crate::trust::TrustStore;
@@ -114,6 +114,8 @@ pub struct Executor {
     /// The last network job started (enrol, new verify token, validate): an abandonment
     /// waits for it, so the record has no call in flight when it is marked.
     in_flight: Option<tokio::task::JoinHandle<()>>,
+    /// The photo page and photo-on-file threads.
+    photo: PhotoJobs,
 }
 
 impl Executor {
@@ -190,7 +192,10 @@ impl Executor {
             }
             _ => None,
         };
+        let photo = PhotoJobs::start(sink.clone(), PhotoSources::default())
+            .map_err(|source| ExecError::Io { what: "photo threads", source })?;
         let exec = Executor {
+            photo,
             rt,
             page,
             page_url: None,
@@ -207,6 +212,24 @@ impl Executor {
             in_flight: None,
         };
         Ok((exec, rx))
+    }
+
+    /// The photo page capture and reader, and the photo-on-file source, this kiosk offers
+    /// (none by default). Replaces the earlier ones.
+    pub fn set_photo_sources(&mut self, sources: PhotoSources) -> Result<(), ExecError> {
+        self.photo = PhotoJobs::start(self.sink.clone(), sources)
+            .map_err(|source| ExecError::Io { what: "photo threads", source })?;
+        Ok(())
+    }
+
+    /// The photo sources that can be offered (see [`Executor::set_photo_sources`]).
+    pub fn photo_offer(&self) -> super::sources::Offer {
+        self.photo.offer()
+    }
+
+    /// Camera capture: take the photo of the page now.
+    pub fn capture_now(&self) {
+        self.photo.capture_now();
     }
 
     /// Called after every input sent (the GUI passes `ctx.request_repaint`).
@@ -278,6 +301,7 @@ impl Executor {
                             access_denied: false,
                             needs_mrz: false,
                             cancelled: false,
+                            unreadable: false,
                             detail: "the chip thread has stopped".into(),
                         }),
                     });
@@ -358,6 +382,9 @@ impl Executor {
                     }
                     sink.send(Input::Validated { job, result: r.map_err(|e| failure(&e)) });
                 }));
+            }
+            Effect::CapturePage { .. } | Effect::ReadPage { .. } | Effect::FetchOnFile { .. } => {
+                self.photo.run(effect);
             }
             Effect::Abandon { user_id, reason } => {
                 let svc = self.services.clone();
@@ -494,6 +521,7 @@ fn read_one(
         access_denied: false,
         needs_mrz: false,
         cancelled: cancel.load(Ordering::SeqCst),
+        unreadable: false,
         detail: e.to_string(),
     })?;
     sink.send(Input::CardPresent { job });
@@ -508,12 +536,7 @@ fn read_one(
             sink.send(Input::Progress { job, file: file.to_owned(), done, total });
         }
     };
-    let read = read_passport(channel, key, &options, &mut progress).map_err(|e| ReadFailure {
-        card_gone: e.is_card_gone(),
-        access_denied: matches!(e, ReadError::Access(AccessError::Denied)),
-        needs_mrz: matches!(e, ReadError::Access(AccessError::CanNeedsPace)),
-        cancelled: matches!(e, ReadError::Cancelled),
-        detail: e.to_string(),
-    })?;
+    let read = read_passport(channel, key, &options, &mut progress)
+        .map_err(|e| ReadFailure::from_read_error(&e))?;
     Ok(Box::new(ChipResult::from_read(read, policy, trust, &crate::records::now_rfc3339())))
 }

@@ -93,8 +93,8 @@ pub fn run(
         step(&mut w, exec, input);
         match w.stage() {
             Stage::Review => {
-                if let Some(p) = w.personal() {
-                    interpret += p.chip().interpret;
+                if let Some(c) = w.personal().and_then(|p| p.chip()) {
+                    interpret += c.interpret;
                 }
                 step(&mut w, exec, Input::Confirm { consent: true });
             }

@@ -8,6 +8,11 @@
 //! abandoned job (cancelled read, customer gone) is ignored, so a late event can never
 //! move a new customer's workflow.
 //!
+//! Three photo sources: the chip (`eid`); the passport's photo page (`oid`), offered when a
+//! chip read fails in a way a retry won't fix or staff say the chip is unreadable, whose MRZ
+//! must match what was typed; and the bank's photo on file (`selfie`), by customer
+//! reference. Which of the last two a kiosk offers is its [`Offer`].
+//!
 //! One customer at a time: the user_id is made when that customer's enrolment starts
 //! (consent confirmed on Review) and dropped with everything else whenever the workflow
 //! goes Home ([`Workflow::go_home`], the only way there). A document offered while a
@@ -22,6 +27,7 @@ use std::time::{Duration, Instant};
 use super::personal::{ChipResult, Personal};
 pub use super::progress::{Checklist, Mark};
 pub use super::signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
+use super::sources::Offer;
 pub use super::stage::{Stage, Way};
 use super::wording;
 use crate::access::Password;
@@ -54,6 +60,12 @@ pub struct Workflow {
     validated: bool,
     last_input: Instant,
     idle_timeout: Duration,
+    /// The photo sources offered besides the chip.
+    offer: Offer,
+    /// The source of the held enrolment's photo (for a new face scan's checklist).
+    source: ImageSource,
+    /// Chip reads of this customer that failed (not cancelled, not refused by the key).
+    failed_reads: u32,
 }
 
 impl Default for Workflow {
@@ -78,7 +90,20 @@ impl Workflow {
             validated: false,
             last_input: Instant::now(),
             idle_timeout,
+            offer: Offer::default(),
+            source: ImageSource::Eid,
+            failed_reads: 0,
         }
+    }
+
+    /// The photo sources this kiosk offers besides the chip (none by default).
+    pub fn with_offer(mut self, offer: Offer) -> Workflow {
+        self.offer = offer;
+        self
+    }
+
+    pub fn offer(&self) -> Offer {
+        self.offer
     }
 
     pub fn stage(&self) -> &Stage {
@@ -128,6 +153,8 @@ impl Workflow {
         matches!(
             self.stage,
             Stage::Reading { .. }
+                | Stage::PageReading
+                | Stage::Fetching
                 | Stage::Enrolling { .. }
                 | Stage::FaceScan { .. }
                 | Stage::Validating
@@ -153,6 +180,8 @@ impl Workflow {
                 | Input::Cancel
                 | Input::Choose(_)
                 | Input::NewCustomer
+                | Input::StartOnFile
+                | Input::SubmitReference(_)
         );
         if staff {
             self.last_input = Instant::now();
@@ -186,6 +215,22 @@ impl Workflow {
                 Vec::new()
             }
             Input::ReadDone { job, result } if self.current(job) => self.read_done(result),
+            Input::StartOnFile if self.stage == Stage::Home && self.offer.photo_on_file => {
+                self.stage = Stage::Reference { error: None };
+                Vec::new()
+            }
+            Input::SubmitReference(r) if matches!(self.stage, Stage::Reference { .. }) => {
+                self.fetch_on_file(&r)
+            }
+            Input::OnFileFetched { job, result } if self.current(job) => self.on_file(result),
+            Input::CaptureNote { job, note } if self.current(job) => {
+                if let Stage::PageCapture { note: n } = &mut self.stage {
+                    *n = Some(note);
+                }
+                Vec::new()
+            }
+            Input::PageCaptured { job, result } if self.current(job) => self.page_captured(result),
+            Input::PageRead { job, result } if self.current(job) => self.page_read(result),
             Input::Confirm { consent } if self.stage == Stage::Review => self.confirm(consent),
             Input::EnrolProgress { job, step, state } if self.current(job) => {
                 if let Stage::Enrolling { steps } = &mut self.stage {
@@ -268,9 +313,24 @@ impl Workflow {
                 self.stage = Stage::Review;
             }
             Err(f) => {
-                tracing::info!(detail = %f.detail, "chip read failed");
+                tracing::info!(detail = %f.detail, unreadable = f.unreadable, "chip read failed");
                 let with_can = matches!(self.key, Some(Password::Can(_)));
-                self.stage = wording::read_problem(&f, with_can);
+                let mut stage = wording::read_problem(&f, with_can);
+                let chip_fault = !(f.cancelled || f.access_denied || f.needs_mrz);
+                if chip_fault {
+                    self.failed_reads = self.failed_reads.saturating_add(1);
+                }
+                // A retry won't fix it: the chip answers wrongly, or it failed twice.
+                let hopeless = f.unreadable || self.failed_reads >= 2;
+                if let Stage::Problem { ways, .. } = &mut stage
+                    && self.offer.photo_page
+                    && chip_fault
+                    && hopeless
+                {
+                    let at = ways.iter().position(|w| *w == Way::NewCustomer).unwrap_or(ways.len());
+                    ways.insert(at, Way::UsePhotoPage);
+                }
+                self.stage = stage;
             }
         }
         Vec::new()
@@ -290,7 +350,13 @@ impl Workflow {
             tracing::error!("Review confirmed without the customer's chip data; wiped");
             return self.go_home("enrolment wiped");
         };
-        if let crate::trust::Decision::Refuse(why) = &p.facts().decision {
+        if let Some(stop) = wording::photo_refused(p) {
+            self.stage = stop;
+            return Vec::new();
+        }
+        if let Some(why) = p.facts().and_then(|f| {
+            if let crate::trust::Decision::Refuse(w) = &f.decision { Some(w) } else { None }
+        }) {
             // Only a document the enrolment policy allows (strict: passive authentication
             // valid, not expired) is enrolled as an eID image.
             self.stage = Stage::Problem {
@@ -301,13 +367,10 @@ impl Workflow {
             return Vec::new();
         }
         if p.upload_image().is_none() {
-            self.stage = Stage::Problem {
-                title: "The chip photo cannot be used".into(),
-                detail: wording::face_unusable(p),
-                ways: vec![Way::NewCustomer],
-            };
+            self.stage = wording::photo_unusable(p);
             return Vec::new();
         }
+        self.source = p.source();
         self.user_id = Some(UserId::generate());
         self.validated = false;
         self.enrol()
@@ -324,12 +387,12 @@ impl Workflow {
             return self.go_home("enrolment wiped");
         };
         let facts = p.document_facts();
+        // The chip (eid), the photo page (oid) or the photo on file (selfie).
+        let source = p.source();
         let job = self.next_job();
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Some(cancel.clone());
         self.pending = Some(Pending::Enrol);
-        // The photo comes from the chip: an eID source.
-        let source = ImageSource::Eid;
         self.stage = Stage::Enrolling { steps: Checklist::enrol(source) };
         vec![Effect::Enrol { job, user_id, image, facts, source, cancel }]
     }
@@ -403,6 +466,18 @@ impl Workflow {
                     ways: vec![Way::PlaceAgain, Way::ReenterDocument, Way::NewCustomer],
                 };
             }
+            Stage::PageCapture { .. } | Stage::PageReading => {
+                if let Some(c) = self.cancel.take() {
+                    c.store(true, Ordering::SeqCst);
+                }
+                self.next_job();
+                self.stage = wording::page_cancelled();
+            }
+            Stage::Reference { .. } => return self.go_home("customer left"),
+            Stage::Fetching => {
+                self.next_job();
+                self.stage = wording::fetch_cancelled();
+            }
             Stage::Enrolling { .. } => {
                 // The customer withdrew (or staff stopped): the network job stops before its
                 // next call, the customer is forgotten and the enrolment abandoned.
@@ -430,8 +505,16 @@ impl Workflow {
             Stage::Problem { ways, .. } => ways.contains(&way),
             Stage::Result { passed: false, .. } => matches!(way, Way::NewScan | Way::NewCustomer),
             Stage::Result { passed: true, .. } => way == Way::NewCustomer,
+            // "No chip / chip unreadable" on the Place-passport screen.
+            Stage::PlacePassport | Stage::Reading { .. } => way == Way::UsePhotoPage,
+            // "Scan the page again" on a photo page's Review.
+            Stage::Review => {
+                way == Way::ScanPageAgain
+                    && self.personal.as_ref().is_some_and(|p| p.source() == ImageSource::Oid)
+            }
             _ => false,
         };
+        let offered = offered && (self.offer.photo_page || way != Way::UsePhotoPage);
         if !offered {
             return Vec::new();
         }
@@ -444,6 +527,15 @@ impl Workflow {
                 Vec::new()
             }
             Way::RetryEnrol => self.enrol(),
+            Way::UsePhotoPage | Way::ScanPageAgain => self.start_capture(),
+            Way::ReenterReference => {
+                if let Some(fx) = self.refuse_held_enrolment("a customer reference was asked for") {
+                    return fx;
+                }
+                self.personal = None;
+                self.stage = Stage::Reference { error: None };
+                Vec::new()
+            }
             Way::NewScan => {
                 let Some(user_id) = self.user_id.clone() else {
                     tracing::error!("a new face scan was asked for without an enrolment; wiped");
@@ -458,7 +550,7 @@ impl Workflow {
                 let cancel = Arc::new(AtomicBool::new(false));
                 self.cancel = Some(cancel.clone());
                 self.pending = Some(Pending::NewScan);
-                self.stage = Stage::Enrolling { steps: Checklist::new_scan(ImageSource::Eid) };
+                self.stage = Stage::Enrolling { steps: Checklist::new_scan(self.source) };
                 vec![Effect::NewVerifyToken { job, user_id, cancel }]
             }
             Way::NewCustomer => self.go_home("new customer"),
@@ -468,6 +560,7 @@ impl Workflow {
     fn wipe_personal(&mut self) {
         self.personal = None;
         self.key = None;
+        self.failed_reads = 0;
     }
 
     /// Forgets the customer: personal data dropped (and so zeroized), the user_id and
@@ -498,6 +591,9 @@ impl Workflow {
     }
 }
 
+#[path = "machine_photo.rs"]
+mod photo;
+
 #[cfg(test)]
 #[path = "machine_tests.rs"]
 mod tests;
@@ -505,6 +601,10 @@ mod tests;
 #[cfg(test)]
 #[path = "machine_customer_tests.rs"]
 mod customer_tests;
+
+#[cfg(test)]
+#[path = "machine_photo_tests.rs"]
+mod photo_tests;
 
 #[cfg(test)]
 #[path = "machine_abandon_tests.rs"]

@@ -227,6 +227,7 @@ impl Desk {
                         access_denied: other.is_some(),
                         needs_mrz: false,
                         cancelled: false,
+                        unreadable: false,
                         detail: "read failed".into(),
                     }),
                 };
@@ -290,6 +291,11 @@ impl Desk {
             Stage::Validating => Act::Validated(Pick::Latest, answer, passed),
             Stage::Result { passed: false, .. } => Act::Choose(Way::NewScan),
             Stage::Result { passed: true, .. } => Act::NewCustomer,
+            // Not offered here (no photo sources): never reached.
+            Stage::PageCapture { .. }
+            | Stage::PageReading
+            | Stage::Reference { .. }
+            | Stage::Fetching => Act::NewCustomer,
             Stage::Problem { ways, .. } => match ways.as_slice() {
                 [] => Act::NewCustomer,
                 ways => Act::Choose(ways[way.index(ways.len())]),
@@ -396,6 +402,9 @@ impl Desk {
                 self.enrols.push((job, user_id));
             }
             Effect::LaunchScan { job, .. } => self.scans.push(job),
+            Effect::CapturePage { .. } | Effect::ReadPage { .. } | Effect::FetchOnFile { .. } => {
+                return Err(TestCaseError::fail("a photo-source effect with none offered"));
+            }
             Effect::Abandon { user_id, reason } => {
                 let uid = user_id.as_str().to_owned();
                 prop_assert!(self.owner.contains_key(&uid), "abandon of a user_id never enrolled");

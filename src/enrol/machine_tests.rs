@@ -92,6 +92,7 @@ fn a_refused_can_and_a_bac_only_chip_are_told_apart() {
         access_denied: true,
         needs_mrz: false,
         cancelled: false,
+        unreadable: false,
         detail: "x".into(),
     };
     w.apply(Input::ReadDone { job: *job, result: Err(denied) });
@@ -104,6 +105,7 @@ fn a_refused_can_and_a_bac_only_chip_are_told_apart() {
         access_denied: true,
         needs_mrz: true,
         cancelled: false,
+        unreadable: false,
         detail: "x".into(),
     };
     w.apply(Input::ReadDone { job: *job, result: Err(bac_only) });
@@ -122,7 +124,7 @@ fn whole_path_to_a_passed_result_wipes_personal_data() {
     let job = to_review(&mut w);
     assert!(w.holds_personal_data());
     // The demo passport chains to the demo CSCA the test trusts.
-    let facts = w.personal().unwrap().facts();
+    let facts = w.personal().unwrap().facts().unwrap();
     assert_eq!(facts.authenticity, "valid", "{}", facts.authenticity_summary);
     assert!(facts.authenticity_summary.starts_with("Genuine"), "{}", facts.authenticity_summary);
     assert!(w.apply(Input::Confirm { consent: false }).is_empty(), "no consent, no enrol");
@@ -183,6 +185,7 @@ fn card_removed_offers_place_again_with_a_new_job() {
         access_denied: false,
         needs_mrz: false,
         cancelled: false,
+        unreadable: false,
         detail: "card removed".into(),
     };
     w.apply(Input::ReadDone { job, result: Err(gone) });
@@ -211,6 +214,7 @@ fn access_denied_offers_reentering_the_mrz() {
         access_denied: true,
         needs_mrz: false,
         cancelled: false,
+        unreadable: false,
         detail: "x".into(),
     };
     w.apply(Input::ReadDone { job: *job, result: Err(f) });

@@ -10,26 +10,32 @@
 pub mod browser;
 pub mod cards;
 pub mod cli;
+pub mod demo_photos;
 pub mod exec;
 pub mod headless;
 pub mod machine;
 pub mod personal;
+pub mod photo_jobs;
 pub mod progress;
 mod scan_markup;
 pub mod scan_page;
 pub mod signals;
 pub mod sink;
+pub mod sources;
 pub mod stage;
 pub mod status;
 pub mod tls;
 pub mod watch;
 pub mod wording;
 
-pub use exec::{CardSource, DemoCard, Executor, PcscCardSource, ScanControl, Services};
+pub use exec::{
+    CardSource, DemoCard, Executor, PageReader, PcscCardSource, PhotoSources, ScanControl, Services,
+};
 pub use machine::Workflow;
 pub use personal::{ChipResult, Personal, ReviewFacts};
 pub use progress::{Checklist, Mark};
 pub use signals::{DocumentInput, Effect, Input, ReadFailure, ServiceFailure};
+pub use sources::{Comparison, Offer, OnFilePhoto, PageReadout, PhotoFailure};
 pub use stage::{Stage, Way};
 pub use status::{ReaderStatus, ServiceStatus, StatusEvent};
 pub use watch::{DemoReader, ReaderFeed};

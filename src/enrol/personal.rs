@@ -7,7 +7,9 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::sources::{Comparison, OnFilePhoto, PageReadout};
 use crate::face::{EncodePolicy, PreparedFace};
+use crate::iproov::ImageSource;
 use crate::lds::{self, Ef};
 use crate::mrz::Mrz;
 use crate::reader::passport::PassportRead;
@@ -192,7 +194,7 @@ fn extra_details(read: &PassportRead) -> (Zeroizing<String>, Zeroizing<String>, 
     (readable(name), readable(place), readable(authority))
 }
 
-fn display_name(m: &Mrz) -> String {
+pub fn display_name(m: &Mrz) -> String {
     match (m.primary_identifier.trim(), m.secondary_identifier.trim()) {
         (p, "") => p.to_owned(),
         ("", s) => s.to_owned(),
@@ -232,52 +234,121 @@ pub fn is_expired(yymmdd: &str, today: &str) -> bool {
     exp.as_str() < today.get(0..10).unwrap_or("")
 }
 
+/// Where the customer's photo came from, with what staff review of it.
+pub enum Photo {
+    /// The passport chip (`eid`).
+    Chip(Box<ChipResult>),
+    /// The passport's photo page (`oid`) and how its MRZ compares with what was typed.
+    Page { page: Box<PageReadout>, comparison: Comparison },
+    /// The bank's trusted photo on file (`selfie`).
+    OnFile(Box<OnFilePhoto>),
+}
+
 /// The customer's data for one enrolment.
 pub struct Personal {
-    chip: Box<ChipResult>,
+    photo: Photo,
 }
 
 impl fmt::Debug for Personal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Personal(REDACTED)")
+        write!(f, "Personal({}, REDACTED)", self.source().as_str())
     }
 }
 
+/// What the records keep as the policy that let a photo-page or on-file photo through: the
+/// `[policy] allow_sources` list (no chip, so no passive-authentication policy applies).
+pub const POLICY_ALLOW_SOURCES: &str = "allow_sources";
+
 impl Personal {
     pub fn new(chip: Box<ChipResult>) -> Personal {
-        Personal { chip }
+        Personal { photo: Photo::Chip(chip) }
     }
 
-    pub fn chip(&self) -> &ChipResult {
-        &self.chip
+    /// A photo page whose MRZ was compared with what staff typed.
+    pub fn from_page(page: Box<PageReadout>, comparison: Comparison) -> Personal {
+        Personal { photo: Photo::Page { page, comparison } }
     }
 
-    pub fn facts(&self) -> &ReviewFacts {
-        &self.chip.facts
+    /// A trusted photo on file.
+    pub fn on_file(photo: Box<OnFilePhoto>) -> Personal {
+        Personal { photo: Photo::OnFile(photo) }
+    }
+
+    pub fn photo(&self) -> &Photo {
+        &self.photo
+    }
+
+    /// The iProov `source` of this photo.
+    pub fn source(&self) -> ImageSource {
+        match &self.photo {
+            Photo::Chip(_) => ImageSource::Eid,
+            Photo::Page { .. } => ImageSource::Oid,
+            Photo::OnFile(_) => ImageSource::Selfie,
+        }
+    }
+
+    /// The chip read, on the chip path.
+    pub fn chip(&self) -> Option<&ChipResult> {
+        match &self.photo {
+            Photo::Chip(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The chip's review facts, on the chip path.
+    pub fn facts(&self) -> Option<&ReviewFacts> {
+        self.chip().map(|c| &c.facts)
+    }
+
+    /// The upload-ready face, whatever its source.
+    pub fn face(&self) -> Option<&PreparedFace> {
+        match &self.photo {
+            Photo::Chip(c) => c.face.as_ref(),
+            Photo::Page { page, .. } => Some(&page.face),
+            Photo::OnFile(p) => Some(&p.face),
+        }
     }
 
     /// The upload image, when the face meets the API's image rules.
     pub fn upload_image(&self) -> Option<Zeroizing<Vec<u8>>> {
-        let f = self.chip.face.as_ref()?;
+        let f = self.face()?;
         f.meets_requirements.then(|| Zeroizing::new(f.bytes.clone()))
     }
 
     /// What the records keep of the document (no name; the number is hashed there).
     pub fn document_facts(&self) -> DocumentFacts {
-        let mrz = self.chip.mrz.as_ref();
-        DocumentFacts {
-            issuing_state: mrz.map(|m| m.issuing_state.clone()),
-            document_type: mrz.map(|m| m.document_code.clone()),
-            document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
-            access_protocol: Some(self.chip.read.access.clone()),
-            authenticity: Some(self.chip.facts.authenticity.clone()),
-            chip_verdict: Some(self.chip.facts.chip_verdict.clone()),
-            enrol_policy: Some(self.chip.facts.decision.recorded().to_owned()),
+        match &self.photo {
+            Photo::Chip(chip) => {
+                let mrz = chip.mrz.as_ref();
+                DocumentFacts {
+                    issuing_state: mrz.map(|m| m.issuing_state.clone()),
+                    document_type: mrz.map(|m| m.document_code.clone()),
+                    document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
+                    access_protocol: Some(chip.read.access.clone()),
+                    authenticity: Some(chip.facts.authenticity.clone()),
+                    chip_verdict: Some(chip.facts.chip_verdict.clone()),
+                    enrol_policy: Some(chip.facts.decision.recorded().to_owned()),
+                }
+            }
+            Photo::Page { page, .. } => {
+                let mrz = page.mrz.parsed.as_ref();
+                DocumentFacts {
+                    issuing_state: mrz.map(|m| m.issuing_state.clone()),
+                    document_type: mrz.map(|m| m.document_code.clone()),
+                    document_number: mrz.map(|m| Zeroizing::new(m.document_number.clone())),
+                    enrol_policy: Some(POLICY_ALLOW_SOURCES.to_owned()),
+                    ..DocumentFacts::default()
+                }
+            }
+            Photo::OnFile(_) => DocumentFacts {
+                enrol_policy: Some(POLICY_ALLOW_SOURCES.to_owned()),
+                ..DocumentFacts::default()
+            },
         }
     }
 }
 
-/// The chip result it holds zeroizes itself when dropped.
+/// The chip result, page readout or photo on file it holds zeroizes itself when dropped.
 impl ZeroizeOnDrop for Personal {}
 
 #[cfg(test)]

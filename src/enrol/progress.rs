@@ -106,7 +106,12 @@ impl Checklist {
         match step {
             Step::EnrolToken => "Asking iProov for an enrolment token".to_owned(),
             Step::EnrolImage => {
-                format!("Sending the chip photo (source: {})", self.source.as_str())
+                let what = match self.source {
+                    ImageSource::Eid => "the chip photo",
+                    ImageSource::Oid => "the photo-page portrait",
+                    ImageSource::Selfie => "the photo on file",
+                };
+                format!("Sending {what} (source: {})", self.source.as_str())
             }
             Step::VerifyToken => "Getting the face-scan token".to_owned(),
             Step::Validate => "Getting the face-scan result".to_owned(),

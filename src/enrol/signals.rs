@@ -9,11 +9,14 @@ use std::sync::atomic::AtomicBool;
 use zeroize::Zeroizing;
 
 use super::personal::ChipResult;
+use super::sources::{OnFilePhoto, PageReadout, PhotoFailure};
 use super::stage::Way;
 use super::status::StatusEvent;
-use crate::access::Password;
+use crate::access::{AccessError, Password};
+use crate::card::CardError;
 use crate::iproov::journey::{EnrolStarted, StepState, ValidateOutcome};
 use crate::iproov::{ImageSource, UserId};
+use crate::reader::ReadError;
 use crate::records::{DocumentFacts, Step};
 
 /// How staff identify the document.
@@ -47,8 +50,58 @@ pub struct ReadFailure {
     pub needs_mrz: bool,
     /// Staff cancelled.
     pub cancelled: bool,
+    /// The chip answered, but wrongly or not at all, in a way placing it again will not fix
+    /// (malformed or oversized data, secure messaging broken, no answer): the photo page
+    /// is offered.
+    pub unreadable: bool,
     /// The technical cause (no personal data).
     pub detail: String,
+}
+
+impl ReadFailure {
+    /// Reduces a read error to what staff can act on.
+    pub fn from_read_error(e: &ReadError) -> ReadFailure {
+        ReadFailure {
+            card_gone: e.is_card_gone(),
+            access_denied: matches!(e, ReadError::Access(AccessError::Denied)),
+            needs_mrz: matches!(e, ReadError::Access(AccessError::CanNeedsPace)),
+            cancelled: matches!(e, ReadError::Cancelled),
+            unreadable: retry_wont_fix(e),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// True when reading this chip again will not help: it answered, but with malformed,
+/// oversized or unprotected data, broken secure messaging or an access protocol it cannot
+/// finish. Not when staff cancelled, the key was refused (type it again), the passport was
+/// moved, the chip stayed silent (place it again; a second failure offers the photo page
+/// anyway), or the kiosk's own reader failed (fix the reader).
+pub fn retry_wont_fix(e: &ReadError) -> bool {
+    let kiosk_side = |c: &CardError| {
+        matches!(
+            c,
+            CardError::ServiceNotRunning
+                | CardError::NoReader
+                | CardError::ReaderNotFound(_)
+                | CardError::NoCard
+                | CardError::Timeout
+                | CardError::Cancelled
+                | CardError::Unresponsive
+                | CardError::Pcsc(_)
+                | CardError::Io(_)
+        )
+    };
+    match e {
+        ReadError::Cancelled
+        | ReadError::Access(AccessError::Denied | AccessError::CanNeedsPace) => false,
+        _ if e.is_card_gone() => false,
+        ReadError::Card(c)
+        | ReadError::Sm(crate::sm::SmError::Card(c))
+        | ReadError::Access(AccessError::Card(c))
+        | ReadError::Access(AccessError::Sm(crate::sm::SmError::Card(c))) => !kiosk_side(c),
+        _ => true,
+    }
 }
 
 /// Why a service call failed.
@@ -101,6 +154,36 @@ pub enum Input {
         job: u64,
         result: Result<ValidateOutcome, ServiceFailure>,
     },
+    /// The page capture's latest remark (resolution, a refused file), for the capture screen.
+    CaptureNote {
+        job: u64,
+        note: String,
+    },
+    /// A downscaled live frame of the page capture (a camera). Not for the workflow: the
+    /// kiosk shows it while the capture of job `job` is on screen, then drops it.
+    PagePreview {
+        job: u64,
+        frame: Box<image::RgbImage>,
+    },
+    /// The photo page was captured (encoded image bytes), or the capture gave up.
+    PageCaptured {
+        job: u64,
+        result: Result<Zeroizing<Vec<u8>>, PhotoFailure>,
+    },
+    /// The captured page was read: its MRZ and portrait, or why it cannot be used.
+    PageRead {
+        job: u64,
+        result: Result<Box<PageReadout>, PhotoFailure>,
+    },
+    /// Staff chose "Photo on file" on Home.
+    StartOnFile,
+    /// The customer reference typed for the photo on file.
+    SubmitReference(Zeroizing<String>),
+    /// The photo on file was fetched and prepared, or why not.
+    OnFileFetched {
+        job: u64,
+        result: Result<Box<OnFilePhoto>, PhotoFailure>,
+    },
     Cancel,
     Choose(Way),
     /// Reader or service status changed (from the status watchers). Not for the workflow:
@@ -126,6 +209,16 @@ impl fmt::Debug for Input {
             Input::Enrolled { .. } => "Enrolled",
             Input::ScanFinished { .. } => "ScanFinished",
             Input::Validated { .. } => "Validated",
+            Input::CaptureNote { .. } => "CaptureNote",
+            Input::PagePreview { .. } => "PagePreview",
+            Input::PageCaptured { result: Ok(_), .. } => "PageCaptured(ok)",
+            Input::PageCaptured { result: Err(_), .. } => "PageCaptured(err)",
+            Input::PageRead { result: Ok(_), .. } => "PageRead(ok)",
+            Input::PageRead { result: Err(_), .. } => "PageRead(err)",
+            Input::StartOnFile => "StartOnFile",
+            Input::SubmitReference(_) => "SubmitReference(REDACTED)",
+            Input::OnFileFetched { result: Ok(_), .. } => "OnFileFetched(ok)",
+            Input::OnFileFetched { result: Err(_), .. } => "OnFileFetched(err)",
             Input::Cancel => "Cancel",
             Input::Choose(w) => return write!(f, "Choose({w:?})"),
             Input::Status(_) => "Status",
@@ -152,6 +245,15 @@ pub enum Effect {
         source: ImageSource,
         cancel: Arc<AtomicBool>,
     },
+    /// Capture the photo page (capture thread) until a page arrives or `cancel` is set;
+    /// remarks come back as [`Input::CaptureNote`], the page as [`Input::PageCaptured`].
+    CapturePage { job: u64, cancel: Arc<AtomicBool> },
+    /// Read the captured page: OCR of the MRZ and the portrait crop (photo thread), back as
+    /// [`Input::PageRead`].
+    ReadPage { job: u64, page: Zeroizing<Vec<u8>> },
+    /// Fetch and prepare the photo on file for `reference` (photo thread), back as
+    /// [`Input::OnFileFetched`].
+    FetchOnFile { job: u64, reference: Zeroizing<String> },
     /// A new verify token for an enrolled user_id (network); `cancel` as for `Enrol`.
     NewVerifyToken { job: u64, user_id: UserId, cancel: Arc<AtomicBool> },
     /// Open the face-scan page for this token.
@@ -170,6 +272,9 @@ impl fmt::Debug for Effect {
         match self {
             Effect::ReadPassport { job, .. } => write!(f, "ReadPassport(job {job})"),
             Effect::Enrol { job, .. } => write!(f, "Enrol(job {job})"),
+            Effect::CapturePage { job, .. } => write!(f, "CapturePage(job {job})"),
+            Effect::ReadPage { job, .. } => write!(f, "ReadPage(job {job})"),
+            Effect::FetchOnFile { job, .. } => write!(f, "FetchOnFile(job {job})"),
             Effect::NewVerifyToken { job, .. } => write!(f, "NewVerifyToken(job {job})"),
             Effect::LaunchScan { job, .. } => write!(f, "LaunchScan(job {job})"),
             Effect::Validate { job, .. } => write!(f, "Validate(job {job})"),

@@ -16,6 +16,12 @@ pub enum Way {
     NewScan,
     /// Wipe everything and go Home.
     NewCustomer,
+    /// The chip cannot be read: take the photo from the passport's photo page (`oid`).
+    UsePhotoPage,
+    /// Capture the photo page again.
+    ScanPageAgain,
+    /// Type the customer reference again (photo on file).
+    ReenterReference,
 }
 
 /// Where the workflow is. Each stage holds only what its screen shows; personal data sits
@@ -36,7 +42,20 @@ pub enum Stage {
         total: usize,
         files_done: usize,
     },
-    /// Staff check the chip data and confirm consent.
+    /// Capturing the photo page: a camera's live preview, or waiting for the scanner's
+    /// file. `note` is the capture's latest plain remark (resolution, a refused file).
+    PageCapture {
+        note: Option<String>,
+    },
+    /// The captured page is being read (OCR of the MRZ, portrait crop) off the UI thread.
+    PageReading,
+    /// Photo on file: staff type the customer reference; `error` says why the last was refused.
+    Reference {
+        error: Option<String>,
+    },
+    /// Fetching the photo on file (worker thread).
+    Fetching,
+    /// Staff check the photo and its source, and confirm consent.
     Review,
     /// The enrolment API calls are running; the checklist shows which.
     Enrolling {
@@ -70,6 +89,10 @@ impl Stage {
             Stage::Document { .. } => "document",
             Stage::PlacePassport => "place-passport",
             Stage::Reading { .. } => "reading",
+            Stage::PageCapture { .. } => "page-capture",
+            Stage::PageReading => "page-reading",
+            Stage::Reference { .. } => "reference",
+            Stage::Fetching => "fetching",
             Stage::Review => "review",
             Stage::Enrolling { .. } => "enrolling",
             Stage::FaceScan { .. } => "face-scan",

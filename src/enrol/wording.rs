@@ -1,9 +1,11 @@
 //! Plain sentences for staff: every refusal and failure of the workflow said in words a
 //! branch employee can act on, with the way forward. Never echoes personal data.
 
-use super::personal::Personal;
+use super::personal::{Personal, Photo};
 use super::signals::{ReadFailure, ServiceFailure};
+use super::sources::{Comparison, PhotoFailure};
 use super::stage::{Stage, Way};
+use crate::iproov::ImageSource;
 use crate::mrz::{Field, MrzError};
 
 /// Why the typed MRZ was refused, and what to check.
@@ -93,17 +95,108 @@ pub fn read_problem(f: &ReadFailure, with_can: bool) -> Stage {
 
 /// Why the chip photo cannot be enrolled.
 pub fn face_unusable(p: &Personal) -> String {
-    let chip = p.chip();
-    if let Some(e) = &chip.face_error {
+    if let Some(e) = p.chip().and_then(|c| c.face_error.as_ref()) {
         return format!("{e} The customer cannot be enrolled from this passport.");
     }
-    match &chip.face {
+    let from = match p.source() {
+        ImageSource::Eid => "from this passport",
+        ImageSource::Oid => "from this scan of the photo page",
+        ImageSource::Selfie => "from this photo on file",
+    };
+    match p.face() {
         Some(f) if !f.problems.is_empty() => format!(
             "The photo does not meet iProov's image rules: {}. The customer cannot be \
-             enrolled from this passport.",
+             enrolled {from}.",
             f.problems.join("; ")
         ),
-        _ => "The chip photo does not meet iProov's image rules.".to_owned(),
+        _ => "The photo does not meet iProov's image rules.".to_owned(),
+    }
+}
+
+/// The Problem when the held photo cannot be enrolled (image rules), with the way forward
+/// its source allows.
+pub fn photo_unusable(p: &Personal) -> Stage {
+    let (title, ways) = match p.source() {
+        ImageSource::Eid => ("The chip photo cannot be used", vec![Way::NewCustomer]),
+        ImageSource::Oid => {
+            ("The photo on the page cannot be used", vec![Way::ScanPageAgain, Way::NewCustomer])
+        }
+        ImageSource::Selfie => {
+            ("The photo on file cannot be used", vec![Way::ReenterReference, Way::NewCustomer])
+        }
+    };
+    Stage::Problem { title: title.into(), detail: face_unusable(p), ways }
+}
+
+/// Why a photo-page document cannot be enrolled though its page was read (it expired), as
+/// the chip path's policy refuses an expired passport. None when nothing refuses it.
+pub fn photo_refused(p: &Personal) -> Option<Stage> {
+    let Photo::Page { page, .. } = p.photo() else { return None };
+    page.expired.then(|| Stage::Problem {
+        title: "This passport has expired".into(),
+        detail: "The expiry date read from the photo page has passed. An expired document is \
+                 not enrolled."
+            .into(),
+        ways: vec![Way::NewCustomer],
+    })
+}
+
+/// The Problem after staff cancelled the page capture or its reading.
+pub fn page_cancelled() -> Stage {
+    Stage::Problem {
+        title: "Scanning the photo page was cancelled".into(),
+        detail: "Nothing was kept. Scan the photo page again, or try the chip again.".into(),
+        ways: vec![Way::ScanPageAgain, Way::PlaceAgain, Way::NewCustomer],
+    }
+}
+
+/// The Problem when the page capture or its reading failed.
+pub fn page_failed(f: PhotoFailure) -> Stage {
+    Stage::Problem {
+        title: f.title,
+        detail: f.detail,
+        ways: vec![Way::ScanPageAgain, Way::NewCustomer],
+    }
+}
+
+/// The Problem when the page's MRZ did not verify (a check digit failed, or no MRZ found).
+pub fn page_mrz_unreadable(problems: &[String]) -> Stage {
+    let why =
+        if problems.is_empty() { String::new() } else { format!(" ({})", problems.join("; ")) };
+    Stage::Problem {
+        title: "The MRZ on the photo page could not be read".into(),
+        detail: format!(
+            "The 2 lines at the bottom of the photo page did not read correctly{why}. Scan the \
+             page again: flat on the glass, the whole page, no glare."
+        ),
+        ways: vec![Way::ScanPageAgain, Way::NewCustomer],
+    }
+}
+
+/// The Problem when the page's MRZ differs from what was typed: the path stops.
+pub fn page_mismatch(c: &Comparison) -> Stage {
+    Stage::Problem {
+        title: "The photo page does not match the document typed".into(),
+        detail: super::sources::mismatch_sentence(c),
+        ways: vec![Way::ScanPageAgain, Way::ReenterDocument, Way::NewCustomer],
+    }
+}
+
+/// The Problem after staff cancelled fetching the photo on file.
+pub fn fetch_cancelled() -> Stage {
+    Stage::Problem {
+        title: "Fetching the photo on file was cancelled".into(),
+        detail: "Nothing was kept. Type the customer reference again, or finish.".into(),
+        ways: vec![Way::ReenterReference, Way::NewCustomer],
+    }
+}
+
+/// The Problem when the photo on file could not be fetched or prepared.
+pub fn fetch_failed(f: PhotoFailure) -> Stage {
+    Stage::Problem {
+        title: f.title,
+        detail: f.detail,
+        ways: vec![Way::ReenterReference, Way::NewCustomer],
     }
 }
 

@@ -13,7 +13,7 @@ use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
 use super::screens::{self, Action, Form};
 use super::status::Status;
 use super::theme;
-use crate::enrol::{Executor, Input, Stage, Workflow};
+use crate::enrol::{Executor, Input, Offer, Stage, Workflow};
 
 /// The kiosk's state.
 pub struct KioskApp {
@@ -23,6 +23,8 @@ pub struct KioskApp {
     form: Form,
     status: Status,
     face: Option<TextureHandle>,
+    /// The page capture's live preview (camera), while the capture screen shows.
+    preview: Option<TextureHandle>,
     placer: Option<Arc<AtomicBool>>,
     installed: bool,
     /// The workflow was at the face scan last frame.
@@ -49,12 +51,20 @@ impl KioskApp {
             form: Form::default(),
             status,
             face: None,
+            preview: None,
             placer,
             installed: false,
             scan_open: false,
             frames: 0,
             launched: None,
         }
+    }
+
+    /// Offers the photo page and the photo on file as `offer` says (before the first frame).
+    pub fn with_offer(mut self, offer: Offer) -> KioskApp {
+        self.workflow = std::mem::take(&mut self.workflow).with_offer(offer);
+        self.status.offer = offer;
+        self
     }
 
     pub fn workflow(&self) -> &Workflow {
@@ -96,6 +106,7 @@ impl KioskApp {
         while let Ok(input) = self.inputs.try_recv() {
             match input {
                 Input::Status(event) => self.status.apply(event),
+                Input::PagePreview { job, frame } => self.show_preview(ctx, job, &frame),
                 other => self.apply(other),
             }
         }
@@ -131,6 +142,7 @@ impl KioskApp {
                     self.workflow.stage(),
                     self.workflow.personal(),
                     self.face.as_ref(),
+                    self.preview.as_ref(),
                     &mut self.form,
                     &self.status,
                 );
@@ -169,6 +181,7 @@ impl KioskApp {
                 self.exec.simulate_scan(passed);
             }
             Action::ScanEnded => self.exec.scan_ended(),
+            Action::CapturePage => self.exec.capture_now(),
         }
     }
 
@@ -183,9 +196,31 @@ impl KioskApp {
         self.scan_open = scanning;
     }
 
+    /// Shows a live frame of the current page capture (frames of an earlier one are dropped).
+    fn show_preview(&mut self, ctx: &egui::Context, job: u64, frame: &image::RgbImage) {
+        if job != self.workflow.job() || !matches!(self.workflow.stage(), Stage::PageCapture { .. })
+        {
+            return;
+        }
+        let size = [frame.width() as usize, frame.height() as usize];
+        let img = ColorImage::from_rgb(size, frame.as_raw());
+        match &mut self.preview {
+            Some(t) => t.set(img, TextureOptions::LINEAR),
+            None => {
+                self.preview = Some(ctx.load_texture("page-preview", img, TextureOptions::LINEAR))
+            }
+        }
+    }
+
     /// Keeps the UI's copies of personal data (typed text, photo texture) no longer than
     /// the workflow keeps its own.
     fn sync_personal(&mut self, ctx: &egui::Context) {
+        if !matches!(self.workflow.stage(), Stage::PageCapture { .. }) {
+            self.preview = None;
+        }
+        if !matches!(self.workflow.stage(), Stage::Reference { .. }) {
+            self.form.reference = Default::default();
+        }
         match self.workflow.stage() {
             Stage::Home | Stage::Result { .. } => self.form.clear(),
             Stage::Review => {}
@@ -194,7 +229,7 @@ impl KioskApp {
         match (self.workflow.personal(), &self.face) {
             (None, Some(_)) => self.face = None,
             (Some(p), None) if self.workflow.stage() == &Stage::Review => {
-                if let Some(f) = &p.chip().face {
+                if let Some(f) = p.face() {
                     let size = [f.display.width() as usize, f.display.height() as usize];
                     let img = ColorImage::from_rgb(size, f.display.as_raw());
                     self.face = Some(ctx.load_texture("chip-face", img, TextureOptions::LINEAR));

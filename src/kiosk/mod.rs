@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod enrolling;
+pub mod photo_screens;
 pub mod screens;
 pub mod status;
 pub mod theme;
@@ -18,12 +19,15 @@ use eframe::egui;
 pub use app::KioskApp;
 pub use status::Status;
 
+use crate::enrol::demo_photos::DemoOnFile;
 use crate::enrol::{
     DemoCard, Executor, PcscCardSource, ReaderFeed, ReaderStatus, ScanControl, ServiceStatus,
     Services,
 };
+use crate::enrol::{Offer, PhotoSources};
 use crate::iproov::{IproovClient, IproovConfig};
 use crate::sim::Profile;
+use crate::trust::policy::AllowedSources;
 
 /// Window options shared by `demo` and `gui`.
 #[derive(Debug, Clone, clap::Args)]
@@ -89,13 +93,27 @@ pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<
     let demo_can = profile.can().map(|c| c.digits().to_owned());
     let (mut exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
     exec.watch_status(ReaderFeed::Demo(reader), SERVICE_CHECK).map_err(|e| e.to_string())?;
+    // The photo on file from memory. The photo page needs the page reader (OCR + portrait):
+    // offered once `page::process` is connected in `enrol::photo_jobs`.
+    let sources = PhotoSources { on_file: Some(Box::new(DemoOnFile)), ..PhotoSources::default() };
+    exec.set_photo_sources(sources).map_err(|e| e.to_string())?;
+    let offer = offer_allowed(exec.photo_offer(), &AllowedSources::default());
     let status = Status {
         reader: ReaderStatus::Checking,
         service: ServiceStatus::checking("built-in fake service, demo"),
         demo_mrz: Some(demo_mrz),
         demo_can,
+        offer: crate::enrol::Offer::default(),
     };
-    Ok(KioskApp::new(exec, inputs, status, Some(placer), idle))
+    Ok(KioskApp::new(exec, inputs, status, Some(placer), idle).with_offer(offer))
+}
+
+/// The photo sources offered: those set up that the policy's `allow_sources` allows.
+pub fn offer_allowed(set_up: Offer, allowed: &AllowedSources) -> Offer {
+    Offer {
+        photo_page: set_up.photo_page && allowed.oid,
+        photo_on_file: set_up.photo_on_file && allowed.selfie,
+    }
 }
 
 /// Runs `enrol-kiosk demo`.
@@ -186,6 +204,7 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         service: ServiceStatus::checking(service),
         demo_mrz: None,
         demo_can: None,
+        offer: crate::enrol::Offer::default(),
     };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
     let app = KioskApp::new(exec, inputs, status, None, idle);

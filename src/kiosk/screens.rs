@@ -4,9 +4,10 @@
 use eframe::egui::{self, Button, Color32, RichText, TextEdit, Ui};
 use zeroize::Zeroizing;
 
+use super::photo_screens;
 use super::status::{self, Status};
 use super::theme::{self, BUTTON_WIDTH, TOUCH};
-use crate::enrol::personal::Personal;
+use crate::enrol::personal::{Personal, Photo};
 use crate::enrol::{DocumentInput, Input, Stage, Way, wording};
 use crate::mrz::{AccessKey, check_digit};
 
@@ -19,6 +20,8 @@ pub enum Action {
     SimulateScan(bool),
     /// Real mode: staff say the face scan page has finished.
     ScanEnded,
+    /// Camera capture: take the full-resolution photo of the page now.
+    CapturePage,
 }
 
 /// How the document is identified on the Document screen.
@@ -39,6 +42,8 @@ pub struct Form {
     pub birth: Zeroizing<String>,
     pub expiry: Zeroizing<String>,
     pub can: Zeroizing<String>,
+    /// The customer reference for the photo on file.
+    pub reference: Zeroizing<String>,
     pub consent: bool,
     /// The entry mode whose first field last received keyboard focus: a keyboard-wedge MRZ
     /// scanner types into whatever has focus, so each mode puts the cursor in its field.
@@ -67,7 +72,7 @@ pub(super) fn big(ui: &mut Ui, text: &str) -> bool {
     ui.add_sized([BUTTON_WIDTH, TOUCH], Button::new(text)).clicked()
 }
 
-fn big_enabled(ui: &mut Ui, enabled: bool, text: &str) -> bool {
+pub(super) fn big_enabled(ui: &mut Ui, enabled: bool, text: &str) -> bool {
     ui.add_enabled_ui(enabled, |ui| big(ui, text)).inner
 }
 
@@ -246,9 +251,8 @@ pub fn review(
     face: Option<&egui::TextureHandle>,
     consent: &mut bool,
 ) -> Option<Action> {
+    let (Some(facts), Some(chip)) = (personal.facts(), personal.chip()) else { return None };
     heading(ui, "Check the passport");
-    let facts = personal.facts();
-    let chip = personal.chip();
     ui.horizontal_top(|ui| {
         match face {
             Some(t) => {
@@ -362,15 +366,15 @@ pub fn review(
     action
 }
 
-fn row(ui: &mut Ui, name: &str, value: RichText) {
+pub(super) fn row(ui: &mut Ui, name: &str, value: RichText) {
     ui.label(RichText::new(name).color(Color32::DARK_GRAY));
     ui.label(value);
     ui.end_row();
 }
 
 /// The API's image rules with plain explanations; returns whether the photo can be used.
-fn photo_rules(ui: &mut Ui, personal: &Personal) -> bool {
-    let Some(f) = &personal.chip().face else { return false };
+pub(super) fn photo_rules(ui: &mut Ui, personal: &Personal) -> bool {
+    let Some(f) = personal.face() else { return false };
     if f.meets_requirements {
         ui.colored_label(theme::OK, "✔ The photo meets iProov's image rules");
     } else {
@@ -474,6 +478,9 @@ pub fn problem(ui: &mut Ui, title: &str, detail: &str, ways: &[Way]) -> Option<A
                 Way::RetryEnrol => "Try again",
                 Way::NewScan => "Start a new face scan",
                 Way::NewCustomer => "New customer",
+                Way::UsePhotoPage => "Use the photo page",
+                Way::ScanPageAgain => "Scan the photo page again",
+                Way::ReenterReference => "Type the reference again",
             };
             if big(ui, text) {
                 action = Some(Action::Do(Input::Choose(*way)));
@@ -489,6 +496,7 @@ pub fn stage(
     stage: &Stage,
     personal: Option<&Personal>,
     face: Option<&egui::TextureHandle>,
+    preview: Option<&egui::TextureHandle>,
     form: &mut Form,
     status: &Status,
 ) -> Option<Action> {
@@ -503,8 +511,20 @@ pub fn stage(
         Stage::Reading { file, done, total, files_done } => {
             reading(ui, file, *done, *total, *files_done)
         }
-        Stage::Review => match personal {
-            Some(p) => review(ui, p, face, &mut form.consent),
+        Stage::PageCapture { note } => photo_screens::page_capture(ui, note.as_deref(), preview),
+        Stage::PageReading => photo_screens::page_reading(ui),
+        Stage::Reference { error } => {
+            photo_screens::reference(ui, &mut form.reference, error.as_deref())
+        }
+        Stage::Fetching => photo_screens::fetching(ui),
+        Stage::Review => match personal.map(|p| (p, p.photo())) {
+            Some((p, Photo::Chip(_))) => review(ui, p, face, &mut form.consent),
+            Some((p, Photo::Page { .. })) => {
+                photo_screens::review_page(ui, p, face, &mut form.consent)
+            }
+            Some((p, Photo::OnFile(_))) => {
+                photo_screens::review_on_file(ui, p, face, &mut form.consent)
+            }
             None => None,
         },
         Stage::Enrolling { steps } => super::enrolling::enrolling(ui, steps),

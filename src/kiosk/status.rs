@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::screens::{Action, big, heading};
 use super::theme;
-use crate::enrol::{Input, ReaderStatus, ServiceStatus, StatusEvent};
+use crate::enrol::{Input, Offer, ReaderStatus, ServiceStatus, StatusEvent, Way};
 
 /// Facts shown on Home and Place passport.
 pub struct Status {
@@ -15,6 +15,8 @@ pub struct Status {
     pub demo_mrz: Option<String>,
     /// Demo mode: the simulated passport's CAN (its chip offers PACE).
     pub demo_can: Option<String>,
+    /// The photo sources offered besides the chip (the workflow's own [`Offer`]).
+    pub offer: Offer,
 }
 
 impl Status {
@@ -48,9 +50,23 @@ pub fn home(ui: &mut Ui, status: &Status) -> Option<Action> {
         if let Some(can) = &status.demo_can {
             ui.label(format!("… or choose \"CAN\" and type {can}."));
         }
+        if status.offer.photo_on_file {
+            let r = crate::enrol::demo_photos::DEMO_REFERENCE;
+            ui.label(format!("Photo on file: type the customer reference {r}."));
+        }
     }
     ui.add_space(24.0);
-    big(ui, "Start enrolment").then_some(Action::Do(Input::Start))
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if big(ui, "Start enrolment") {
+            action = Some(Action::Do(Input::Start));
+        }
+        // The bank's trusted photo, by customer reference: only where it is configured.
+        if status.offer.photo_on_file && big(ui, "Photo on file") {
+            action = Some(Action::Do(Input::StartOnFile));
+        }
+    });
+    action
 }
 
 pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
@@ -65,6 +81,10 @@ pub fn place_passport(ui: &mut Ui, status: &Status) -> Option<Action> {
     ui.horizontal(|ui| {
         if status.demo_mrz.is_some() && big(ui, "Place the demo passport") {
             action = Some(Action::PlaceDemoPassport);
+        }
+        // A document without a chip, or a chip that does not answer: the printed photo.
+        if status.offer.photo_page && big(ui, "No chip / chip unreadable") {
+            action = Some(Action::Do(Input::Choose(Way::UsePhotoPage)));
         }
         if big(ui, "Cancel") {
             action = Some(Action::Do(Input::Cancel));

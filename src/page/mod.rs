@@ -4,6 +4,8 @@
 //! Pure functions over decoded pixels; run them off the UI thread.
 
 pub mod mrz_ocr;
+pub mod portrait;
+pub mod zone;
 
 use crate::mrz::MrzFormat;
 

@@ -56,7 +56,7 @@ pub fn configured(path: &Path) -> Result<TrustConfig, TrustError> {
         let detail = crate::config_error::describe_toml_error(&text, &e);
         TrustError::invalid(format!(
             "configuration file {}: {detail}; expected [trust] csca = [\"path\", …], \
-             [policy] allow_unverified = true|false, stale_crl = \"refuse\"|\"allow\"",
+             [policy] allow_unverified = true|false, stale_crl = \"refuse\"|\"allow\", allow_sources = [\"eid\", \"oid\", \"selfie\"]",
             path.display()
         ))
     })

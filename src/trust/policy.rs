@@ -8,12 +8,19 @@
 //! allow_unverified = false      # pilots only: enrol documents that could not be verified
 //! stale_crl = "refuse"          # or "allow": a CRL past its nextUpdate
 //! require_genuine_chip = false  # true: only chips that prove they are the original
+//! allow_sources = ["eid", "oid", "selfie"]  # photo sources staff may enrol from
 //! ```
+//!
+//! `allow_sources` defaults to all three: the photo page (`oid`) is offered only where a
+//! scanner or camera is set up (`[capture]`) and the photo on file (`selfie`) only where the
+//! bank's photo source is (`[selfie]`), so the equipment already decides; a bank that wants
+//! the chip only writes `allow_sources = ["eid"]`.
 
 use serde::{Deserialize, Serialize};
 
 use super::Status;
 use crate::authentication::ChipVerdict;
+use crate::iproov::ImageSource;
 
 /// What to do when the CSCA's CRL is past its nextUpdate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -35,6 +42,58 @@ pub struct Policy {
     /// Enrol only chips whose verdict is `genuine` (PACE-CAM, CA or AA passed). A `failed`
     /// chip is refused whatever this says.
     pub require_genuine_chip: bool,
+    /// The iProov photo sources staff may enrol from (default: all three).
+    pub allow_sources: AllowedSources,
+}
+
+/// Which photo sources the policy allows, from a list of `"eid"`, `"oid"`, `"selfie"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "Vec<ImageSource>", into = "Vec<ImageSource>")]
+pub struct AllowedSources {
+    pub eid: bool,
+    pub oid: bool,
+    pub selfie: bool,
+}
+
+impl Default for AllowedSources {
+    fn default() -> Self {
+        AllowedSources { eid: true, oid: true, selfie: true }
+    }
+}
+
+impl AllowedSources {
+    pub fn allows(&self, source: ImageSource) -> bool {
+        match source {
+            ImageSource::Eid => self.eid,
+            ImageSource::Oid => self.oid,
+            ImageSource::Selfie => self.selfie,
+        }
+    }
+}
+
+impl TryFrom<Vec<ImageSource>> for AllowedSources {
+    type Error = String;
+
+    fn try_from(list: Vec<ImageSource>) -> Result<Self, String> {
+        if list.is_empty() {
+            return Err("allow_sources lists no source: nothing could be enrolled".into());
+        }
+        let has = |s| list.contains(&s);
+        Ok(AllowedSources {
+            eid: has(ImageSource::Eid),
+            oid: has(ImageSource::Oid),
+            selfie: has(ImageSource::Selfie),
+        })
+    }
+}
+
+impl From<AllowedSources> for Vec<ImageSource> {
+    fn from(a: AllowedSources) -> Self {
+        [ImageSource::Eid, ImageSource::Oid, ImageSource::Selfie]
+            .into_iter()
+            .filter(|s| a.allows(*s))
+            .collect()
+    }
 }
 
 /// Whether the document signer's revocation was checked against a current CRL.
@@ -137,6 +196,12 @@ pub fn decide(policy: &Policy, f: &Facts<'_>) -> Decision {
     }
     if f.chip == ChipVerdict::Failed {
         return refuse("This passport's chip failed its authenticity check", CHIP_FAILED.into());
+    }
+    if !policy.allow_sources.eid {
+        return refuse(
+            "This office does not enrol from the passport chip",
+            "The enrolment policy ([policy] allow_sources) leaves out the chip (eid).".into(),
+        );
     }
     let today = f.today.get(..10).unwrap_or("");
     match f.expiry {
@@ -290,6 +355,7 @@ mod tests {
             allow_unverified: true,
             stale_crl: StaleCrl::Allow,
             require_genuine_chip: false,
+            allow_sources: AllowedSources::default(),
         };
         for policy in [Policy::default(), lenient] {
             for status in [Status::Valid, Status::Unverified, Status::Invalid] {
@@ -332,6 +398,19 @@ mod tests {
             p,
             Policy { allow_unverified: true, stale_crl: StaleCrl::Allow, ..Policy::default() }
         );
+        let p: Policy = toml::from_str("allow_sources = [\"eid\", \"selfie\"]\n").unwrap();
+        let a = p.allow_sources;
+        assert!(a.eid && !a.oid && a.selfie, "{a:?}");
+        assert_eq!(Policy::default().allow_sources, AllowedSources::default());
+        assert!(AllowedSources::default().allows(ImageSource::Oid));
+        for bad in ["allow_sources = []\n", "allow_sources = [\"photo\"]\n"] {
+            assert!(toml::from_str::<Policy>(bad).is_err(), "{bad}");
+        }
+        let chip_refused = Policy {
+            allow_sources: AllowedSources { eid: false, oid: true, selfie: true },
+            ..Policy::default()
+        };
+        assert!(!decide(&chip_refused, &facts(Status::Valid)).allows());
         let p: Policy = toml::from_str("require_genuine_chip = true\n").unwrap();
         assert!(p.require_genuine_chip && !p.allow_unverified);
         assert!(!Policy::default().require_genuine_chip);

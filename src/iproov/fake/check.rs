@@ -215,7 +215,8 @@ pub async fn image_request(
         return Err(bad_image("the image data is truncated or cannot be decoded"));
     }
     let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&image));
-    let seen = super::state::ImageSeen { format, bytes: image.len(), sha256 };
+    let seen =
+        super::state::ImageSeen { format, bytes: image.len(), sha256, source: source.clone() };
     Ok(ImageUpload { token, source, format, bytes: image.len(), seen })
 }
 

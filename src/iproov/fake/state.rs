@@ -110,6 +110,8 @@ pub struct ImageSeen {
     pub format: crate::iproov::ImageFormat,
     pub bytes: usize,
     pub sha256: String,
+    /// The `source` field sent with it (`eid`, `oid`, `selfie`).
+    pub source: String,
 }
 
 /// Where validate puts `reason`, and how it sends `frame_available` — both shapes occur.
