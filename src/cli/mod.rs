@@ -36,6 +36,9 @@ pub enum Command {
     /// Turn a chip photo (an image or a raw EF.DG2) into an upload-ready image and check the
     /// API's image rules.
     Face(crate::face::cli::FaceArgs),
+    /// Crop the portrait from a scanned passport photo page and read its MRZ by OCR (the
+    /// `oid` source).
+    Portrait(crate::page::cli::PortraitArgs),
     /// Run the photo-enrol calls for an image: enrol token, image upload, verify token.
     Enrol(crate::iproov::cli::EnrolArgs),
     /// Validate a verify token after the face scan.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Some(Command::Face(a)) => crate::face::cli::run_face(a),
+        Some(Command::Portrait(a)) => crate::page::cli::run_portrait(a),
         Some(Command::Enrol(a)) => crate::iproov::cli::run_enrol(a),
         Some(Command::Validate(a)) => crate::iproov::cli::run_validate(a),
         Some(Command::FakeIproov(a)) => crate::iproov::cli::run_fake_iproov(a),
