@@ -163,3 +163,77 @@ fn unusable_page_is_exit_1() {
     assert!(stderr.contains("portrait:"), "{stderr}");
     assert!(!Path::new(&out).exists());
 }
+
+/// `page::process_with` with the page's MRZ as OCR would give it (the generator's lines and
+/// band): the entered MRZ matches when it is the same document; another document number
+/// does not, with a plain sentence naming the field and never a value, and nothing to upload.
+#[test]
+fn process_compares_the_page_with_the_entered_mrz() {
+    use enrol_kiosk::mrz::Mrz;
+    use enrol_kiosk::page::PageMrz;
+    use enrol_kiosk::page::process::{OcrOutcome, process_with};
+    let (img, truth) = render(&PageSpec::specimen(Doc::Td3, 300, 1.0));
+    let bytes = png_bytes(&img);
+    let right = page_common::specimen_td3();
+    let mut other = right.clone();
+    other.document_number = "X12345678".to_string();
+    let ocr = |_: &image::GrayImage| -> OcrOutcome {
+        let refs: Vec<&str> = truth.mrz_lines.iter().map(String::as_str).collect();
+        Ok(PageMrz {
+            lines: zeroize::Zeroizing::new(truth.mrz_lines.clone()),
+            parsed: Some(Mrz::from_lines(MrzFormat::Td3, &refs).unwrap()),
+            problems: Vec::new(),
+            band: band_of(&truth),
+        })
+    };
+    let policy = EncodePolicy::default();
+    let same = process_with(&bytes, Some(&right), &policy, ocr).unwrap();
+    assert_eq!(same.matches_entered(), Some(true));
+    assert!(same.upload().is_some(), "{:?}", same.problems());
+    let p = same.portrait.as_ref().unwrap();
+    assert_eq!(p.located, Located::PortraitZone);
+    assert!(p.dpi.is_some_and(|d| (d - 300.0).abs() < 3.0), "{:?}", p.dpi);
+
+    let differs = process_with(&bytes, Some(&other), &policy, ocr).unwrap();
+    assert_eq!(differs.matches_entered(), Some(false));
+    assert!(differs.upload().is_none(), "a mismatch stops the path");
+    let problems = differs.problems().join(" ");
+    assert!(problems.contains("document number differs"), "{problems}");
+    assert!(!problems.contains("X12345678") && !problems.contains("L898902C3"), "{problems}");
+}
+
+/// The entered MRZ's ways in: standard input (`--mrz -`) and `--mrz-file` (a different
+/// document: not a match, the crop still written); an entered text that is no MRZ is exit 1
+/// and the message does not quote it.
+#[test]
+fn entered_mrz_ways_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (img, _) = render(&PageSpec::specimen(Doc::Td3, 300, 1.0));
+    let page = dir.path().join("page.png");
+    std::fs::write(&page, png_bytes(&img)).unwrap();
+    let out = dir.path().join("portrait.img");
+    let (page, out) = (page.to_str().unwrap(), out.to_str().unwrap());
+    let mut other = page_common::specimen_td3();
+    other.document_number = "X12345678".to_string();
+    let wrong = other.lines().join("\n");
+
+    let (code, json, stderr) =
+        run(&["portrait", page, "--out", out, "--json", "--mrz", "-"], Some(&wrong));
+    assert_eq!(code, 0, "the crop is still written: {json} {stderr}");
+    assert_eq!(json["mrz"]["matches_entered"], false, "{json}");
+    assert!(!json.to_string().contains("X12345678"), "{json}");
+
+    let file = dir.path().join("entered.txt");
+    std::fs::write(&file, &wrong).unwrap();
+    let (code, json, _) = run(
+        &["portrait", page, "--out", out, "--json", "--mrz-file", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json["mrz"]["matches_entered"], false, "{json}");
+
+    let (code, _, stderr) =
+        run(&["portrait", page, "--out", out, "--mrz", "P<UTOSECRETNAME<<X"], None);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("SECRETNAME"), "{stderr}");
+}
