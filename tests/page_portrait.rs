@@ -115,6 +115,12 @@ fn portrait_command_crops_and_refuses_small_scans() {
         let name = format!("{doc:?} {dpi} dpi");
         assert_eq!(json["source"], "oid", "{name}: {json} {stderr}");
         assert!(json["mrz"].get("matches_entered").is_none(), "{name}: no --mrz given");
+        // The MRZ read by OCR and every check digit verified.
+        assert_eq!(json["mrz"]["mrz_valid"], true, "{name}: {json}");
+        let lines: Vec<&str> =
+            json["mrz"]["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(lines, truth.mrz_lines, "{name}");
+        assert_eq!(json["mrz"]["fields"]["primary_identifier"], "ERIKSSON", "{name}");
         let d = json["eye_distance_px"].as_f64().unwrap() as f32;
         let err = (d - truth.eye_distance) / truth.eye_distance;
         eprintln!(
@@ -131,7 +137,8 @@ fn portrait_command_crops_and_refuses_small_scans() {
             assert!(json["bytes"].is_null() && json["output_format"].is_null(), "{name}");
             assert_eq!(json["meets_requirements"], false, "{name}");
             let problems = json["problems"].to_string();
-            assert!(problems.contains("600 dpi"), "{problems}");
+            // The resolution the MRZ gave is named.
+            assert!(problems.contains("600 dpi") && problems.contains("150 dpi"), "{problems}");
         } else {
             assert_eq!(code, 0, "{name}: {json} {stderr}");
             let written = std::fs::read(&out).unwrap();
@@ -217,10 +224,16 @@ fn entered_mrz_ways_in() {
     other.document_number = "X12345678".to_string();
     let wrong = other.lines().join("\n");
 
+    let right = page_common::specimen_td3().lines().join("\n");
+    let (code, json, _) =
+        run(&["portrait", page, "--out", out, "--json", "--mrz", "-"], Some(&right));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["mrz"]["matches_entered"], true, "{json}");
     let (code, json, stderr) =
         run(&["portrait", page, "--out", out, "--json", "--mrz", "-"], Some(&wrong));
     assert_eq!(code, 0, "the crop is still written: {json} {stderr}");
     assert_eq!(json["mrz"]["matches_entered"], false, "{json}");
+    assert!(json["problems"].to_string().contains("document number"), "{json}");
     assert!(!json.to_string().contains("X12345678"), "{json}");
 
     let file = dir.path().join("entered.txt");

@@ -8,6 +8,7 @@ use crate::face::{DecodeLimits, EncodePolicy, FaceError, PreparedFace, decode_wi
 use crate::mrz::{Field, Mrz};
 
 use super::PageMrz;
+use super::mrz_ocr::{self, OcrError};
 use super::portrait::{self, PagePortrait, PortraitError};
 
 /// Decode limits for page scans: a whole A4 flatbed sheet at 600 dpi (~ 35 Mpx) fits; a
@@ -118,12 +119,15 @@ pub fn process(page_bytes: &[u8], entered: Option<&Mrz>) -> Result<PhotoPage, Pa
     process_with(page_bytes, entered, &EncodePolicy::default(), read_page_mrz)
 }
 
-/// The page OCR (`page::mrz_ocr`) as [`process_with`] takes it.
-///
-/// `page::mrz_ocr::read_mrz` is being built alongside (its branch has not landed here yet);
-/// until it is wired in, every page reads as having no MRZ band.
-pub fn read_page_mrz(_page: &GrayImage) -> OcrOutcome {
-    Err(Ok(MrzNotRead::NoBand))
+/// The page OCR ([`mrz_ocr::read_mrz`]) as [`process_with`] takes it: no band or an
+/// unreadable one is an outcome a rescan can fix; anything else a failure of the kiosk.
+pub fn read_page_mrz(page: &GrayImage) -> OcrOutcome {
+    match mrz_ocr::read_mrz(page) {
+        Ok(m) => Ok(m),
+        Err(OcrError::NoBand) => Err(Ok(MrzNotRead::NoBand)),
+        Err(OcrError::Unreadable) => Err(Ok(MrzNotRead::Unreadable)),
+        Err(e) => Err(Err(e.to_string())),
+    }
 }
 
 /// As [`process`], with an explicit upload policy and OCR step (tests and demos inject one).

@@ -275,10 +275,10 @@ struct Type<'a> {
 impl<'a> Type<'a> {
     /// The `PxScale` that gives capitals `cap_mm` high on a canvas of `s` px/mm.
     fn scale_for_cap(&self, cap_mm: f32, s: f32) -> PxScale {
-        let h = self.font.glyph_id('H');
-        let b = self.font.glyph_bounds(&h.with_scale(PxScale::from(1000.0)));
-        let cap_per_unit = b.height() / 1000.0;
-        PxScale::from(cap_mm * s / cap_per_unit)
+        // The drawn outline of 'H' at a reference scale gives the cap height per scale unit.
+        let h = self.font.glyph_id('H').with_scale(PxScale::from(1000.0));
+        let cap = self.font.outline_glyph(h).unwrap().px_bounds().height();
+        PxScale::from(cap_mm * s * 1000.0 / cap)
     }
 
     /// Draws one character centred in a cell of `pitch_mm` whose left edge is `x_mm`, with
