@@ -36,6 +36,9 @@ pub enum Command {
     /// Turn a chip photo (an image or a raw EF.DG2) into an upload-ready image and check the
     /// API's image rules.
     Face(crate::face::cli::FaceArgs),
+    /// Crop the portrait from a scanned passport photo page and read its MRZ by OCR (the
+    /// `oid` source).
+    Portrait(crate::page::cli::PortraitArgs),
     /// Run the photo-enrol calls for an image: enrol token, image upload, verify token.
     Enrol(crate::iproov::cli::EnrolArgs),
     /// Enrol many photos on file from a CSV manifest (token and upload per row, no face scan).
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Some(Command::Face(a)) => crate::face::cli::run_face(a),
+        Some(Command::Portrait(a)) => crate::page::cli::run_portrait(a),
         Some(Command::Enrol(a)) => crate::iproov::cli::run_enrol(a),
         Some(Command::EnrolBatch(a)) => crate::iproov::batch::cli::run_enrol_batch(a),
         Some(Command::Validate(a)) => crate::iproov::cli::run_validate(a),

@@ -3,9 +3,14 @@
 //!
 //! Pure functions over decoded pixels; run them off the UI thread.
 
+pub mod cli;
 pub mod mrz_ocr;
 pub mod portrait;
+pub mod process;
 pub mod zone;
+
+pub use portrait::{PagePortrait, PortraitError};
+pub use process::{EnteredComparison, PageError, PhotoPage, process};
 
 use crate::mrz::MrzFormat;
 
