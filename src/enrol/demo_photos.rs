@@ -1,9 +1,32 @@
-//! The demo kiosk's photo on file: a built-in photo, held in memory (nothing is written to
-//! disk), served under one customer reference like a bank's photo folder would.
+//! The demo kiosk's photo sources, held in memory (nothing is written to disk): a photo on
+//! file served under one customer reference like a bank's photo folder would, and a scanner
+//! that always holds the demo passport's photo page.
 
 use zeroize::Zeroizing;
 
+use crate::capture::{CaptureError, CaptureEvent, PageCapture};
 use crate::selfie::{CustomerReference, SelfieError, SelfiePhoto, SelfieSource};
+
+/// The demo passport's photo page: a synthetic TD3 data page with its fictitious MRZ
+/// (assets/demo-page.jpg, see assets/README.md; tests/page_demo_asset.rs reads it).
+const DEMO_PAGE: &[u8] = include_bytes!("../../assets/demo-page.jpg");
+
+/// A scanner that holds the demo photo page: every capture gets it at once.
+pub struct DemoPageScanner;
+
+impl PageCapture for DemoPageScanner {
+    fn poll(&mut self) -> Option<CaptureEvent> {
+        Some(CaptureEvent::Captured(Zeroizing::new(DEMO_PAGE.to_vec())))
+    }
+
+    fn capture_now(&mut self) -> Result<(), CaptureError> {
+        Ok(())
+    }
+
+    fn resolution_note(&self) -> Option<String> {
+        Some("Demo: the built-in scanner holds the demo passport's photo page (400 dpi).".into())
+    }
+}
 
 /// The customer reference the demo's photo on file answers to.
 pub const DEMO_REFERENCE: &str = "DEMO-0001";
@@ -39,5 +62,17 @@ mod tests {
         assert!(p.bytes.starts_with(&[0xFF, 0xD8]) && p.provenance.contains("demo"));
         assert!(matches!(DemoOnFile.fetch("DEMO-0002"), Err(SelfieError::NotFound)));
         assert!(matches!(DemoOnFile.fetch("../x"), Err(SelfieError::BadReference)));
+    }
+
+    #[test]
+    fn the_demo_scanner_gives_the_page_at_every_capture() {
+        let mut s = DemoPageScanner;
+        for _ in 0..2 {
+            let Some(CaptureEvent::Captured(page)) = s.poll() else { panic!("no page") };
+            assert_eq!(
+                crate::face::InputFormat::sniff(&page),
+                Some(crate::face::InputFormat::Jpeg)
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod demo_photos;
 pub mod exec;
 pub mod headless;
 pub mod machine;
+pub mod page_reader;
 pub mod personal;
 pub mod photo_jobs;
 pub mod progress;

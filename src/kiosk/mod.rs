@@ -19,7 +19,8 @@ use eframe::egui;
 pub use app::KioskApp;
 pub use status::Status;
 
-use crate::enrol::demo_photos::DemoOnFile;
+use crate::enrol::demo_photos::{DemoOnFile, DemoPageScanner};
+use crate::enrol::page_reader::OcrPageReader;
 use crate::enrol::{
     DemoCard, Executor, PcscCardSource, ReaderFeed, ReaderStatus, ScanControl, ServiceStatus,
     Services,
@@ -93,9 +94,12 @@ pub fn demo_app(card: DemoCard, db: &std::path::Path, idle: Duration) -> Result<
     let demo_can = profile.can().map(|c| c.digits().to_owned());
     let (mut exec, inputs) = Executor::demo(card, db).map_err(|e| e.to_string())?;
     exec.watch_status(ReaderFeed::Demo(reader), SERVICE_CHECK).map_err(|e| e.to_string())?;
-    // The photo on file from memory. The photo page needs the page reader (OCR + portrait):
-    // offered once `page::process` is connected in `enrol::photo_jobs`.
-    let sources = PhotoSources { on_file: Some(Box::new(DemoOnFile)), ..PhotoSources::default() };
+    // The photo on file and the photo page from memory; pages are read by the real OCR.
+    let sources = PhotoSources {
+        capture: Some(Box::new(DemoPageScanner)),
+        on_file: Some(Box::new(DemoOnFile)),
+        reader: Some(Arc::new(OcrPageReader)),
+    };
     exec.set_photo_sources(sources).map_err(|e| e.to_string())?;
     let offer = offer_allowed(exec.photo_offer(), &AllowedSources::default());
     let status = Status {
@@ -194,7 +198,20 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
             Ok(x) => x,
             Err(e) => return crate::cli::fail(&e),
         };
+    let allowed = trust.policy().allow_sources;
     exec.set_trust_store(trust);
+    match photo_sources(args.config.as_deref()) {
+        Ok(sources) => {
+            if let Err(e) = exec.set_photo_sources(sources) {
+                return crate::cli::fail(&e);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let offer = offer_allowed(exec.photo_offer(), &allowed);
     let feed = ReaderFeed::Pcsc { configured: args.reader.clone() };
     if let Err(e) = exec.watch_status(feed, SERVICE_CHECK) {
         return crate::cli::fail(&e);
@@ -207,8 +224,27 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         offer: crate::enrol::Offer::default(),
     };
     let idle = Duration::from_secs(args.window.idle_timeout_secs);
-    let app = KioskApp::new(exec, inputs, status, None, idle);
+    let app = KioskApp::new(exec, inputs, status, None, idle).with_offer(offer);
     run_window(app, &args.window, launched)
+}
+
+/// The photo sources of the configuration's `[capture]` and `[selfie]` tables (each is
+/// offered only when its table sets it up).
+fn photo_sources(config: Option<&std::path::Path>) -> Result<PhotoSources, String> {
+    let Some(path) = config else { return Ok(PhotoSources::default()) };
+    let capture = crate::capture::CaptureConfig::from_file(path).map_err(|e| e.to_string())?;
+    let capture = match capture {
+        Some(c) => Some(crate::capture::from_config(&c).map_err(|e| format!("[capture]: {e}"))?),
+        None => None,
+    };
+    let selfie = crate::selfie::SelfieConfig::from_file(path).map_err(|e| e.to_string())?;
+    let on_file = match selfie {
+        Some(c) => crate::selfie::from_config(&c).map_err(|e| format!("[selfie]: {e}"))?,
+        None => None,
+    };
+    let reader: Option<Arc<dyn crate::enrol::PageReader>> =
+        capture.is_some().then(|| Arc::new(OcrPageReader) as Arc<dyn crate::enrol::PageReader>);
+    Ok(PhotoSources { capture, on_file, reader })
 }
 
 fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> ExitCode {
