@@ -148,7 +148,7 @@ fn two_hundred_rows_through_429s_lost_answers_and_a_kill_end_enrolled_exactly_on
     let mut csv = String::from("user_id,image,reference\n");
     for i in 0..200 {
         let uid = if i % 2 == 0 { format!("cust-{i}") } else { String::new() };
-        csv.push_str(&format!("{uid},p{i:03}.jpg,REF{i}\n"));
+        csv.push_str(&format!("{uid},p{i:03}.jpg,REFERENCE-MARKER-{i}\n"));
     }
     std::fs::write(d.join("manifest.csv"), &csv).unwrap();
     let (_fake, addr) = start_fake();
@@ -192,7 +192,10 @@ fn two_hundred_rows_through_429s_lost_answers_and_a_kill_end_enrolled_exactly_on
         assert!(o == "enrolled" || o == "already done", "{r}");
         let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 4, "row, user_id, outcome, reason only: {r}");
-        assert!(!r.to_string().contains("REF"), "the reference stays out of the results");
+        assert!(
+            !r.to_string().contains("REFERENCE-MARKER"),
+            "the reference stays out of the results: {r}"
+        );
         let row = r["row"].as_u64().unwrap();
         let uid = r["user_id"].as_str().unwrap().to_owned();
         if (row - 2) % 2 == 0 {
