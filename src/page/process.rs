@@ -191,24 +191,7 @@ pub fn compare(read: Option<&PageMrz>, entered: &Mrz) -> EnteredComparison {
 
 /// The fields that differ, in MRZ order (the format counts as the document code).
 fn differing_fields(read: &Mrz, entered: &Mrz) -> Vec<Field> {
-    let same = [
-        (
-            Field::DocumentCode,
-            read.document_code == entered.document_code && read.format == entered.format,
-        ),
-        (Field::IssuingState, read.issuing_state == entered.issuing_state),
-        (Field::DocumentNumber, read.document_number == entered.document_number),
-        (Field::Nationality, read.nationality == entered.nationality),
-        (Field::DateOfBirth, read.date_of_birth == entered.date_of_birth),
-        (Field::Sex, read.sex == entered.sex),
-        (Field::DateOfExpiry, read.date_of_expiry == entered.date_of_expiry),
-        (
-            Field::Name,
-            read.primary_identifier == entered.primary_identifier
-                && read.secondary_identifier == entered.secondary_identifier,
-        ),
-    ];
-    same.iter().filter(|(_, s)| !s).map(|(f, _)| *f).collect()
+    mrz_ocr::compare(read, entered).into_iter().map(|m| m.field).collect()
 }
 
 #[cfg(test)]
