@@ -200,16 +200,15 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
         };
     let allowed = trust.policy().allow_sources;
     exec.set_trust_store(trust);
-    match photo_sources(args.config.as_deref()) {
-        Ok(sources) => {
-            if let Err(e) = exec.set_photo_sources(sources) {
-                return crate::cli::fail(&e);
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    // A photo source that cannot be opened (a camera unplugged, a folder gone) is not
+    // offered; the chip path still opens, and the operator is told now.
+    let (sources, warnings) = photo_sources(args.config.as_deref());
+    for w in warnings {
+        eprintln!("warning: {w}");
+        tracing::warn!("{w}");
+    }
+    if let Err(e) = exec.set_photo_sources(sources) {
+        return crate::cli::fail(&e);
     }
     let offer = offer_allowed(exec.photo_offer(), &allowed);
     let feed = ReaderFeed::Pcsc { configured: args.reader.clone() };
@@ -229,22 +228,34 @@ pub fn run_gui(args: GuiArgs) -> ExitCode {
 }
 
 /// The photo sources of the configuration's `[capture]` and `[selfie]` tables (each is
-/// offered only when its table sets it up).
-fn photo_sources(config: Option<&std::path::Path>) -> Result<PhotoSources, String> {
-    let Some(path) = config else { return Ok(PhotoSources::default()) };
-    let capture = crate::capture::CaptureConfig::from_file(path).map_err(|e| e.to_string())?;
-    let capture = match capture {
-        Some(c) => Some(crate::capture::from_config(&c).map_err(|e| format!("[capture]: {e}"))?),
-        None => None,
+/// offered only when its table sets it up and it opens), and why any was left out.
+fn photo_sources(config: Option<&std::path::Path>) -> (PhotoSources, Vec<String>) {
+    let mut warnings = Vec::new();
+    let Some(path) = config else { return (PhotoSources::default(), warnings) };
+    let capture = match crate::capture::CaptureConfig::from_file(path) {
+        Ok(Some(c)) => crate::capture::from_config(&c)
+            .map_err(|e| warnings.push(format!("[capture]: the photo page is not offered: {e}")))
+            .ok(),
+        Ok(None) => None,
+        Err(e) => {
+            warnings.push(format!("the photo page is not offered: {e}"));
+            None
+        }
     };
-    let selfie = crate::selfie::SelfieConfig::from_file(path).map_err(|e| e.to_string())?;
-    let on_file = match selfie {
-        Some(c) => crate::selfie::from_config(&c).map_err(|e| format!("[selfie]: {e}"))?,
-        None => None,
+    let on_file = match crate::selfie::SelfieConfig::from_file(path) {
+        Ok(Some(c)) => crate::selfie::from_config(&c)
+            .map_err(|e| warnings.push(format!("[selfie]: photos on file are not offered: {e}")))
+            .ok()
+            .flatten(),
+        Ok(None) => None,
+        Err(e) => {
+            warnings.push(format!("photos on file are not offered: {e}"));
+            None
+        }
     };
     let reader: Option<Arc<dyn crate::enrol::PageReader>> =
         capture.is_some().then(|| Arc::new(OcrPageReader) as Arc<dyn crate::enrol::PageReader>);
-    Ok(PhotoSources { capture, on_file, reader })
+    (PhotoSources { capture, on_file, reader }, warnings)
 }
 
 fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> ExitCode {
@@ -263,5 +274,31 @@ fn run_window(mut app: KioskApp, window: &WindowArgs, launched: Instant) -> Exit
             eprintln!("error: the kiosk window could not be opened: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_photo_source_that_cannot_open_is_left_out_with_a_warning_and_a_good_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = dir.path().join("photos");
+        std::fs::create_dir(&photos).unwrap();
+        let cfg = dir.path().join("kiosk.toml");
+        let text = format!(
+            "[capture]\nsource = \"folder\"\nfolder = \"{}\"\n\n[selfie]\nfolder = \"{}\"\n",
+            dir.path().join("no-such-folder").display(),
+            photos.display()
+        );
+        std::fs::write(&cfg, text).unwrap();
+        let (sources, warnings) = photo_sources(Some(&cfg));
+        assert!(sources.capture.is_none() && sources.reader.is_none());
+        assert!(sources.on_file.is_some());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("photo page is not offered"), "{warnings:?}");
+        let (none, w) = photo_sources(None);
+        assert!(none.capture.is_none() && none.on_file.is_none() && w.is_empty());
     }
 }
