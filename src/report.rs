@@ -143,13 +143,9 @@ pub fn build_with(read: &PassportRead, store: &TrustStore) -> Report {
     build_at(read, store, SystemTime::now())
 }
 
-/// As [`build_with`], checking certificate validity at `at`.
-pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Report {
-    let mut problems = Vec::new();
-    let files = read.files.iter().map(|(k, v)| (k.clone(), v.len())).collect();
-
-    let mrz = read.files.get(&Ef::Dg(1).name()).and_then(|b| match lds::dg1::parse(b) {
-        Ok(m) => Some(MrzReport {
+impl From<&crate::mrz::Mrz> for MrzReport {
+    fn from(m: &crate::mrz::Mrz) -> MrzReport {
+        MrzReport {
             format: format!("{:?}", m.format).to_uppercase(),
             document_code: m.document_code.clone(),
             document_number: m.document_number.clone(),
@@ -160,7 +156,17 @@ pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Repo
             sex: m.sex.clone(),
             primary_identifier: m.primary_identifier.clone(),
             secondary_identifier: m.secondary_identifier.clone(),
-        }),
+        }
+    }
+}
+
+/// As [`build_with`], checking certificate validity at `at`.
+pub fn build_at(read: &PassportRead, store: &TrustStore, at: SystemTime) -> Report {
+    let mut problems = Vec::new();
+    let files = read.files.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+
+    let mrz = read.files.get(&Ef::Dg(1).name()).and_then(|b| match lds::dg1::parse(b) {
+        Ok(m) => Some(MrzReport::from(&m)),
         Err(e) => {
             problems.push(format!("EF.DG1: {e}"));
             None

@@ -84,26 +84,11 @@ pub struct MrzRead {
     pub matches_entered: Option<bool>,
 }
 
-fn fields(m: &Mrz) -> MrzReport {
-    MrzReport {
-        format: format!("{:?}", m.format).to_uppercase(),
-        document_code: m.document_code.clone(),
-        document_number: m.document_number.clone(),
-        issuing_state: m.issuing_state.clone(),
-        nationality: m.nationality.clone(),
-        date_of_birth: m.date_of_birth.clone(),
-        date_of_expiry: m.date_of_expiry.clone(),
-        sex: m.sex.clone(),
-        primary_identifier: m.primary_identifier.clone(),
-        secondary_identifier: m.secondary_identifier.clone(),
-    }
-}
-
 /// The report of a processed page; `written` is the byte count when FILE was written.
 pub fn report(page: &PhotoPage, written: Option<usize>) -> PortraitReport {
     let mrz = MrzRead {
         lines: page.mrz.as_ref().map(|m| m.lines.to_vec()).unwrap_or_default(),
-        fields: page.mrz.as_ref().ok().and_then(|m| m.parsed.as_ref()).map(fields),
+        fields: page.mrz.as_ref().ok().and_then(|m| m.parsed.as_ref()).map(MrzReport::from),
         mrz_valid: page.mrz_valid(),
         matches_entered: page.matches_entered(),
     };

@@ -88,6 +88,16 @@ impl<T: Transport> EfReader<T> {
         self
     }
 
+    /// Bytes one READ BINARY may ask for: the chunk size, less the DO'53' offset overhead of
+    /// the odd-instruction form used beyond offset 32 767.
+    fn room(&self, odd: bool) -> usize {
+        if odd {
+            self.policy.size().saturating_sub(DO53_OVERHEAD).max(1)
+        } else {
+            self.policy.size()
+        }
+    }
+
     fn check_cancel(&self) -> Result<(), ReadError> {
         match &self.cancel {
             Some(f) if f.load(Ordering::Relaxed) => Err(ReadError::Cancelled),
@@ -139,11 +149,7 @@ impl<T: Transport> EfReader<T> {
             }
             let offset = buf.len();
             let odd = offset > MAX_B0_OFFSET;
-            let room = if odd {
-                self.policy.size().saturating_sub(DO53_OVERHEAD).max(1)
-            } else {
-                self.policy.size()
-            };
+            let room = self.room(odd);
             let want = room.min(total - offset);
             let cmd = if odd {
                 odd_read(offset, want)
@@ -208,11 +214,7 @@ impl<T: Transport> EfReader<T> {
             }
             let offset = buf.len();
             let odd = offset > MAX_B0_OFFSET;
-            let room = if odd {
-                self.policy.size().saturating_sub(DO53_OVERHEAD).max(1)
-            } else {
-                self.policy.size()
-            };
+            let room = self.room(odd);
             let want = if self.header_first { room.min(need - offset) } else { room };
             let cmd = if odd {
                 odd_read(offset, want)
