@@ -3,10 +3,11 @@
 //! cannot be read → "Use the photo page" → Review says `oid` → enrolled with `source=oid`;
 //! a page of another document stops; the photo on file (`selfie`) end to end.
 //!
-//! The photo page's capture is a fixed page image (`capture::FixedPage`). Its reader here is
-//! a test double standing in for the OCR only: it crops nothing and "reads" the MRZ it is
-//! given, while the portrait is the page image made upload-ready by `face::prepare`. The
-//! OCR and the portrait crop have their own tests (`page`).
+//! The photo page's capture is a fixed page image (`capture::FixedPage`). The `oid` flow reads
+//! the demo passport's photo page (`assets/demo-page.jpg`) with the kiosk's own reader: the
+//! Tesseract MRZ OCR and the portrait crop. The other-document flow uses a test double
+//! standing in for the OCR only: it crops nothing and "reads" the MRZ it is given, while the
+//! portrait is the page image made upload-ready by `face::prepare`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,6 +18,7 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use enrol_kiosk::capture::FixedPage;
+use enrol_kiosk::enrol::page_reader::OcrPageReader;
 use enrol_kiosk::enrol::{
     DemoCard, Offer, PageReader, PageReadout, PhotoFailure, PhotoSources, Stage,
 };
@@ -30,6 +32,8 @@ use zeroize::Zeroizing;
 const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
 const CONSENT: &str = "The customer consents to enrolling their face with iProov";
 const PAGE: &[u8] = include_bytes!("../assets/demo-face.jpg");
+/// The demo passport's photo page, as the kiosk's demo scanner holds it.
+const DEMO_PAGE: &[u8] = include_bytes!("../assets/demo-page.jpg");
 const OTHER_MRZ: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n\
                          L898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
@@ -62,24 +66,33 @@ fn demo_mrz() -> String {
     Profile::demo().unwrap().mrz_text().to_owned()
 }
 
-/// The demo kiosk; with `page_shows`, a photo page whose MRZ reads as that text, and a
-/// chip whose first read fails in a way a retry won't fix (its DG2 declares 4 GB).
-fn kiosk(page_shows: Option<&str>) -> Kiosk {
+/// What the scanner holds and how it is read.
+enum Page<'a> {
+    /// The demo passport's photo page, read by the kiosk's OCR reader.
+    Demo,
+    /// A page whose MRZ "reads" as this text (the test double).
+    Shows(&'a str),
+}
+
+/// The demo kiosk; with `page`, a photo page source and a chip whose first read fails in a way
+/// a retry won't fix (its DG2 declares 4 GB).
+fn kiosk(page: Option<Page>) -> Kiosk {
     let dir = tempfile::tempdir().unwrap();
     let mut card = DemoCard::new(Profile::demo().unwrap());
-    if page_shows.is_some() {
+    if page.is_some() {
         let evil = Behaviour { evil_file: Some("EF.DG2".into()), ..Behaviour::default() };
         card = card.with_first_behaviour(evil);
     }
     let mut app =
         demo_app(card, &dir.path().join("records.sqlite"), Duration::from_secs(600)).unwrap();
-    if let Some(mrz) = page_shows {
-        let page = FixedPage::new(Zeroizing::new(PAGE.to_vec())).unwrap();
-        let sources = PhotoSources {
-            capture: Some(Box::new(page)),
-            on_file: None,
-            reader: Some(Arc::new(GivenMrz(mrz.to_owned()))),
+    if let Some(page) = page {
+        let (bytes, reader): (&[u8], Arc<dyn PageReader>) = match page {
+            Page::Demo => (DEMO_PAGE, Arc::new(OcrPageReader)),
+            Page::Shows(mrz) => (PAGE, Arc::new(GivenMrz(mrz.to_owned()))),
         };
+        let page = FixedPage::new(Zeroizing::new(bytes.to_vec())).unwrap();
+        let sources =
+            PhotoSources { capture: Some(Box::new(page)), on_file: None, reader: Some(reader) };
         app.executor_mut().set_photo_sources(sources).unwrap();
         let offer = app.executor().photo_offer();
         assert_eq!(offer, Offer { photo_page: true, photo_on_file: false });
@@ -165,7 +178,7 @@ impl Kiosk {
 
 #[test]
 fn an_unreadable_chip_then_the_photo_page_enrols_with_oid() {
-    let mut k = kiosk(Some(&demo_mrz()));
+    let mut k = kiosk(Some(Page::Demo));
     k.chip_fails();
     k.click("Use the photo page");
     k.wait_for("Check the photo page");
@@ -182,7 +195,7 @@ fn an_unreadable_chip_then_the_photo_page_enrols_with_oid() {
 
 #[test]
 fn a_photo_page_of_another_document_stops_the_path() {
-    let mut k = kiosk(Some(OTHER_MRZ));
+    let mut k = kiosk(Some(Page::Shows(OTHER_MRZ)));
     k.chip_fails();
     k.click("Use the photo page");
     k.wait_for("The photo page does not match the document typed");

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod haar;
 pub mod header;
 pub mod iris;
+pub mod landmarks;
 pub mod plausible;
 pub mod rules;
 pub mod source;

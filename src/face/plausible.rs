@@ -1,39 +1,56 @@
-//! Plausibility of an eye pair against the frontal face box (SeetaFace's square box), and where
-//! in that box to look for each eye.
+//! Plausibility of an eye pair against the face box it was found in: distance, level, height in
+//! the box's upper half, one eye each side of the midline, the midpoint near it.
 //!
-//! The bounds come from the labelled Face Research Lab London Set (tests/data/faces,
-//! 49 faces at two scales, 98 boxes): true eye distance / box width 0.346–0.481 (median
-//! 0.398); eye centres at x 0.22–0.35 (left) and 0.67–0.76 (right), y 0.27–0.43 of the box;
-//! their midpoint at 0.455–0.54 of the width.
-//! The bounds below add room for other faces, ±5° rotation and detector jitter.
+//! The bounds per detector come from the labelled Face Research Lab London Set
+//! (tests/data/faces/london, 49 faces at two scales) and add room for other faces, ±5°
+//! rotation and detector jitter:
+//! - SeetaFace's square box: true eye distance / box width 0.346–0.481 (median 0.398); eye
+//!   centres at y 0.27–0.43 of the box; their midpoint at 0.455–0.54 of the width.
+//! - YuNet's box (narrower, width ≈ 0.72 × height): eye distance / width 0.413–0.524 (median
+//!   0.461); eye centres at y 0.33–0.41; their midpoint at 0.455–0.543 of the width.
 
 use super::haar::Rect;
-use super::iris::Iris;
 
-/// Eye distance as a fraction of the face box width: smallest plausible.
-pub const MIN_DISTANCE_RATIO: f32 = 0.30;
-/// Largest plausible (an overestimate beyond this is a corner, a frame or an eyebrow end).
-pub const MAX_DISTANCE_RATIO: f32 = 0.54;
-/// Largest tilt of the eye line, in degrees.
-pub const MAX_TILT_DEG: f32 = 12.0;
-/// Largest offset of the eyes' midpoint from the box's midline, as a fraction of its width
-/// (measured: 0.455–0.54 of the width, i.e. within 0.045 of the middle).
-pub const MAX_MIDPOINT_OFFSET: f32 = 0.06;
-/// Eye centres lie between these fractions of the box height (its upper half).
-pub const EYE_Y_RANGE: (f32, f32) = (0.18, 0.55);
+/// What a plausible pair looks like in one detector's face box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Eye distance as a fraction of the box width: smallest and largest plausible (an
+    /// overestimate beyond the largest is a corner, a frame or an eyebrow end).
+    pub distance: (f32, f32),
+    /// Largest tilt of the eye line, in degrees.
+    pub max_tilt_deg: f32,
+    /// Largest offset of the eyes' midpoint from the box's midline, per box width.
+    pub max_midpoint_offset: f32,
+    /// Eye centres lie between these fractions of the box height.
+    pub eye_y: (f32, f32),
+}
 
-/// Iris radius as a fraction of the face box width (iris diameter ≈ 11.7 mm, eye distance
-/// ≈ 63 mm: radius ≈ 0.093 × eye distance ≈ 0.037 × the box width).
-pub const IRIS_RADIUS_RATIO: f32 = 0.037;
+/// SeetaFace's frontal face box (the second method's).
+pub const SEETA_BOX: Bounds = Bounds {
+    distance: (0.30, 0.54),
+    max_tilt_deg: 12.0,
+    max_midpoint_offset: 0.06,
+    eye_y: (0.18, 0.55),
+};
+
+/// YuNet's face box (the first method's).
+pub const YUNET_BOX: Bounds = Bounds {
+    distance: (0.35, 0.60),
+    max_tilt_deg: 12.0,
+    // Wider than the London set's 0.045: YuNet's box follows the hair on some faces and sat
+    // 0.08 off the eyes' midpoint on one of them once grey or rotated.
+    max_midpoint_offset: 0.10,
+    eye_y: (0.22, 0.52),
+};
 
 /// Why a pair is not plausible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Implausible {
-    /// Distance outside [`MIN_DISTANCE_RATIO`], [`MAX_DISTANCE_RATIO`] of the box width.
+    /// Distance outside [`Bounds::distance`] of the box width.
     Distance,
-    /// The eye line is tilted more than [`MAX_TILT_DEG`].
+    /// The eye line is tilted more than [`Bounds::max_tilt_deg`].
     Tilt,
-    /// An eye is outside the box's upper half band.
+    /// An eye is outside the box's [`Bounds::eye_y`] band.
     Height,
     /// Both eyes are on one side of the box's vertical midline.
     Side,
@@ -41,17 +58,22 @@ pub enum Implausible {
     Centre,
 }
 
-/// Check `left`, `right` (image pixels, left-most first) against `face`.
-pub fn check(face: Rect, left: (f32, f32), right: (f32, f32)) -> Result<(), Implausible> {
+/// Check `left`, `right` (image pixels, left-most first) against `face` under `b`.
+pub fn check(
+    b: &Bounds,
+    face: Rect,
+    left: (f32, f32),
+    right: (f32, f32),
+) -> Result<(), Implausible> {
     let (dx, dy) = (right.0 - left.0, right.1 - left.1);
     let d = (dx * dx + dy * dy).sqrt();
-    if !(MIN_DISTANCE_RATIO * face.w..=MAX_DISTANCE_RATIO * face.w).contains(&d) {
+    if !(b.distance.0 * face.w..=b.distance.1 * face.w).contains(&d) {
         return Err(Implausible::Distance);
     }
-    if dy.abs().atan2(dx.abs()).to_degrees() > MAX_TILT_DEG || dx <= 0.0 {
+    if dy.abs().atan2(dx.abs()).to_degrees() > b.max_tilt_deg || dx <= 0.0 {
         return Err(Implausible::Tilt);
     }
-    let (y0, y1) = (face.y + EYE_Y_RANGE.0 * face.h, face.y + EYE_Y_RANGE.1 * face.h);
+    let (y0, y1) = (face.y + b.eye_y.0 * face.h, face.y + b.eye_y.1 * face.h);
     if !(y0..=y1).contains(&left.1) || !(y0..=y1).contains(&right.1) {
         return Err(Implausible::Height);
     }
@@ -60,7 +82,7 @@ pub fn check(face: Rect, left: (f32, f32), right: (f32, f32)) -> Result<(), Impl
     if left.0 > mid - margin || right.0 < mid + margin {
         return Err(Implausible::Side);
     }
-    if ((left.0 + right.0) / 2.0 - mid).abs() > MAX_MIDPOINT_OFFSET * face.w {
+    if ((left.0 + right.0) / 2.0 - mid).abs() > b.max_midpoint_offset * face.w {
         return Err(Implausible::Centre);
     }
     Ok(())
@@ -72,39 +94,6 @@ pub fn normalised(face: Rect, a: (f32, f32), b: (f32, f32)) -> [f32; 4] {
     [n(a.0, face.x, face.w), n(a.1, face.y, face.h), n(b.0, face.x, face.w), n(b.1, face.y, face.h)]
 }
 
-/// The best plausible pair from iris candidates on each side: the pair whose weaker eye has
-/// the strongest contrast, discounted by how far its distance strays from the typical
-/// 0.40 × the box width and its midpoint from the box's midline (a corner of one eye with
-/// the other's iris can pass the bounds, but it is long and lopsided).
-pub fn best_pair(face: Rect, lefts: &[Iris], rights: &[Iris]) -> Option<(Iris, Iris)> {
-    let mut best: Option<(f32, Iris, Iris)> = None;
-    for l in lefts {
-        for r in rights {
-            if check(face, l.centre, r.centre).is_err() {
-                continue;
-            }
-            let w = face.w.max(1.0);
-            let d = super::rules::distance(l.centre, r.centre) / w;
-            let off = ((l.centre.0 + r.centre.0) / 2.0 - (face.x + face.w / 2.0)).abs() / w;
-            let shape = (1.0 - 4.0 * (d - TYPICAL_RATIO).abs()) * (1.0 - 8.0 * off);
-            let score = l.contrast.min(r.contrast) * shape.max(0.0);
-            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                best = Some((score, *l, *r));
-            }
-        }
-    }
-    best.map(|(_, l, r)| (l, r))
-}
-
-/// Median eye distance / box width in the labelled set.
-pub const TYPICAL_RATIO: f32 = 0.40;
-
-/// Where to search for the eye on the image's left (`right_eye = false`) or right.
-pub fn search_region(face: Rect, right_eye: bool) -> Rect {
-    let x = if right_eye { 0.54 } else { 0.14 };
-    Rect { x: face.x + x * face.w, y: face.y + 0.20 * face.h, w: 0.32 * face.w, h: 0.34 * face.h }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,25 +102,32 @@ mod tests {
 
     #[test]
     fn a_typical_pair_passes_and_each_bound_is_enforced() {
-        assert_eq!(check(FACE, (160.0, 123.0), (240.0, 123.0)), Ok(()));
+        let b = &SEETA_BOX;
+        assert_eq!(check(b, FACE, (160.0, 123.0), (240.0, 123.0)), Ok(()));
         // 0.6 × width apart: the overestimate the bound exists for.
-        assert_eq!(check(FACE, (140.0, 123.0), (260.0, 123.0)), Err(Implausible::Distance));
-        assert_eq!(check(FACE, (180.0, 123.0), (220.0, 123.0)), Err(Implausible::Distance));
-        assert_eq!(check(FACE, (160.0, 110.0), (240.0, 140.0)), Err(Implausible::Tilt));
-        assert_eq!(check(FACE, (160.0, 170.0), (240.0, 170.0)), Err(Implausible::Height));
-        assert_eq!(check(FACE, (200.0, 123.0), (280.0, 123.0)), Err(Implausible::Side));
+        assert_eq!(check(b, FACE, (140.0, 123.0), (260.0, 123.0)), Err(Implausible::Distance));
+        assert_eq!(check(b, FACE, (180.0, 123.0), (220.0, 123.0)), Err(Implausible::Distance));
+        assert_eq!(check(b, FACE, (160.0, 110.0), (240.0, 140.0)), Err(Implausible::Tilt));
+        assert_eq!(check(b, FACE, (160.0, 170.0), (240.0, 170.0)), Err(Implausible::Height));
+        assert_eq!(check(b, FACE, (200.0, 123.0), (280.0, 123.0)), Err(Implausible::Side));
         // The left centre on the eye's outer corner: plausible distance, lopsided pair.
-        assert_eq!(check(FACE, (135.0, 123.0), (240.0, 123.0)), Err(Implausible::Centre));
+        assert_eq!(check(b, FACE, (135.0, 123.0), (240.0, 123.0)), Err(Implausible::Centre));
     }
 
     #[test]
-    fn search_regions_hold_the_measured_eye_positions() {
-        for (right, x) in [(false, 0.22), (false, 0.35), (true, 0.67), (true, 0.76)] {
-            let r = search_region(FACE, right);
-            for y in [0.27, 0.43] {
-                let p = (FACE.x + x * FACE.w, FACE.y + y * FACE.h);
-                assert!(p.0 > r.x && p.0 < r.x + r.w && p.1 > r.y && p.1 < r.y + r.h);
-            }
+    fn the_measured_yunet_extremes_pass_and_a_wide_pair_does_not() {
+        // YuNet box 144 × 200: the London set's extremes (distance 0.413 and 0.524 of the
+        // width, eyes at y 0.33 and 0.41, midpoint 0.455 and 0.543).
+        let face = Rect { x: 0.0, y: 0.0, w: 144.0, h: 200.0 };
+        let pair = |mid: f32, d: f32, y: f32| {
+            let (m, h) = (mid * face.w, d * face.w / 2.0);
+            ((m - h, y * face.h), (m + h, y * face.h))
+        };
+        for (mid, d, y) in [(0.455, 0.413, 0.33), (0.543, 0.524, 0.41), (0.5, 0.461, 0.386)] {
+            let (l, r) = pair(mid, d, y);
+            assert_eq!(check(&YUNET_BOX, face, l, r), Ok(()), "{mid} {d} {y}");
         }
+        let (l, r) = pair(0.5, 0.65, 0.386);
+        assert_eq!(check(&YUNET_BOX, face, l, r), Err(Implausible::Distance));
     }
 }

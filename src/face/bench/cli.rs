@@ -47,18 +47,43 @@ fn bench(args: &BenchEyesArgs) -> Result<(), super::BenchError> {
         .filter(|t| t.is_finite() && (20.0..=600.0).contains(t))
         .collect();
     let started = std::time::Instant::now();
+    // The images are independent: one worker per core, each taking the next unmeasured image.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_worker: Vec<Result<Vec<Outcome>, super::BenchError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(label) = labels.get(i) else { return Ok(mine) };
+                        let img = load(&args.dir, label)?;
+                        for &t in &targets {
+                            for v in Variant::ALL {
+                                let mut o = measure(&img, label.eyes, t, v)?;
+                                o.file.clone_from(&label.file);
+                                mine.push(o);
+                            }
+                        }
+                        eprintln!(
+                            "{}/{} {} ({:.0?})",
+                            i + 1,
+                            labels.len(),
+                            label.file,
+                            started.elapsed()
+                        );
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new()))).collect()
+    });
     let mut all: Vec<Outcome> = Vec::new();
-    for (i, label) in labels.iter().enumerate() {
-        let img = load(&args.dir, label)?;
-        for &t in &targets {
-            for v in Variant::ALL {
-                let mut o = measure(&img, label.eyes, t, v)?;
-                o.file.clone_from(&label.file);
-                all.push(o);
-            }
-        }
-        eprintln!("{}/{} {} ({:.0?})", i + 1, labels.len(), label.file, started.elapsed());
+    for part in per_worker {
+        all.extend(part?);
     }
+    all.sort_by(|a, b| a.file.cmp(&b.file));
     println!(
         "{} images × {} distances × {} variants",
         labels.len(),
