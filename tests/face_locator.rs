@@ -1,9 +1,9 @@
 //! The eye locator against a labelled public face set (the Face Research Lab London Set, CC BY
-//! 4.0; tests/data/faces/london/PROVENANCE.md), held to the targets it is built for: a median
+//! 4.0; tests/data/faces/PROVENANCE.md), held to the targets it is built for: a median
 //! distance error of at most 5 %, at most 10 % at the 95th percentile, and no face whose eyes are
 //! 10 % or more below 85 px accepted. Every labelled face, at distances on both sides of the line,
-//! under each degradation the kiosk meets: JPEG 2000 at 20:1 and 40:1, lossy JPEG, grey-scale,
-//! ±5° rotation and spectacle frames. `enrol-kiosk bench-eyes` prints the same figures over more
+//! under each degradation the kiosk meets: JPEG 2000 at 20:1 and 40:1, grey-scale, ±5° rotation
+//! and spectacle frames. `enrol-kiosk bench-eyes` prints the same figures over more
 //! distances.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -13,9 +13,9 @@ use enrol_kiosk::face::bench::{Outcome, Variant, load, measure, parse_labels, su
 
 const SET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/faces/london");
 
-/// True eye distances: clearly too small (60, 76 px: 10 % or more below 85) and clearly
-/// large enough (100 px).
-const DISTANCES: [f32; 3] = [60.0, 76.0, 100.0];
+/// True eye distances on each side of the line: 10 % below 85 px (where an overestimate turns
+/// into a wrong "meets") and clearly large enough.
+const DISTANCES: [f32; 2] = [76.0, 100.0];
 
 fn outcomes(v: Variant) -> Vec<Outcome> {
     let labels =
@@ -71,18 +71,17 @@ fn jpeg_2000_at_40_to_1() {
 }
 
 #[test]
-fn jpeg_quality_50() {
-    holds_the_targets(Variant::Jpeg(50));
-}
-
-#[test]
 fn grey_scale() {
     holds_the_targets(Variant::Grey);
 }
 
 #[test]
-fn rotated_5_degrees_each_way() {
+fn rotated_5_degrees_anticlockwise() {
     holds_the_targets(Variant::Rotate(5.0));
+}
+
+#[test]
+fn rotated_5_degrees_clockwise() {
     holds_the_targets(Variant::Rotate(-5.0));
 }
 
