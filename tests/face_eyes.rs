@@ -163,3 +163,33 @@ fn no_face_is_said_plainly() {
     assert!(!f.meets_requirements);
     assert!(f.problems.iter().any(|p| p.contains("no frontal face")), "{:?}", f.problems);
 }
+
+/// The case the locator was rebuilt for: a lossily compressed JPEG 2000 portrait of a person
+/// wearing glasses (Grace Hopper), at 20:1 and 40:1, was once measured 41 % too far apart.
+#[test]
+fn glasses_in_lossy_jpeg_2000_are_measured_within_ten_percent() {
+    let p = &PORTRAITS[1];
+    let img = image::open(format!("{FACES}/{}", p.file)).unwrap().into_rgb8();
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dist(p.left, p.right);
+    // Clearly below the line (59 px) and clearly above it (109 px).
+    for s in [0.7f32, 1.3] {
+        let (w, h) = ((img.width() as f32 * s) as u32, (img.height() as f32 * s) as u32);
+        let src = dir.path().join(format!("hopper-{s}.ppm"));
+        write_ppm(&src, &resize(&img, w, h, FilterType::CatmullRom));
+        for ratio in ["20", "40"] {
+            let out = dir.path().join(format!("hopper-{s}-{ratio}.jp2"));
+            opj_compress(&src, &out, &["-r", ratio]);
+            let f = prepare(&std::fs::read(&out).unwrap(), None, &EncodePolicy::default()).unwrap();
+            let expected = truth * s;
+            let d = f.eye_distance_px.unwrap_or_else(|| panic!("x{s} {ratio}:1: {:?}", f.problems));
+            assert!((d - expected).abs() <= 0.10 * expected, "x{s} {ratio}:1: {d} vs {expected}");
+            assert_eq!(
+                f.meets_requirements,
+                expected > 85.0,
+                "x{s} {ratio}:1: {d} {:?}",
+                f.problems
+            );
+        }
+    }
+}
