@@ -3,7 +3,8 @@
 //! ([`super::plausible`]). Second method, when the first finds no face or no plausible pair:
 //! the SeetaFace frontal face detector (via `rustface`, BSD-2 model shipped in that crate) and
 //! OpenCV's Haar eye cascade (Intel licence, Debian `opencv-data`) inside the face's upper
-//! part, checked the same way. No guessing: when both fail the caller is told so.
+//! part, checked against SeetaFace's box and, when YuNet saw the face, against the landmarks'
+//! distance. No guessing: when both fail the caller is told so.
 
 use std::sync::OnceLock;
 
