@@ -48,6 +48,9 @@ pub struct Form {
     /// The entry mode whose first field last received keyboard focus: a keyboard-wedge MRZ
     /// scanner types into whatever has focus, so each mode puts the cursor in its field.
     focused: Option<EntryMode>,
+    /// The entry was edited since it was last submitted: a refusal of the earlier entry no
+    /// longer describes what is typed, so it is not shown.
+    edited: bool,
 }
 
 impl Form {
@@ -84,11 +87,13 @@ pub(super) fn heading(ui: &mut Ui, text: &str) {
 
 pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Action> {
     heading(ui, "Identify the passport");
+    let mode = form.mode;
     ui.horizontal(|ui| {
         ui.radio_value(&mut form.mode, EntryMode::Mrz, "MRZ");
         ui.radio_value(&mut form.mode, EntryMode::Fields, "Number and dates");
         ui.radio_value(&mut form.mode, EntryMode::Can, "CAN");
     });
+    let mut changed = form.mode != mode;
     let mut submit = false;
     let focus_first = form.focused != Some(form.mode);
     form.focused = Some(form.mode);
@@ -109,6 +114,7 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
                 submit = AccessKey::from_mrz_text(&form.mrz).is_ok();
             }
             mrz_feedback(ui, &form.mrz);
+            changed |= r.changed();
             r
         }
         EntryMode::Fields => {
@@ -121,22 +127,28 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
                             .map(|d| format!("check digit {d}"))
                             .map_err(|e| e.to_string())
                     });
-                    field(ui, "Date of birth (YYMMDD)", &mut form.birth, 6, date_hint);
-                    field(ui, "Date of expiry (YYMMDD)", &mut form.expiry, 6, date_hint);
+                    let birth = field(ui, "Date of birth (YYMMDD)", &mut form.birth, 6, date_hint);
+                    let expiry =
+                        field(ui, "Date of expiry (YYMMDD)", &mut form.expiry, 6, date_hint);
+                    changed |= first.changed() || birth.changed() || expiry.changed();
                     first
                 })
                 .inner
         }
         EntryMode::Can => {
             let label = ui.label("CAN (6 digits printed on the photo page)");
-            ui.add(TextEdit::singleline(&mut *form.can).char_limit(6).desired_width(200.0))
-                .labelled_by(label.id)
+            let r = ui
+                .add(TextEdit::singleline(&mut *form.can).char_limit(6).desired_width(200.0))
+                .labelled_by(label.id);
+            changed |= r.changed();
+            r
         }
     };
+    form.edited |= changed;
     if focus_first {
         first.request_focus();
     }
-    if let Some(e) = error {
+    if let Some(e) = error.filter(|_| !form.edited) {
         ui.colored_label(theme::BAD, e);
     }
     ui.add_space(12.0);
@@ -146,6 +158,7 @@ pub fn document(ui: &mut Ui, form: &mut Form, error: Option<&str>) -> Option<Act
     ui.horizontal(|ui| {
         if big(ui, "Continue") || submit || enter {
             action = Some(Action::Do(Input::Submit(form.input())));
+            form.edited = false;
             // A refused entry stays on this screen: the cursor goes back to the field.
             form.focused = None;
         }
