@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod kiosk_common;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -15,12 +17,7 @@ use enrol_kiosk::kiosk::{KioskApp, demo_app};
 use enrol_kiosk::sim::make::{MakeOptions, make_profile};
 use enrol_kiosk::sim::{PaceSettings, Profile};
 use enrol_kiosk::trust::TrustStore;
-
-const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
-
-fn demo_mrz() -> String {
-    Profile::demo().unwrap().mrz_text().to_owned()
-}
+use kiosk_common::{Drive, MRZ_FIELD, demo_mrz};
 
 /// A PACE-CAM passport with the demo MRZ, signed under a CSCA of its own; its store.
 fn cam_passport(dir: &Path) -> TrustStore {
@@ -39,6 +36,15 @@ struct Kiosk {
     _dir: tempfile::TempDir,
 }
 
+impl Drive for Kiosk {
+    fn harness(&self) -> &Harness<'static, KioskApp> {
+        &self.h
+    }
+    fn harness_mut(&mut self) -> &mut Harness<'static, KioskApp> {
+        &mut self.h
+    }
+}
+
 impl Kiosk {
     fn new(profile: Profile, trust: TrustStore) -> Kiosk {
         let dir = tempfile::tempdir().unwrap();
@@ -55,33 +61,10 @@ impl Kiosk {
         Kiosk { h, _dir: dir }
     }
 
-    fn has(&self, label: &str) -> bool {
-        self.h.query_all_by_label_contains(label).next().is_some()
-    }
-
-    fn wait_for(&mut self, label: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !self.has(label) {
-            assert!(Instant::now() < deadline, "timed out waiting for {label:?}");
-            self.h.step();
-            std::thread::sleep(Duration::from_millis(15));
-        }
-        self.h.step();
-    }
-
-    fn click(&mut self, label: &str) {
-        self.h.get_by_role_and_label(Role::Button, label).click();
-        self.h.step();
-        self.h.step();
-    }
-
     fn go_to_review(&mut self) {
         self.wait_for("Start enrolment");
         self.click("Start enrolment");
-        self.h.get_by_label(MRZ_FIELD).focus();
-        self.h.step();
-        self.h.get_by_label(MRZ_FIELD).type_text(&demo_mrz());
-        self.h.step();
+        self.type_into(MRZ_FIELD, &demo_mrz());
         self.wait_for("All check digits match");
         self.click("Continue");
         self.wait_for("Place the demo passport");

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+mod kiosk_common;
+
+use std::time::Duration;
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
@@ -15,8 +17,8 @@ use enrol_kiosk::iproov::fake::FaultKind;
 use enrol_kiosk::kiosk::{KioskApp, demo_app};
 use enrol_kiosk::records::EnrolmentStatus;
 use enrol_kiosk::sim::{Behaviour, Profile};
+use kiosk_common::{Drive, MRZ_FIELD, demo_mrz};
 
-const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
 const CAN_FIELD: &str = "CAN (6 digits printed on the photo page)";
 
 struct Kiosk {
@@ -40,47 +42,16 @@ fn kiosk() -> Kiosk {
     kiosk_with(DemoCard::new(Profile::demo().unwrap()), false)
 }
 
-fn demo_mrz() -> String {
-    Profile::demo().unwrap().mrz_text().to_owned()
+impl Drive for Kiosk {
+    fn harness(&self) -> &Harness<'static, KioskApp> {
+        &self.h
+    }
+    fn harness_mut(&mut self) -> &mut Harness<'static, KioskApp> {
+        &mut self.h
+    }
 }
 
 impl Kiosk {
-    fn has(&self, label: &str) -> bool {
-        self.h.query_all_by_label_contains(label).next().is_some()
-    }
-
-    /// Steps the UI until something labelled `label` shows (workers run meanwhile).
-    fn wait_for(&mut self, label: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            self.h.step();
-            if self.has(label) {
-                self.h.step();
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {label:?}; stage {}",
-                self.h.state().workflow().stage().name()
-            );
-            std::thread::sleep(Duration::from_millis(15));
-        }
-    }
-
-    fn click(&mut self, label: &str) {
-        self.h.get_by_role_and_label(Role::Button, label).click();
-        self.h.step();
-        self.h.step();
-    }
-
-    fn type_into(&mut self, field: &str, text: &str) {
-        self.h.get_by_label(field).focus();
-        self.h.step();
-        self.h.get_by_label(field).type_text(text);
-        self.h.step();
-        self.h.step();
-    }
-
     /// Compares the screen with tests/snapshots/NAME.png, masking what changes per run.
     fn snap(&mut self, name: &str) {
         if !self.snapshots {

@@ -11,8 +11,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod kiosk_common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -27,9 +29,9 @@ use enrol_kiosk::kiosk::{KioskApp, demo_app};
 use enrol_kiosk::mrz::{Mrz, MrzFormat};
 use enrol_kiosk::page::{MrzBand, PageMrz};
 use enrol_kiosk::sim::{Behaviour, Profile};
+use kiosk_common::{Drive, MRZ_FIELD, demo_mrz};
 use zeroize::Zeroizing;
 
-const MRZ_FIELD: &str = "MRZ: the 2 lines at the bottom of the photo page (type or scan)";
 const CONSENT: &str = "The customer consents to enrolling their face with iProov";
 const PAGE: &[u8] = include_bytes!("../assets/demo-face.jpg");
 /// The demo passport's photo page, as the kiosk's demo scanner holds it.
@@ -60,10 +62,6 @@ impl PageReader for GivenMrz {
 struct Kiosk {
     h: Harness<'static, KioskApp>,
     _dir: tempfile::TempDir,
-}
-
-fn demo_mrz() -> String {
-    Profile::demo().unwrap().mrz_text().to_owned()
 }
 
 /// What the scanner holds and how it is read.
@@ -104,42 +102,16 @@ fn kiosk(page: Option<Page>) -> Kiosk {
     Kiosk { h, _dir: dir }
 }
 
+impl Drive for Kiosk {
+    fn harness(&self) -> &Harness<'static, KioskApp> {
+        &self.h
+    }
+    fn harness_mut(&mut self) -> &mut Harness<'static, KioskApp> {
+        &mut self.h
+    }
+}
+
 impl Kiosk {
-    fn has(&self, label: &str) -> bool {
-        self.h.query_all_by_label_contains(label).next().is_some()
-    }
-
-    fn wait_for(&mut self, label: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            self.h.step();
-            if self.has(label) {
-                self.h.step();
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {label:?}; stage {}",
-                self.h.state().workflow().stage().name()
-            );
-            std::thread::sleep(Duration::from_millis(15));
-        }
-    }
-
-    fn click(&mut self, label: &str) {
-        self.h.get_by_role_and_label(Role::Button, label).click();
-        self.h.step();
-        self.h.step();
-    }
-
-    fn type_into(&mut self, field: &str, text: &str) {
-        self.h.get_by_label(field).focus();
-        self.h.step();
-        self.h.get_by_label(field).type_text(text);
-        self.h.step();
-        self.h.step();
-    }
-
     /// Types the demo MRZ and lets the chip read fail.
     fn chip_fails(&mut self) {
         self.wait_for("Start enrolment");
