@@ -148,24 +148,11 @@ impl<T: Transport> EfReader<T> {
                 selected = true;
             }
             let offset = buf.len();
-            let odd = offset > MAX_B0_OFFSET;
-            let room = self.room(odd);
+            let room = self.room(offset > MAX_B0_OFFSET);
             let want = room.min(total - offset);
-            let cmd = if odd {
-                odd_read(offset, want)
-            } else {
-                CommandApdu::new(0x00, 0xB0, (offset >> 8) as u8, offset as u8).with_le(want)
-            };
-            match self.exchange(&cmd, file, offset)? {
+            match self.exchange(&read_binary(offset, want), file, offset)? {
                 Step::Data(data) => {
-                    let data = if odd { unwrap_do53(&data, file)? } else { data };
-                    if data.is_empty() {
-                        return Err(ReadError::ShortFile { file: file.name.clone(), offset });
-                    }
-                    // Only a full chunk proves the size: a file's short tail does not.
-                    if want == room && data.len() >= want {
-                        self.policy.confirmed = true;
-                    }
+                    let data = self.chunk(data, file, offset, want, room)?;
                     let take = data.len().min(total - offset);
                     buf.extend_from_slice(data.get(..take).unwrap_or(&data));
                     progress(&file.name, buf.len(), total);
@@ -213,23 +200,11 @@ impl<T: Transport> EfReader<T> {
                 selected = true;
             }
             let offset = buf.len();
-            let odd = offset > MAX_B0_OFFSET;
-            let room = self.room(odd);
+            let room = self.room(offset > MAX_B0_OFFSET);
             let want = if self.header_first { room.min(need - offset) } else { room };
-            let cmd = if odd {
-                odd_read(offset, want)
-            } else {
-                CommandApdu::new(0x00, 0xB0, (offset >> 8) as u8, offset as u8).with_le(want)
-            };
-            match self.exchange(&cmd, file, offset) {
+            match self.exchange(&read_binary(offset, want), file, offset) {
                 Ok(Step::Data(data)) => {
-                    let data = if odd { unwrap_do53(&data, file)? } else { data };
-                    if data.is_empty() {
-                        return Err(ReadError::ShortFile { file: file.name.clone(), offset });
-                    }
-                    if want == room && data.len() >= want {
-                        self.policy.confirmed = true;
-                    }
+                    let data = self.chunk(data, file, offset, want, room)?;
                     // At most one chunk past the cap: the framing refuses the file then.
                     buf.extend(data.into_iter().take(want));
                 }
@@ -246,6 +221,27 @@ impl<T: Transport> EfReader<T> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// A chunk's data from a READ BINARY at `offset` that asked for `want` of at most `room`
+    /// bytes: taken out of its DO'53' past the B0 offset range, refused when empty. Only a full
+    /// chunk proves the session's response size; a file's short tail does not.
+    fn chunk(
+        &mut self,
+        data: Vec<u8>,
+        file: &FileId,
+        offset: usize,
+        want: usize,
+        room: usize,
+    ) -> Result<Vec<u8>, ReadError> {
+        let data = if offset > MAX_B0_OFFSET { unwrap_do53(&data, file)? } else { data };
+        if data.is_empty() {
+            return Err(ReadError::ShortFile { file: file.name.clone(), offset });
+        }
+        if want == room && data.len() >= want {
+            self.policy.confirmed = true;
+        }
+        Ok(data)
     }
 
     /// The first chunk. Fast path: as large a chunk as the session allows. When that fails as
@@ -501,6 +497,16 @@ fn overread_suspect_at_any_offset(e: &ReadError) -> bool {
 enum Step {
     Data(Vec<u8>),
     Retry { reselect: bool },
+}
+
+/// READ BINARY of `want` bytes at `offset` of the current EF: B0 with the offset in P1-P2, or
+/// past B0's 15-bit range the odd INS.
+fn read_binary(offset: usize, want: usize) -> CommandApdu {
+    if offset > MAX_B0_OFFSET {
+        odd_read(offset, want)
+    } else {
+        CommandApdu::new(0x00, 0xB0, (offset >> 8) as u8, offset as u8).with_le(want)
+    }
 }
 
 /// READ BINARY with odd INS (B1): the offset in DO'54', the current EF (P1-P2 = 0000).
