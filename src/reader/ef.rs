@@ -138,15 +138,7 @@ impl<T: Transport> EfReader<T> {
         let cap = apdu_cap(total, self.policy.size());
         let mut apdus = 0usize;
         while buf.len() < total {
-            self.check_cancel()?;
-            apdus += 1;
-            if apdus > cap {
-                return Err(ReadError::TooManyApdus { file: file.name.clone(), cap });
-            }
-            if !selected {
-                self.select(file)?;
-                selected = true;
-            }
+            self.next_apdu(file, &mut apdus, cap, &mut selected)?;
             let offset = buf.len();
             let room = self.room(offset > MAX_B0_OFFSET);
             let want = room.min(total - offset);
@@ -189,16 +181,8 @@ impl<T: Transport> EfReader<T> {
                 Frame::Need(need) => need,
             };
             progress(&file.name, buf.len(), need);
-            self.check_cancel()?;
-            apdus += 1;
             let cap = apdu_cap(need, self.policy.size());
-            if apdus > cap {
-                return Err(ReadError::TooManyApdus { file: file.name.clone(), cap });
-            }
-            if !selected {
-                self.select(file)?;
-                selected = true;
-            }
+            self.next_apdu(file, &mut apdus, cap, &mut selected)?;
             let offset = buf.len();
             let room = self.room(offset > MAX_B0_OFFSET);
             let want = if self.header_first { room.min(need - offset) } else { room };
@@ -221,6 +205,27 @@ impl<T: Transport> EfReader<T> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Before each READ BINARY of a file: stop if cancelled, count the APDU against `cap`,
+    /// and select the file again when a recovery deselected it.
+    fn next_apdu(
+        &mut self,
+        file: &FileId,
+        apdus: &mut usize,
+        cap: usize,
+        selected: &mut bool,
+    ) -> Result<(), ReadError> {
+        self.check_cancel()?;
+        *apdus += 1;
+        if *apdus > cap {
+            return Err(ReadError::TooManyApdus { file: file.name.clone(), cap });
+        }
+        if !*selected {
+            self.select(file)?;
+            *selected = true;
+        }
+        Ok(())
     }
 
     /// A chunk's data from a READ BINARY at `offset` that asked for `want` of at most `room`
