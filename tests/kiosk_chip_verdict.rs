@@ -17,7 +17,7 @@ use enrol_kiosk::kiosk::{KioskApp, demo_app};
 use enrol_kiosk::sim::make::{MakeOptions, make_profile};
 use enrol_kiosk::sim::{PaceSettings, Profile};
 use enrol_kiosk::trust::TrustStore;
-use kiosk_common::{Drive, MRZ_FIELD, demo_mrz};
+use kiosk_common::{Drive, demo_mrz};
 
 /// A PACE-CAM passport with the demo MRZ, signed under a CSCA of its own; its store.
 fn cam_passport(dir: &Path) -> TrustStore {
@@ -62,12 +62,7 @@ impl Kiosk {
     }
 
     fn go_to_review(&mut self) {
-        self.wait_for("Start enrolment");
-        self.click("Start enrolment");
-        self.type_into(MRZ_FIELD, &demo_mrz());
-        self.wait_for("All check digits match");
-        self.click("Continue");
-        self.wait_for("Place the demo passport");
+        self.to_place_passport();
         self.click("Place the demo passport");
         self.wait_for("Check the passport");
     }

@@ -74,12 +74,7 @@ impl Kiosk {
     }
 
     fn go_to_review(&mut self) {
-        self.wait_for("Start enrolment");
-        self.click("Start enrolment");
-        self.type_into(MRZ_FIELD, &demo_mrz());
-        self.wait_for("All check digits match");
-        self.click("Continue");
-        self.wait_for("Place the demo passport");
+        self.to_place_passport();
         self.click("Place the demo passport");
         self.wait_for("Check the passport");
     }

@@ -29,7 +29,7 @@ use enrol_kiosk::kiosk::{KioskApp, demo_app};
 use enrol_kiosk::mrz::{Mrz, MrzFormat};
 use enrol_kiosk::page::{MrzBand, PageMrz};
 use enrol_kiosk::sim::{Behaviour, Profile};
-use kiosk_common::{Drive, MRZ_FIELD, demo_mrz};
+use kiosk_common::Drive;
 use zeroize::Zeroizing;
 
 const CONSENT: &str = "The customer consents to enrolling their face with iProov";
@@ -114,12 +114,7 @@ impl Drive for Kiosk {
 impl Kiosk {
     /// Types the demo MRZ and lets the chip read fail.
     fn chip_fails(&mut self) {
-        self.wait_for("Start enrolment");
-        self.click("Start enrolment");
-        self.type_into(MRZ_FIELD, &demo_mrz());
-        self.wait_for("All check digits match");
-        self.click("Continue");
-        self.wait_for("Place the demo passport");
+        self.to_place_passport();
         assert!(self.has("No chip / chip unreadable"), "offered on the place-passport screen");
         self.click("Place the demo passport");
         self.wait_for("The chip could not be read");

@@ -60,4 +60,15 @@ pub trait Drive {
         h.step();
         h.step();
     }
+
+    /// From Home: starts an enrolment, types the demo MRZ and continues to the screen that asks
+    /// for the passport on the reader.
+    fn to_place_passport(&mut self) {
+        self.wait_for("Start enrolment");
+        self.click("Start enrolment");
+        self.type_into(MRZ_FIELD, &demo_mrz());
+        self.wait_for("All check digits match");
+        self.click("Continue");
+        self.wait_for("Place the demo passport");
+    }
 }
