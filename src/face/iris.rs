@@ -70,57 +70,38 @@ fn contrast(t: &Integral, x: i64, y: i64, r: i64) -> Option<f32> {
     Some(left.min(right) - iris)
 }
 
-/// The best iris position in `region` (image pixels) for iris radius `r` (pixels).
+/// The best iris position in `region` (image pixels) for iris radius `r` (pixels): the
+/// strongest contrast, placed to a sub-pixel by a parabola through its neighbours.
 pub fn find_iris(t: &Integral, region: Rect, r: f32) -> Option<Iris> {
-    candidates(t, region, r, 1).into_iter().next()
-}
-
-/// Up to `k` iris candidates in `region`, strongest first, each at least 1.5 `r` from a
-/// stronger one (the iris, and the dark corners or frame ends that compete with it).
-pub fn candidates(t: &Integral, region: Rect, r: f32, k: usize) -> Vec<Iris> {
     let r_px = r.round().max(2.0) as i64;
     let x0 = region.x.floor() as i64;
     let y0 = region.y.floor() as i64;
     let x1 = (region.x + region.w).ceil() as i64;
     let y1 = (region.y + region.h).ceil() as i64;
     if x1 <= x0 || y1 <= y0 || (x1 - x0) * (y1 - y0) > 4_000_000 {
-        return Vec::new();
+        return None;
     }
-    let mut scores: Vec<(f32, i64, i64)> = Vec::new();
+    let mut best: Option<(f32, i64, i64)> = None;
     for y in y0..y1 {
         for x in x0..x1 {
-            if let Some(s) = contrast(t, x, y, r_px) {
-                scores.push((s, x, y));
+            if let Some(s) = contrast(t, x, y, r_px)
+                && best.is_none_or(|(b, _, _)| s > b)
+            {
+                best = Some((s, x, y));
             }
         }
     }
-    scores.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let min_gap = (1.5 * r).powi(2);
-    let mut out: Vec<Iris> = Vec::new();
-    for (s, bx, by) in scores {
-        if out.len() >= k {
-            break;
+    let (s, bx, by) = best?;
+    let fit = |m: Option<f32>, p: Option<f32>| match (m, p) {
+        (Some(m), Some(p)) => {
+            let den = m - 2.0 * s + p;
+            if den < 0.0 { (0.5 * (m - p) / den).clamp(-0.5, 0.5) } else { 0.0 }
         }
-        let far = |i: &Iris| {
-            let (dx, dy) = (i.centre.0 - bx as f32, i.centre.1 - by as f32);
-            dx * dx + dy * dy >= min_gap
-        };
-        if !out.iter().all(far) {
-            continue;
-        }
-        // Sub-pixel: a parabola through the score and its two neighbours on each axis.
-        let fit = |m: Option<f32>, p: Option<f32>| match (m, p) {
-            (Some(m), Some(p)) => {
-                let den = m - 2.0 * s + p;
-                if den < 0.0 { (0.5 * (m - p) / den).clamp(-0.5, 0.5) } else { 0.0 }
-            }
-            _ => 0.0,
-        };
-        let dx = fit(contrast(t, bx - 1, by, r_px), contrast(t, bx + 1, by, r_px));
-        let dy = fit(contrast(t, bx, by - 1, r_px), contrast(t, bx, by + 1, r_px));
-        out.push(Iris { centre: (bx as f32 + 0.5 + dx, by as f32 + 0.5 + dy), contrast: s });
-    }
-    out
+        _ => 0.0,
+    };
+    let dx = fit(contrast(t, bx - 1, by, r_px), contrast(t, bx + 1, by, r_px));
+    let dy = fit(contrast(t, bx, by - 1, r_px), contrast(t, bx, by + 1, r_px));
+    Some(Iris { centre: (bx as f32 + 0.5 + dx, by as f32 + 0.5 + dy), contrast: s })
 }
 
 #[cfg(test)]
