@@ -314,6 +314,7 @@ impl Runner<'_> {
         token: Option<String>,
     ) -> RowEnd {
         let uid = user.as_str();
+        let reused = token.is_some();
         let token = match token {
             Some(t) => t,
             None => match self.enrol_token(user).await {
@@ -322,7 +323,23 @@ impl Runner<'_> {
             },
         };
         let call = self.client.enrol_image(&token, image, self.settings.source);
-        match step(self.store, uid, Step::EnrolImage, call).await {
+        let mut result = step(self.store, uid, Step::EnrolImage, call).await;
+        // A token kept from before (a resumed row, or one whose lost upload iProov confirmed
+        // unregistered) can have expired meanwhile: refused as invalid, no image went with it,
+        // so the row takes a fresh token once.
+        if reused
+            && matches!(&result, Err(JourneyError::Iproov(e))
+                if e.code() == Some(&ApiErrorCode::InvalidToken))
+        {
+            tracing::info!("a kept enrol token was refused as invalid; taking a fresh one");
+            let fresh = match self.enrol_token(user).await {
+                Ok(t) => t,
+                Err((o, reason)) => return done(job, Some(uid), o, reason),
+            };
+            let call = self.client.enrol_image(&fresh, image, self.settings.source);
+            result = step(self.store, uid, Step::EnrolImage, call).await;
+        }
+        match result {
             Ok(_) => match self.store.finish_enrol_image(uid) {
                 Ok(_) => done(job, Some(uid), Outcome::Enrolled, ""),
                 Err(e) => done(
